@@ -1,0 +1,56 @@
+import type { DatabaseStatus } from '../engines/database-engine.ts';
+import type { DnsTarget, ReplicationMode, StackRole } from '../model.ts';
+
+/** One database as observed on both stacks. `undefined` status: the server could not be reached. */
+export interface DatabaseObservation {
+  readonly name: string;
+  readonly mode: ReplicationMode;
+  readonly maxLagBytes: number;
+  readonly primary?: DatabaseStatus;
+  readonly twin?: DatabaseStatus;
+  /** Why a side could not be observed (e.g. `HOST_UNREACHABLE: …`). */
+  readonly primaryError?: string;
+  readonly twinError?: string;
+  /** Last primary position recorded while it was healthy (GroupState), when the primary cannot be read now. */
+  readonly lastKnownPrimaryPosition?: string;
+  /**
+   * Bytes the twin is behind the primary, computed by the engine from the best
+   * positions available (live primary, else last known); undefined when unknowable.
+   */
+  readonly lagBytes?: number;
+}
+
+/** Everything decideFailover needs, gathered by the AssessFailover step. Immutable, JSON-serialisable, no secrets. */
+export interface FailoverSnapshot {
+  readonly group: string;
+  readonly observedAt: string;
+  /** The stack the group's state says is active. */
+  readonly activeStack: StackRole;
+  /** What DNS answers now for the group's name. */
+  readonly dnsAnswer?: DnsTarget;
+  /** Which stack the DNS answer corresponds to, if any. */
+  readonly dnsPointsAt?: StackRole;
+  readonly primaryHealth: { readonly healthy: boolean; readonly detail: string };
+  readonly twinHealth: { readonly healthy: boolean; readonly detail: string };
+  readonly databases: readonly DatabaseObservation[];
+  readonly lastFailoverAt?: string;
+  readonly cooldownSeconds: number;
+  /** Operator override: promote even a lagging replica, ignore the cool-down and a healthy primary. */
+  readonly force: boolean;
+}
+
+export interface DatabaseVerdict {
+  readonly name: string;
+  /** `promote`: replica to promote; `already-primary`: twin already promoted (idempotent re-run). */
+  readonly action: 'promote' | 'already-primary' | 'blocked';
+  /** Bytes that promoting now loses (null when unknowable). */
+  readonly lossBytes: number | null;
+  readonly reasons: readonly string[];
+}
+
+export interface FailoverDecision {
+  readonly action: 'failover' | 'hold';
+  readonly reasons: readonly string[];
+  readonly databases: readonly DatabaseVerdict[];
+  readonly forced: boolean;
+}

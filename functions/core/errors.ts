@@ -1,0 +1,122 @@
+/**
+ * One base error, flat subclasses (Powertools style). Each sets an explicit `name`
+ * (the Step Functions error name that ASL `ErrorEquals` matches, so it survives
+ * minification) and a stable `code` for reports. Refusals are data, not errors:
+ * throw only for faults.
+ */
+export abstract class TwinstackError extends Error {
+  abstract readonly code: string;
+  /** True when retrying the same step may succeed (network blips, timeouts). */
+  readonly transient: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class ConfigError extends TwinstackError {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+/** The host presented a key that is not the pinned one: nothing was sent to it. */
+export class HostKeyMismatchError extends TwinstackError {
+  override readonly name = 'HostKeyMismatchError';
+  readonly code = 'HOST_KEY_MISMATCH';
+}
+
+/** TCP/SSH connection could not be made (refused, timed out, reset). */
+export class HostUnreachableError extends TwinstackError {
+  override readonly name = 'HostUnreachableError';
+  readonly code = 'HOST_UNREACHABLE';
+  override readonly transient = true;
+}
+
+/** A remote command exited non-zero. Its message and output are already redacted. */
+export class RemoteCommandError extends TwinstackError {
+  override readonly name = 'RemoteCommandError';
+  readonly code = 'REMOTE_COMMAND_FAILED';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A remote command did not finish within its timeout; the channel was closed. */
+export class RemoteTimeoutError extends TwinstackError {
+  override readonly name = 'RemoteTimeoutError';
+  readonly code = 'REMOTE_TIMEOUT';
+  override readonly transient = true;
+}
+
+/** Output of a database command could not be understood. */
+export class UnexpectedOutputError extends TwinstackError {
+  override readonly name = 'UnexpectedOutputError';
+  readonly code = 'UNEXPECTED_OUTPUT';
+}
+
+/** The replica has not caught up yet: the replicate workflow retries this one. */
+export class ReplicaNotCaughtUpError extends TwinstackError {
+  override readonly name = 'ReplicaNotCaughtUpError';
+  readonly code = 'REPLICA_NOT_CAUGHT_UP';
+  override readonly transient = true;
+}
+
+/** Promotion was attempted but the database is not a writable primary afterwards. */
+export class PromotionError extends TwinstackError {
+  override readonly name = 'PromotionError';
+  readonly code = 'PROMOTION_FAILED';
+}
+
+/** The old primary could not be fenced: promoting now could make two writable primaries. */
+export class FencingError extends TwinstackError {
+  override readonly name = 'FencingError';
+  readonly code = 'FENCING_FAILED';
+}
+
+export class DnsChangeError extends TwinstackError {
+  override readonly name = 'DnsChangeError';
+  readonly code = 'DNS_CHANGE_FAILED';
+  override readonly transient = true;
+}
+
+/** After a switch, the group's name does not answer the expected target. */
+export class DnsVerificationError extends TwinstackError {
+  override readonly name = 'DnsVerificationError';
+  readonly code = 'DNS_NOT_VERIFIED';
+  override readonly transient = true;
+}
+
+export class ParameterStoreError extends TwinstackError {
+  override readonly name = 'ParameterStoreError';
+  readonly code = 'PARAMETER_STORE_FAILED';
+  override readonly transient = true;
+}
+
+/** A workflow input or stored state is malformed (unknown group, missing field). */
+export class InvalidInputError extends TwinstackError {
+  override readonly name = 'InvalidInputError';
+  readonly code = 'INVALID_INPUT';
+}
+
+/** Every error class, by the name ASL `ErrorEquals` uses. Tests check ASL against this list. */
+export const ERROR_NAMES = [
+  'ConfigError',
+  'HostKeyMismatchError',
+  'HostUnreachableError',
+  'RemoteCommandError',
+  'RemoteTimeoutError',
+  'UnexpectedOutputError',
+  'ReplicaNotCaughtUpError',
+  'PromotionError',
+  'FencingError',
+  'DnsChangeError',
+  'DnsVerificationError',
+  'ParameterStoreError',
+  'InvalidInputError',
+] as const;
+export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -1,0 +1,125 @@
+/**
+ * The domain model: what a failover group is, as validated from twinstack.yaml
+ * (infra/config builds these types with zod; core only reads them).
+ *
+ * Invariant: every string in this model that can reach a remote command has
+ * already been validated by the config schema (identifiers, hosts, ports, paths).
+ * Core still quotes every argument; validation is the first fence, quoting the second.
+ */
+
+export type StackRole = 'primary' | 'twin';
+export type EngineName = 'postgres';
+export type ReplicationMode = 'async' | 'sync';
+
+/** One EC2 host (or local loopback host) reached over SSH. */
+export interface Host {
+  /** Logical name, the same on both stacks of a group (the twin is a clone). */
+  readonly name: string;
+  /** IPv4 address or DNS name the control plane connects to. */
+  readonly address: string;
+  readonly sshPort: number;
+  readonly user: string;
+  /** Pinned host key fingerprint, OpenSSH form: `SHA256:<base64 without padding>`. */
+  readonly hostKey: string;
+}
+
+/** One copy of the application: the primary or its twin. */
+export interface Stack {
+  /** Unique within the group, e.g. `shop-eu`. */
+  readonly name: string;
+  readonly region: string;
+  /** What the group's DNS name points at while this stack is active: an IPv4 (A record) or a host name (CNAME). */
+  readonly endpoint: string;
+  /** HTTP(S) URL that answers 2xx while the stack serves. */
+  readonly healthUrl: string;
+  readonly hosts: readonly Host[];
+  readonly deploy: {
+    /** Directory on every host holding the compose project. */
+    readonly directory: string;
+    /** Shell command run in `directory` to deploy a revision. */
+    readonly command: string;
+  };
+}
+
+export interface PostgresSettings {
+  /** Data directory of the cluster on the database host. */
+  readonly dataDir: string;
+  /** Directory of pg_ctl, pg_basebackup, psql … on the host. */
+  readonly binDir: string;
+  /** Unix socket directory used for local superuser connections. */
+  readonly socketDir: string;
+  /** Local superuser role the SSH user connects as through the socket. */
+  readonly superuser: string;
+  /** Database the application uses. */
+  readonly database: string;
+  /** Role the application connects as (non-superuser). */
+  readonly appUser: string;
+  /** Role used by the replica to stream WAL. */
+  readonly replicationUser: string;
+}
+
+export interface Database {
+  /** Identifier, unique in the group, e.g. `main`. */
+  readonly name: string;
+  readonly engine: EngineName;
+  /** Name of the host (in both stacks) that runs this database. */
+  readonly host: string;
+  readonly port: number;
+  readonly replication: {
+    readonly mode: ReplicationMode;
+    /** A replica further behind than this is not promoted automatically. */
+    readonly maxLagBytes: number;
+  };
+  readonly postgres: PostgresSettings;
+}
+
+export interface DnsRecordSpec {
+  /** Hosted zone name, e.g. `example.com`. */
+  readonly zone: string;
+  /** Route 53 hosted zone id; absent for the local runtime. */
+  readonly hostedZoneId?: string;
+  /** Fully qualified record name, e.g. `shop.example.com`. */
+  readonly name: string;
+  readonly ttl: number;
+}
+
+export interface FailoverGroup {
+  readonly name: string;
+  readonly dns: DnsRecordSpec;
+  readonly primary: Stack;
+  readonly twin: Stack;
+  readonly databases: readonly Database[];
+  readonly failover: {
+    /** No automatic failover within this many seconds of the last one (anti-flapping). */
+    readonly cooldownSeconds: number;
+  };
+}
+
+export interface TwinstackConfig {
+  readonly version: 1;
+  readonly groups: readonly FailoverGroup[];
+}
+
+/** A DNS answer: where the group's name points. */
+export interface DnsTarget {
+  readonly type: 'A' | 'CNAME';
+  readonly value: string;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/** The DNS target that makes the group's name point at `stack`. */
+export function dnsTargetOf(stack: Stack): DnsTarget {
+  return IPV4.test(stack.endpoint) ? { type: 'A', value: stack.endpoint } : { type: 'CNAME', value: stack.endpoint };
+}
+
+export function stackOf(group: FailoverGroup, role: StackRole): Stack {
+  return role === 'primary' ? group.primary : group.twin;
+}
+
+/** The host of `stack` that runs `database`; the config schema guarantees it exists. */
+export function databaseHost(stack: Stack, database: Database): Host {
+  const host = stack.hosts.find((h) => h.name === database.host);
+  if (!host) throw new Error(`stack ${stack.name} has no host ${database.host} for database ${database.name}`);
+  return host;
+}

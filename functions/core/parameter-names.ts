@@ -1,0 +1,20 @@
+/**
+ * Names of parameters in the ParameterStore. One place, so AWS IAM policies,
+ * handlers and the local runtime agree on the layout:
+ *
+ *   /twinstack/<group>/config                     the validated group (JSON, not secret)
+ *   /twinstack/<group>/state                      GroupState (JSON): active stack, last failover
+ *   /twinstack/<group>/secrets/<db>/<secret>      SecureString
+ *   /twinstack/<group>/env/<stack>/<VAR>          published env vars (SecureString: may hold passwords)
+ */
+export const PARAMETER_ROOT = '/twinstack';
+
+export const parameterNames = {
+  groupPrefix: (group: string) => `${PARAMETER_ROOT}/${group}`,
+  config: (group: string) => `${PARAMETER_ROOT}/${group}/config`,
+  state: (group: string) => `${PARAMETER_ROOT}/${group}/state`,
+  secret: (group: string, database: string, secret: 'replication-password' | 'app-password') =>
+    `${PARAMETER_ROOT}/${group}/secrets/${database}/${secret}`,
+  envPrefix: (group: string, stack: string) => `${PARAMETER_ROOT}/${group}/env/${stack}`,
+  env: (group: string, stack: string, variable: string) => `${PARAMETER_ROOT}/${group}/env/${stack}/${variable}`,
+} as const;

@@ -1,0 +1,48 @@
+/**
+ * Ports: the vocabulary core and handlers use for effects. Adapters implement
+ * them for AWS (Route 53, SSM, EC2, Step Functions) and for the local runtime.
+ */
+import type { CommandResult, RemoteCommand } from './command.ts';
+import type { DnsRecordSpec, DnsTarget, Host } from './model.ts';
+
+/**
+ * Runs commands on hosts over SSH. One connection per host is reused for the
+ * life of the shell (one workflow step); `close()` ends them all.
+ * - Connects only after the host key matches `host.hostKey` (else HostKeyMismatchError, nothing sent).
+ * - Resolves with the exit code (non-zero included); rejects with HostUnreachableError
+ *   or RemoteTimeoutError for transport faults.
+ */
+export interface RemoteShell {
+  exec(host: Host, command: RemoteCommand): Promise<CommandResult>;
+  close(): Promise<void>;
+}
+
+/** Where the group's DNS name points, and how to move it. */
+export interface DnsRouter {
+  /** What the authoritative source answers now for the record; undefined when it has no record. */
+  current(record: DnsRecordSpec): Promise<DnsTarget | undefined>;
+  /** Point the record at `target` (UPSERT) and resolve once the change is in sync. Idempotent. */
+  pointAt(record: DnsRecordSpec, target: DnsTarget): Promise<void>;
+}
+
+export interface PutParameterOptions {
+  /** Store encrypted (SSM SecureString; local file mode 0600). */
+  readonly secret?: boolean;
+}
+
+/** Stack env vars, secrets and group state, addressed by `/`-separated names. */
+export interface ParameterStore {
+  get(name: string): Promise<string | undefined>;
+  put(name: string, value: string, options?: PutParameterOptions): Promise<void>;
+  /** Every parameter whose name starts with `prefix/` (recursively), by full name. */
+  getByPath(prefix: string): Promise<Record<string, string>>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Answers whether a stack's health URL serves (2xx within the timeout). */
+export interface HealthProbe {
+  check(url: string, timeoutMs: number): Promise<{ readonly healthy: boolean; readonly detail: string }>;
+}

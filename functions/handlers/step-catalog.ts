@@ -1,0 +1,56 @@
+/**
+ * The catalog of workflow steps: the one list that binds ASL Task states,
+ * handler files, CDK functions and their permissions, and the local runtime.
+ *
+ * - ASL: a Task state named `PromoteDatabase` has Resource `${PromoteDatabaseFunctionArn}`.
+ * - Handler: `functions/handlers/promote-database.handler.ts` exports `handler` (AWS entry)
+ *   and `createHandler(deps)` (used by the local runtime and tests).
+ * - CDK: one NodejsFunction per entry, granted only `capabilities`.
+ */
+
+/** What a step may touch; the CDK stack turns each into the narrowest IAM statement. */
+export type Capability =
+  | 'config:read' // GetParameter /twinstack/<group>/config and state
+  | 'state:write' // PutParameter /twinstack/<group>/state
+  | 'secrets:read' // GetParameter(WithDecryption) /twinstack/<group>/secrets/*
+  | 'secrets:write' // PutParameter SecureString /twinstack/<group>/secrets/*
+  | 'env:write' // PutParameter /twinstack/<group>/env/*
+  | 'dns:read' // route53:ListResourceRecordSets
+  | 'dns:write' // route53:ChangeResourceRecordSets, GetChange
+  | 'ssh' // outbound SSH to the stacks' hosts (network only, no IAM)
+  | 'http'; // outbound HTTP(S) health checks (network only, no IAM)
+
+export interface StepDefinition {
+  /** ASL state name and placeholder stem. */
+  readonly state: string;
+  /** Kebab-case file stem under functions/handlers/ (`<file>.handler.ts`). */
+  readonly file: string;
+  readonly description: string;
+  readonly capabilities: readonly Capability[];
+  /** Lambda timeout; the ASL Task TimeoutSeconds must not exceed it. */
+  readonly timeoutSeconds: number;
+}
+
+export const STEPS = [
+  { state: 'PlanReplication', file: 'plan-replication', description: 'Load the group and list the databases to replicate', capabilities: ['config:read'], timeoutSeconds: 30 },
+  { state: 'PreparePrimary', file: 'prepare-primary', description: 'Create replication roles and settings on the primary database', capabilities: ['config:read', 'secrets:read', 'secrets:write', 'ssh'], timeoutSeconds: 120 },
+  { state: 'RestoreReplica', file: 'restore-replica', description: 'Full backup of the primary restored onto the twin as a replica', capabilities: ['config:read', 'secrets:read', 'ssh'], timeoutSeconds: 900 },
+  { state: 'StartReplication', file: 'start-replication', description: 'Make sure the twin streams from the primary', capabilities: ['config:read', 'secrets:read', 'ssh'], timeoutSeconds: 120 },
+  { state: 'CheckReplication', file: 'check-replication', description: 'Observe replication; report whether the twin has caught up', capabilities: ['config:read', 'state:write', 'ssh'], timeoutSeconds: 60 },
+  { state: 'PublishEnvVars', file: 'publish-env-vars', description: 'Publish the env vars apps need, per stack', capabilities: ['config:read', 'secrets:read', 'env:write', 'ssh'], timeoutSeconds: 120 },
+  { state: 'AssessFailover', file: 'assess-failover', description: 'Observe both stacks, their databases and DNS into a snapshot', capabilities: ['config:read', 'dns:read', 'ssh', 'http'], timeoutSeconds: 60 },
+  { state: 'DecideFailover', file: 'decide-failover', description: 'Pure decision: fail over or hold, with reasons', capabilities: [], timeoutSeconds: 10 },
+  { state: 'FenceOldPrimary', file: 'fence-old-primary', description: 'Stop the old primary taking writes before anything is promoted', capabilities: ['config:read', 'ssh'], timeoutSeconds: 120 },
+  { state: 'PromoteDatabase', file: 'promote-database', description: 'Promote one twin replica and verify it accepts writes', capabilities: ['config:read', 'ssh'], timeoutSeconds: 120 },
+  { state: 'SwitchDns', file: 'switch-dns', description: 'Point the group name at the twin and wait until in sync', capabilities: ['config:read', 'dns:write'], timeoutSeconds: 300 },
+  { state: 'VerifyDns', file: 'verify-dns', description: 'Check the group name answers the twin', capabilities: ['config:read', 'dns:read'], timeoutSeconds: 60 },
+  { state: 'RecordFailover', file: 'record-failover', description: 'Record the new active stack and the failover in group state', capabilities: ['config:read', 'state:write'], timeoutSeconds: 30 },
+  { state: 'ReportFailure', file: 'report-failure', description: 'Observe and report a failed workflow: what DNS and databases are now', capabilities: ['config:read', 'dns:read'], timeoutSeconds: 60 },
+] as const satisfies readonly StepDefinition[];
+
+export type StepName = (typeof STEPS)[number]['state'];
+
+/** `${PromoteDatabaseFunctionArn}` for `PromoteDatabase`. */
+export function placeholderOf(state: string): string {
+  return `${state}FunctionArn`;
+}

@@ -6,6 +6,7 @@
  *   /twinstack/<group>/state                      GroupState (JSON): active stack, last failover
  *   /twinstack/<group>/secrets/<db>/<secret>      SecureString
  *   /twinstack/<group>/env/<stack>/<VAR>          published env vars (SecureString: may hold passwords)
+ *   /twinstack/<group>/ssh/private-key            SecureString: the key the control plane logs in with
  */
 export const PARAMETER_ROOT = '/twinstack';
 
@@ -17,4 +18,5 @@ export const parameterNames = {
     `${PARAMETER_ROOT}/${group}/secrets/${database}/${secret}`,
   envPrefix: (group: string, stack: string) => `${PARAMETER_ROOT}/${group}/env/${stack}`,
   env: (group: string, stack: string, variable: string) => `${PARAMETER_ROOT}/${group}/env/${stack}/${variable}`,
+  sshPrivateKey: (group: string) => `${PARAMETER_ROOT}/${group}/ssh/private-key`,
 } as const;

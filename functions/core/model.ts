@@ -56,7 +56,25 @@ export interface PostgresSettings {
   readonly appUser: string;
   /** Role used by the replica to stream WAL. */
   readonly replicationUser: string;
+  /**
+   * `all`: listen on every interface (`*`, the usual choice on EC2 behind NAT);
+   * `host-address`: listen only on the host's `address` (loopback lab hosts share port numbers).
+   */
+  readonly listenOn: 'all' | 'host-address';
 }
+
+/**
+ * PostgreSQL node convention (engine, local lab and docs agree on it): per-node
+ * settings live on the pg_ctl command line, never in postgresql.conf, because
+ * pg_basebackup and pg_rewind copy the configuration files from the other node:
+ *
+ *   pg_ctl -D <dataDir> -l <dataDir>.log -w -t 60 \
+ *     -o "-c port=<port> -c listen_addresses=<addr> -c unix_socket_directories=<socketDir>" start
+ *
+ * where <addr> is the host's address for `listenOn: host-address`, else `*`.
+ * Cluster-wide settings (wal_level, wal_keep_size, …) are set with ALTER SYSTEM.
+ */
+export const POSTGRES_LOG_SUFFIX = '.log';
 
 export interface Database {
   /** Identifier, unique in the group, e.g. `main`. */

@@ -1,0 +1,101 @@
+/**
+ * The drill's client: sends numbered writes to the demo app THROUGH THE GROUP'S
+ * DNS NAME, as a real client would, and records every acknowledged id.
+ *
+ * Invariants: one write in flight at a time; an id is recorded as acknowledged
+ * only after a 201 (the app answers after COMMIT returned); DNS answers are
+ * cached for their TTL like a stub resolver would; the loop is bounded by
+ * `maxWrites` and `maxDurationMs` and stops by itself.
+ */
+import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
+
+export interface Acknowledgement {
+  readonly id: number;
+  readonly at: number;
+  /** The address the name resolved to for this write. */
+  readonly address: string;
+}
+
+export interface DrillWriterOptions {
+  readonly name: string;
+  readonly dnsServer: { readonly address: string; readonly port: number };
+  readonly appPort: number;
+  readonly intervalMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxWrites: number;
+  readonly maxDurationMs: number;
+}
+
+export class DrillWriter {
+  readonly acknowledged: Acknowledgement[] = [];
+  failures = 0;
+  private nextId = 1;
+  private stopped = false;
+  private cached: { address: string; expiresAt: number } | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly ackListeners: Array<(ack: Acknowledgement) => void> = [];
+
+  constructor(private readonly options: DrillWriterOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Resolves once `count` more writes after now have been acknowledged (or the writer stopped). */
+  waitForAcks(count: number, after = Date.now()): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => this.stopped || this.acknowledged.filter((a) => a.at >= after).length >= count;
+      if (check()) return resolve();
+      const listener = () => {
+        if (check()) {
+          this.ackListeners.splice(this.ackListeners.indexOf(listener), 1);
+          resolve();
+        }
+      };
+      this.ackListeners.push(listener);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const listener of [...this.ackListeners]) listener({ id: 0, at: 0, address: '' });
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const deadline = Date.now() + this.options.maxDurationMs;
+    while (!this.stopped && this.nextId <= this.options.maxWrites && Date.now() < deadline) {
+      const id = this.nextId++;
+      try {
+        const address = await this.resolve();
+        const response = await fetch(`http://${address}:${this.options.appPort}/writes/${id}`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        });
+        await response.arrayBuffer();
+        if (response.status === 201) {
+          const ack = { id, at: Date.now(), address };
+          this.acknowledged.push(ack);
+          for (const listener of [...this.ackListeners]) listener(ack);
+        } else {
+          this.failures += 1;
+        }
+      } catch {
+        this.failures += 1;
+      }
+      await new Promise((r) => setTimeout(r, this.options.intervalMs));
+    }
+    this.stopped = true;
+    for (const listener of [...this.ackListeners]) listener({ id: 0, at: 0, address: '' });
+  }
+
+  private async resolve(): Promise<string> {
+    const now = Date.now();
+    if (this.cached && this.cached.expiresAt > now) return this.cached.address;
+    const answers = await resolveA(this.options.name, this.options.dnsServer);
+    const first = answers[0];
+    if (!first) throw new Error(`${this.options.name} has no A record`);
+    this.cached = { address: first.address, expiresAt: now + first.ttl * 1000 };
+    return first.address;
+  }
+}

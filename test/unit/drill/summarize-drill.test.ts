@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeDrill, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
+
+const base: DrillObservations = {
+  killAt: 1_000,
+  alarmAt: 1_600,
+  dnsVerifiedAt: 2_100,
+  acknowledged: [
+    { id: 1, at: 500 },
+    { id: 2, at: 900 },
+    { id: 5, at: 3_000 },
+    { id: 6, at: 3_050 },
+  ],
+  idsOnPromotedTwin: new Set([1, 2, 5, 6]),
+  dnsBefore: '127.0.1.1',
+  dnsAfter: '127.0.2.1',
+  failoverStatus: 'SUCCEEDED',
+  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, lossBytes: 0 }],
+  wallMs: 40_000,
+};
+
+describe('summarizeDrill', () => {
+  it('measures RTO from the kill to the first acknowledged write after it', () => {
+    // Act
+    const summary = summarizeDrill(base);
+    // Assess
+    expect(summary).toMatchObject({ ok: true, rtoMs: 2_000, detectionMs: 600, orchestrationMs: 500, acknowledged: 4, acknowledgedAfterFailover: 2, lost: 0 });
+  });
+
+  it('counts every acknowledged id missing on the promoted twin as lost', () => {
+    // Prepare
+    const observations = { ...base, idsOnPromotedTwin: new Set([1, 5, 6]) };
+    // Act
+    const summary = summarizeDrill(observations);
+    // Assess
+    expect(summary.lost).toBe(1);
+    expect(summary.lostIds).toEqual([2]);
+    expect(summary.ok).toBe(false);
+  });
+
+  it.each([
+    ['the failover failed', { failoverStatus: 'FAILED' }],
+    ['DNS never moved', { dnsAfter: '127.0.1.1' }],
+    ['no write succeeded after the kill', { acknowledged: [{ id: 1, at: 500 }], idsOnPromotedTwin: new Set([1]) }],
+  ])('is not ok when %s', (_why, change) => {
+    // Act
+    const summary = summarizeDrill({ ...base, ...change });
+    // Assess
+    expect(summary.ok).toBe(false);
+  });
+
+  it('reports unknown timings as null instead of inventing them', () => {
+    // Act
+    const summary = summarizeDrill({ ...base, alarmAt: undefined, dnsVerifiedAt: undefined, acknowledged: [] });
+    // Assess
+    expect(summary).toMatchObject({ rtoMs: null, detectionMs: null, orchestrationMs: null });
+  });
+});

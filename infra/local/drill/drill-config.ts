@@ -1,0 +1,77 @@
+/**
+ * The drill's twinstack.yaml: two stacks on loopback lab hosts. Host keys are
+ * the real fingerprints of the lab's sshd instances, so the file is written at
+ * run time and then validated by the same schema as any user's file.
+ *
+ * Both lab hosts share this machine's filesystem, so each sshd runs in its own
+ * mount namespace where `<labRoot>/<host>/srv` is mounted at LAB_HOST_ROOT: the
+ * twin is a true clone (same paths), as on two EC2 hosts.
+ */
+export const LAB_HOST_ROOT = '/srv/twinstack';
+
+export interface DrillHost {
+  readonly address: string;
+  readonly sshPort: number;
+  readonly user: string;
+  readonly hostKey: string;
+}
+
+export interface DrillConfigInput {
+  readonly primary: DrillHost;
+  readonly twin: DrillHost;
+  readonly appPort: number;
+  readonly databasePort: number;
+  readonly mode: 'sync' | 'async';
+}
+
+export const DRILL_GROUP = 'drill';
+export const DRILL_DNS_NAME = 'app.drill.twinstack.test';
+
+function stackYaml(role: 'primary' | 'twin', host: DrillHost, input: DrillConfigInput): string {
+  return `
+    ${role}:
+      name: drill-${role}
+      region: local
+      endpoint: ${host.address}
+      healthUrl: http://${host.address}:${input.appPort}/health
+      deploy:
+        directory: ${LAB_HOST_ROOT}/app
+        command: "true"
+      hosts:
+        - name: app1
+          address: ${host.address}
+          sshPort: ${host.sshPort}
+          user: ${host.user}
+          hostKey: "${host.hostKey}"`;
+}
+
+export function drillConfigYaml(input: DrillConfigInput): string {
+  return `# Written by npm run drill: two local stacks on loopback lab hosts.
+version: 1
+groups:
+  - name: ${DRILL_GROUP}
+    dns:
+      zone: twinstack.test
+      name: ${DRILL_DNS_NAME}
+      ttl: 1
+    failover:
+      cooldownSeconds: 300${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}
+    databases:
+      - name: main
+        engine: postgres
+        host: app1
+        port: ${input.databasePort}
+        replication:
+          mode: ${input.mode}
+          maxLag: 16MiB
+        postgres:
+          dataDir: ${LAB_HOST_ROOT}/pgdata
+          binDir: /usr/lib/postgresql/15/bin
+          socketDir: ${LAB_HOST_ROOT}/run
+          superuser: ${input.primary.user}
+          database: app
+          appUser: app
+          replicationUser: twinstack_replicator
+          listenOn: host-address
+`;
+}

@@ -1,0 +1,349 @@
+/**
+ * The whole drill, on one machine: two stacks on loopback lab hosts (own sshd,
+ * own PostgreSQL), a local DNS server for the group's name, one demo app per
+ * stack, the replicate workflow, a bounded writer through the DNS name, an
+ * immediate kill of the primary, the prober's alarm starting the failover
+ * workflow, and a read-back of every acknowledged write from the promoted twin.
+ *
+ * Every process it starts is registered and stopped on success, failure or
+ * Ctrl-C; a second run starts from a clean slate (old clusters are removed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../../config/load-config.ts';
+import { FileParameterStore } from '../../../functions/adapters/local/file.parameter-store.ts';
+import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
+import { startLocalDnsServer } from '../../../functions/adapters/local/local-dns-server.ts';
+import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
+import { FetchHealthProbe } from '../../../functions/adapters/http/fetch.health-probe.ts';
+import { dnsTargetOf, type FailoverGroup } from '../../../functions/core/model.ts';
+import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
+import { createLocalStepDeps } from '../runtime/local-step-deps.ts';
+import { provisionGroup } from '../runtime/provision-group.ts';
+import { ensureSystemRequirements } from '../lab/system-requirements.ts';
+import { ensureLabUser } from '../lab/lab-user.ts';
+import { startLoopbackHost, type LoopbackHost } from '../lab/loopback-host.ts';
+import { initPostgresPrimary, killPostgres, destroyPostgres } from '../lab/postgres-node.ts';
+import { HealthProber } from '../prober/health-prober.ts';
+import { DrillWriter } from './drill-writer.ts';
+import { DrillTimeline } from './drill-timeline.ts';
+import { summarizeDrill, type DrillSummary } from './summarize-drill.ts';
+import { drillConfigYaml, DRILL_DNS_NAME, DRILL_GROUP, LAB_HOST_ROOT } from './drill-config.ts';
+
+export interface DrillOptions {
+  readonly labRoot: string;
+  readonly reportDir: string;
+  readonly mode: 'sync' | 'async';
+  /** Acknowledged writes before the primary is killed, and after the failover. */
+  readonly writesBefore: number;
+  readonly writesAfter: number;
+  readonly log: (line: string) => void;
+}
+
+const LAB_USER = 'twinstack';
+const APP_PORT = 8080;
+const DB_PORT = 5432;
+const SSH_PORT = 2222;
+const DNS_SERVER = { address: '127.0.3.1', port: 10053 } as const;
+const HOSTS = { primary: '127.0.1.1', twin: '127.0.2.1' } as const;
+/** Hard bounds so a stuck drill ends by itself. */
+const MAX_PHASE_MS = 60_000;
+
+export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
+  const started = Date.now();
+  const timeline = new DrillTimeline(started);
+  const cleanup = new Cleanup(options.log);
+  const { log } = options;
+  const onSignal = () => {
+    log('interrupted: stopping everything the drill started');
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // Lab: two hosts, each with its own sshd in its own mount namespace.
+    timeline.begin('lab: hosts, sshd, PostgreSQL primary');
+    await ensureSystemRequirements({ install: true, log });
+    const labUser = await ensureLabUser({ labRoot: options.labRoot, name: LAB_USER });
+    const hosts: Record<'primary' | 'twin', LoopbackHost> = {} as never;
+    for (const role of ['primary', 'twin'] as const) {
+      const hostRoot = join(options.labRoot, role);
+      resetHostFilesystem(hostRoot, labUser);
+      hosts[role] = await startLoopbackHost({
+        name: role,
+        address: HOSTS[role],
+        sshPort: SSH_PORT,
+        labRoot: options.labRoot,
+        user: LAB_USER,
+        privateMounts: [{ source: join(hostRoot, 'srv'), target: LAB_HOST_ROOT }],
+      });
+      cleanup.add(`sshd ${role}`, () => hosts[role].stop());
+    }
+    const pgPrimaryDir = join(options.labRoot, 'primary', 'srv', 'pgdata');
+    const pgTwinDir = join(options.labRoot, 'twin', 'srv', 'pgdata');
+    await initPostgresPrimary({
+      host: hosts.primary.host,
+      namespacePid: hosts.primary.pid,
+      dataDir: `${LAB_HOST_ROOT}/pgdata`,
+      port: DB_PORT,
+      socketDir: `${LAB_HOST_ROOT}/run`,
+      user: LAB_USER,
+      listenOn: 'host-address',
+    });
+    cleanup.add('PostgreSQL primary', () => destroyPostgres({ dataDir: pgPrimaryDir, remove: false }));
+    cleanup.add('PostgreSQL twin', () => destroyPostgres({ dataDir: pgTwinDir, remove: false }));
+    timeline.end('lab: hosts, sshd, PostgreSQL primary');
+
+    // Config: the real file a user would write, validated by the real schema.
+    mkdirSync(options.reportDir, { recursive: true });
+    const configPath = join(options.reportDir, 'twinstack.drill.yaml');
+    const yaml = drillConfigYaml({
+      primary: { address: HOSTS.primary, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.primary.host.hostKey },
+      twin: { address: HOSTS.twin, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.twin.host.hostKey },
+      appPort: APP_PORT,
+      databasePort: DB_PORT,
+      mode: options.mode,
+    });
+    writeFileSync(configPath, yaml);
+    const group = findGroup(parseConfig(yaml, configPath).groups);
+
+    // Control plane: parameter file, zone file, DNS server; DNS starts on the primary.
+    const stateDir = join(options.reportDir, 'state');
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const parameterFile = join(stateDir, 'parameters.json');
+    const zoneFile = join(stateDir, 'zone.json');
+    const params = new FileParameterStore(parameterFile);
+    await provisionGroup(params, group, { sshPrivateKey: labUser.privateKey });
+    await new ZoneFileDnsRouter(zoneFile).pointAt(group.dns, dnsTargetOf(group.primary));
+    const dnsServer = await startLocalDnsServer({ ...DNS_SERVER, zoneFilePath: zoneFile });
+    cleanup.add('DNS server', () => dnsServer.close());
+    const deps = createLocalStepDeps({ parameterFile, zoneFile, dnsServer: DNS_SERVER });
+
+    // One demo app per stack, reading the env file the workflows publish.
+    const apps = {
+      primary: startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), cleanup, 'app primary'),
+      twin: startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), cleanup, 'app twin'),
+    };
+
+    // Replicate: full backup → restore on the twin → replication → env vars.
+    const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log);
+    if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
+    await waitFor('primary app healthy', () => healthy(group.primary.healthUrl), MAX_PHASE_MS);
+    timeline.mark('primary app healthy');
+
+    // Traffic through the group's name.
+    const dnsBefore = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
+    const writer = new DrillWriter({
+      name: DRILL_DNS_NAME,
+      dnsServer: DNS_SERVER,
+      appPort: APP_PORT,
+      intervalMs: 10,
+      requestTimeoutMs: 1_000,
+      maxWrites: 100_000,
+      maxDurationMs: 3 * MAX_PHASE_MS,
+    });
+    writer.start();
+    cleanup.add('writer', () => writer.stop());
+    await withTimeout(writer.waitForAcks(options.writesBefore), MAX_PHASE_MS, 'writes before the kill');
+    timeline.mark(`writer: ${writer.acknowledged.length} writes acknowledged`);
+
+    // The prober is the health check + alarm; its alarm starts the failover workflow.
+    let alarmAt: number | undefined;
+    let failover: Promise<WorkflowResult> | undefined;
+    const prober = new HealthProber({
+      url: group.primary.healthUrl,
+      probe: new FetchHealthProbe(),
+      intervalMs: 100,
+      timeoutMs: 250,
+      failureThreshold: 3,
+      maxProbes: 3_000,
+      onAlarm: (alarm) => {
+        alarmAt = alarm.at.getTime();
+        timeline.mark(`alarm: primary unhealthy (${alarm.detail})`, alarmAt);
+        failover = runTimed('failover', { group: DRILL_GROUP, reason: `health alarm: ${alarm.detail}` }, deps, timeline, log);
+      },
+    });
+    prober.start();
+    cleanup.add('prober', () => prober.stop());
+    await waitFor('prober sees the primary healthy', () => Promise.resolve(alarmAt === undefined), 2_000);
+
+    // The primary dies: immediate stop of PostgreSQL and SIGKILL of its app.
+    const killAt = Date.now();
+    apps.primary.kill('SIGKILL');
+    await killPostgres({ dataDir: pgPrimaryDir });
+    timeline.mark('primary killed (PostgreSQL immediate stop, app SIGKILL)', killAt);
+    log('primary killed; waiting for the alarm and the failover');
+
+    await waitFor('alarm', () => Promise.resolve(failover !== undefined), MAX_PHASE_MS);
+    const failoverResult = await withTimeout(failover!, MAX_PHASE_MS, 'failover workflow');
+    prober.stop();
+    const dnsVerifiedAt = failoverResult.events.find((e) => e.state === 'VerifyDns' && e.type === 'succeeded')?.at.getTime();
+    if (failoverResult.status === 'SUCCEEDED') {
+      await withTimeout(writer.waitForAcks(options.writesAfter, killAt), MAX_PHASE_MS, 'writes after the failover').catch((e: unknown) => log(String(e)));
+    }
+    await writer.stop();
+    timeline.mark(`writer stopped: ${writer.acknowledged.length} acknowledged, ${writer.failures} failed attempts`);
+    const dnsAfter = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
+
+    // Read every acknowledged id back from the promoted twin.
+    const idsOnTwin = await readIdsFromTwin(params, group);
+    const summary = summarizeDrill({
+      killAt,
+      alarmAt,
+      dnsVerifiedAt,
+      acknowledged: writer.acknowledged,
+      idsOnPromotedTwin: idsOnTwin,
+      dnsBefore,
+      dnsAfter,
+      failoverStatus: failoverResult.status,
+      databases: databaseResults(group, failoverResult),
+      wallMs: Date.now() - started,
+    });
+    writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
+    writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    log('');
+    log(timeline.render());
+    if (failoverResult.status !== 'SUCCEEDED') log(`failover ${failoverResult.status}: ${failoverResult.error ?? ''} ${failoverResult.cause ?? ''}`);
+    return summary;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanup.run();
+  }
+}
+
+function findGroup(groups: readonly FailoverGroup[]): FailoverGroup {
+  const group = groups.find((g) => g.name === DRILL_GROUP);
+  if (!group) throw new Error(`drill config has no group ${DRILL_GROUP}`);
+  return group;
+}
+
+/** Each run starts from an empty host filesystem (keys live elsewhere, in the lab root). */
+function resetHostFilesystem(hostRoot: string, owner: { uid: number; gid: number }): void {
+  const srv = join(hostRoot, 'srv');
+  destroyPostgres({ dataDir: join(srv, 'pgdata'), remove: true });
+  rmSync(srv, { recursive: true, force: true });
+  for (const dir of [srv, join(srv, 'app'), join(srv, 'run')]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The lab user owns its "host" (PostgreSQL refuses root).
+    chownSync(dir, owner.uid, owner.gid);
+  }
+}
+
+async function runTimed(
+  workflow: 'replicate' | 'failover',
+  input: Record<string, unknown>,
+  deps: ReturnType<typeof createLocalStepDeps>,
+  timeline: DrillTimeline,
+  log: (line: string) => void,
+): Promise<WorkflowResult> {
+  timeline.begin(`workflow ${workflow}`);
+  log(`workflow ${workflow}: started`);
+  const opened = new Map<string, Date>();
+  const result = await runWorkflow({
+    workflow,
+    input,
+    deps,
+    onEvent: (e: WorkflowEvent) => {
+      const key = `  ${workflow} › ${e.state}`;
+      if (e.type === 'entered') opened.set(key, e.at);
+      if (e.type === 'succeeded' || e.type === 'failed' || e.type === 'caught') {
+        timeline.begin(key, (opened.get(key) ?? e.at).getTime());
+        timeline.end(key, e.type === 'succeeded' ? 'ok' : `${e.type}${e.detail ? `: ${e.detail}` : ''}`, e.at.getTime());
+      }
+      if (e.type === 'retry') timeline.mark(`${key} retry`, e.at.getTime(), e.detail);
+    },
+  });
+  timeline.end(`workflow ${workflow}`, result.status);
+  log(`workflow ${workflow}: ${result.status}`);
+  return result;
+}
+
+function startDemoApp(address: string, envFile: string, cleanup: Cleanup, label: string): ChildProcess {
+  const server = resolve(import.meta.dirname, '../../../examples/demo-app/server.ts');
+  const tsx = resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
+  const child = spawn(tsx, [server, '--listen', `${address}:${APP_PORT}`, '--env-file', envFile], { stdio: 'ignore' });
+  cleanup.add(label, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return Promise.resolve();
+  });
+  return child;
+}
+
+async function healthy(url: string): Promise<boolean> {
+  return (await new FetchHealthProbe().check(url, 500)).healthy;
+}
+
+async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup): Promise<Set<number>> {
+  const url = await params.get(parameterNames.env(group.name, group.twin.name, 'DATABASE_URL'));
+  if (!url) throw new Error('the twin has no published DATABASE_URL');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>('SELECT id FROM drill_writes');
+    return new Set(rows.map((r) => Number(r.id)));
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseResults(group: FailoverGroup, result: WorkflowResult) {
+  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; lossBytes: number | null }> } };
+  return group.databases.map((db) => {
+    const verdict = output.decision?.databases?.find((d) => d.name === db.name);
+    return {
+      name: db.name,
+      engine: db.engine,
+      mode: db.replication.mode,
+      promoted: result.status === 'SUCCEEDED' && verdict?.action !== 'blocked',
+      lossBytes: verdict?.lossBytes ?? null,
+    };
+  });
+}
+
+async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Stops what the drill started, newest first, each by its own handle; never throws. */
+class Cleanup {
+  private readonly steps: Array<{ label: string; stop: () => Promise<void> | void }> = [];
+  private ran = false;
+  constructor(private readonly log: (line: string) => void) {}
+  add(label: string, stop: () => Promise<void> | void): void {
+    this.steps.push({ label, stop });
+  }
+  async run(): Promise<void> {
+    if (this.ran) return;
+    this.ran = true;
+    for (const step of this.steps.reverse()) {
+      try {
+        await step.stop();
+      } catch (error) {
+        this.log(`cleanup ${step.label}: ${String(error)}`);
+      }
+    }
+  }
+}

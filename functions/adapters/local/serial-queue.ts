@@ -1,0 +1,10 @@
+/** In-process mutex: tasks run one at a time, in call order; a failure does not block later tasks. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * RemoteShell over ssh2: pinned host keys, one reused connection per host,
+ * secrets delivered over stdin, redacted and bounded output.
+ */
+import { constants as osConstants } from 'node:os';
+import ssh2 from 'ssh2';
+import type { ClientChannel, Client as SshClient } from 'ssh2';
+import type { CommandResult, RemoteCommand } from '../../core/command.ts';
+import { redact, shellQuote } from '../../core/command.ts';
+import { HostKeyMismatchError, HostUnreachableError, InvalidInputError, RemoteTimeoutError } from '../../core/errors.ts';
+import type { Host } from '../../core/model.ts';
+import type { RemoteShell } from '../../core/ports.ts';
+import { fingerprintOf, fingerprintsEqual, isPinnedFingerprint } from './host-key-fingerprint.ts';
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Each of stdout and stderr keeps at most this many bytes (the head); the rest is dropped. */
+export const MAX_CAPTURED_BYTES = 1024 * 1024;
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Fixed wrapper that receives secret environment over stdin. Invoked as
+ * `sh -c SECRET_ENV_WRAPPER sh <count> <argv…>`; reads `<count>` lines
+ * `NAME=base64(value)` (read(1) on a pipe consumes exactly one line, so the rest of
+ * stdin is left for the command), decodes each (keeping trailing newlines via the
+ * `x` sentinel), exports it, then `exec`s argv. No secret is ever an argument.
+ */
+export const SECRET_ENV_WRAPPER = [
+  'n=$1; shift; i=0',
+  'while [ "$i" -lt "$n" ]; do',
+  '  IFS= read -r line || exit 97',
+  '  name=${line%%=*}; encoded=${line#*=}',
+  '  case $name in ""|[!A-Z_]*|*[!A-Z0-9_]*) exit 97;; esac',
+  '  value=$(printf %s "$encoded" | base64 -d && echo x) || exit 97',
+  '  export "$name=${value%x}"',
+  '  i=$((i+1))',
+  'done',
+  'exec "$@"',
+].join('\n');
+
+export interface Ssh2RemoteShellOptions {
+  /** PEM/OpenSSH private key the shell logs in with (never logged). */
+  readonly privateKey: string;
+  /** TCP connect + SSH handshake limit. @default 10000 */
+  readonly connectTimeoutMs?: number;
+  readonly logger?: { debug(msg: string, extra?: object): void };
+}
+
+interface Connection {
+  readonly client: SshClient;
+  readonly ready: Promise<SshClient>;
+  closed: boolean;
+}
+
+/** The remote command line: only shell-quoted words; secrets never appear in it. */
+export function buildCommandLine(command: RemoteCommand): string {
+  if (command.argv.length === 0) throw new InvalidInputError(`command "${command.description}" has an empty argv`);
+  const words: string[] = [];
+  const env = Object.entries(command.env ?? {});
+  if (env.length > 0) {
+    words.push('env');
+    for (const [name, value] of env) {
+      assertEnvName(name);
+      words.push(`${name}=${value}`);
+    }
+  }
+  const secretNames = Object.keys(command.secretEnv ?? {});
+  if (secretNames.length > 0) {
+    secretNames.forEach(assertEnvName);
+    words.push('sh', '-c', SECRET_ENV_WRAPPER, 'sh', String(secretNames.length));
+  }
+  words.push(...command.argv);
+  return words.map(shellQuote).join(' ');
+}
+
+/** What is written to the channel's stdin: secret lines first, then `command.stdin`. */
+export function buildStdin(command: RemoteCommand): string {
+  const secretLines = Object.entries(command.secretEnv ?? {})
+    .map(([name, value]) => `${name}=${Buffer.from(value, 'utf8').toString('base64')}\n`)
+    .join('');
+  return secretLines + (command.stdin ?? '');
+}
+
+function assertEnvName(name: string): void {
+  if (!ENV_NAME.test(name)) throw new InvalidInputError(`invalid environment variable name: ${JSON.stringify(name)}`);
+}
+
+function connectionKey(host: Host): string {
+  return `${host.user}@${host.address}:${host.sshPort}#${host.hostKey}`;
+}
+
+function exitCodeOfSignal(signal: string | undefined): number {
+  if (!signal) return -1;
+  const name = (signal.startsWith('SIG') ? signal : `SIG${signal}`) as keyof typeof osConstants.signals;
+  const number = osConstants.signals[name];
+  return typeof number === 'number' ? 128 + number : -1;
+}
+
+/** Accumulates at most MAX_CAPTURED_BYTES of a stream. */
+class BoundedBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  push(chunk: Buffer): void {
+    const room = MAX_CAPTURED_BYTES - this.size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (kept.length < chunk.length) this.truncated = true;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8') + (this.truncated ? '\n[output truncated]' : '');
+  }
+}
+
+export class Ssh2RemoteShell implements RemoteShell {
+  private readonly connections = new Map<string, Connection>();
+  private readonly connectTimeoutMs: number;
+
+  constructor(private readonly options: Ssh2RemoteShellOptions) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  /**
+   * Runs `command` on `host`. Resolves for any exit status; rejects with
+   * HostKeyMismatchError, HostUnreachableError, RemoteTimeoutError or InvalidInputError.
+   * Every secretEnv value and `redact` string is masked in output, errors and logs.
+   */
+  async exec(host: Host, command: RemoteCommand): Promise<CommandResult> {
+    const secrets = [...Object.values(command.secretEnv ?? {}), ...(command.redact ?? [])];
+    const commandLine = buildCommandLine(command);
+    const stdin = buildStdin(command);
+    const client = await this.connect(host);
+    const started = performance.now();
+    try {
+      const result = await this.run(client, host, command, commandLine, stdin, secrets, started);
+      this.options.logger?.debug('remote command finished', {
+        host: host.name,
+        description: redact(command.description, secrets),
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+      });
+      return result;
+    } catch (error) {
+      this.options.logger?.debug('remote command failed', {
+        host: host.name,
+        description: redact(command.description, secrets),
+        error: redact(error instanceof Error ? error.message : String(error), secrets),
+      });
+      throw error;
+    }
+  }
+
+  /** Ends every connection; later execs connect again. */
+  async close(): Promise<void> {
+    const connections = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(connections.map((connection) => endConnection(connection)));
+  }
+
+  private connect(host: Host): Promise<SshClient> {
+    const key = connectionKey(host);
+    const existing = this.connections.get(key);
+    if (existing && !existing.closed) return existing.ready;
+    const connection = this.open(host, () => {
+      if (this.connections.get(key) === connection) this.connections.delete(key);
+    });
+    this.connections.set(key, connection);
+    return connection.ready;
+  }
+
+  private open(host: Host, forget: () => void): Connection {
+    const client = new ssh2.Client();
+    const connection: Connection = { client, ready: Promise.resolve(client), closed: false };
+    const where = `${host.user}@${host.address}:${host.sshPort}`;
+    const ready = new Promise<SshClient>((resolve, reject) => {
+      let hostKeyRejected = false;
+      let settled = false;
+      const fail = (error: Error) => {
+        connection.closed = true;
+        forget();
+        if (!settled) {
+          settled = true;
+          reject(error);
+        }
+      };
+      if (!isPinnedFingerprint(host.hostKey)) {
+        fail(new HostKeyMismatchError(`host ${host.name} has no pinned host key (SHA256:…): refusing to connect`));
+        return;
+      }
+      if (!Number.isInteger(host.sshPort) || host.sshPort < 1 || host.sshPort > 65_535) {
+        fail(new InvalidInputError(`host ${host.name} has an invalid SSH port ${host.sshPort}`));
+        return;
+      }
+      client.on('ready', () => {
+        settled = true;
+        resolve(client);
+      });
+      client.on('error', (error: Error) => {
+        if (hostKeyRejected) {
+          fail(new HostKeyMismatchError(`host ${host.name} (${where}) presented a host key that is not the pinned one`, { cause: error }));
+        } else {
+          fail(new HostUnreachableError(`cannot connect to ${host.name} (${where}): ${error.message}`, { cause: error }));
+        }
+      });
+      client.on('close', () => {
+        fail(new HostUnreachableError(`connection to ${host.name} (${where}) closed before it was ready`));
+      });
+      try {
+        client.connect({
+          host: host.address,
+          port: host.sshPort,
+          username: host.user,
+          privateKey: this.options.privateKey,
+          readyTimeout: this.connectTimeoutMs,
+          keepaliveInterval: 15_000,
+          tryKeyboard: false,
+          agent: undefined,
+          // Runs during key exchange, before any authentication is sent.
+          hostVerifier: (key: Buffer): boolean => {
+            const accepted = fingerprintsEqual(fingerprintOf(key), host.hostKey);
+            if (!accepted) hostKeyRejected = true;
+            return accepted;
+          },
+        });
+      } catch (error) {
+        fail(new HostUnreachableError(`cannot connect to ${host.name} (${where})`, { cause: error }));
+      }
+    });
+    return Object.assign(connection, { ready });
+  }
+
+  private run(
+    client: SshClient,
+    host: Host,
+    command: RemoteCommand,
+    commandLine: string,
+    stdin: string,
+    secrets: readonly string[],
+    started: number,
+  ): Promise<CommandResult> {
+    return new Promise<CommandResult>((resolve, reject) => {
+      const stdout = new BoundedBuffer();
+      const stderr = new BoundedBuffer();
+      let exitCode: number | undefined;
+      let settled = false;
+      let channel: ClientChannel | undefined;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        client.removeListener('close', onConnectionClose);
+        outcome();
+      };
+      const onConnectionClose = () =>
+        settle(() => reject(new HostUnreachableError(`connection to ${host.name} dropped while running "${redact(command.description, secrets)}"`)));
+      client.once('close', onConnectionClose);
+      const timer = setTimeout(() => {
+        settle(() => reject(new RemoteTimeoutError(`"${redact(command.description, secrets)}" on ${host.name} did not finish within ${command.timeoutMs} ms`)));
+        channel?.close();
+      }, command.timeoutMs);
+
+      client.exec(commandLine, (error, opened) => {
+        if (error) {
+          settle(() => reject(new HostUnreachableError(`cannot open a session on ${host.name}: ${redact(error.message, secrets)}`, { cause: error })));
+          return;
+        }
+        channel = opened;
+        if (settled) {
+          opened.close();
+          return;
+        }
+        opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+        opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        opened.on('exit', (code: number | null, signal?: string) => {
+          exitCode = code ?? exitCodeOfSignal(signal);
+        });
+        opened.on('close', () =>
+          settle(() =>
+            resolve({
+              exitCode: exitCode ?? -1,
+              stdout: redact(stdout.text(), secrets),
+              stderr: redact(stderr.text(), secrets),
+              durationMs: Math.round(performance.now() - started),
+            }),
+          ),
+        );
+        // A remote that exits without reading stdin closes its side: not a fault.
+        opened.on('error', () => undefined);
+        if (stdin.length > 0) opened.write(stdin);
+        opened.end();
+      });
+    });
+  }
+}
+
+function endConnection(connection: Connection): Promise<void> {
+  if (connection.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      connection.client.destroy();
+      resolve();
+    }, CLOSE_TIMEOUT_MS);
+    connection.client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    connection.client.end();
+  });
+}

@@ -1,0 +1,164 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { TwinstackConfig } from '../../functions/core/model.ts';
+import { parameterNames } from '../../functions/core/parameter-names.ts';
+import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
+import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
+import { StepFunction } from '../constructs/step-function.ts';
+import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
+
+/** Repository root (this file is infra/stacks/control-stack.ts). */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The workflows the control plane runs, by ASL file stem (`statemachines/<name>.asl.json`). */
+export const CONTROL_WORKFLOWS = ['replicate', 'failover'] as const;
+export type ControlWorkflowName = (typeof CONTROL_WORKFLOWS)[number];
+
+/** Standard tier holds 4 KB, Advanced 8 KB. */
+const STANDARD_PARAMETER_BYTES = 4096;
+const ADVANCED_PARAMETER_BYTES = 8192;
+
+export interface ControlStackProps extends StackProps {
+  /** The validated configuration (infra/config `loadConfig`). */
+  readonly config: TwinstackConfig;
+  /** Directory of `<workflow>.asl.json`. @default `<repo>/statemachines` */
+  readonly statemachinesDir?: string;
+  /** Directory of `<file>.handler.ts`. @default `<repo>/functions/handlers` */
+  readonly handlersDir?: string;
+  /** Repository root for bundling (package-lock.json lives there). @default the repository of this file */
+  readonly projectRoot?: string;
+}
+
+/**
+ * Every problem with the props, at once. The control plane runs in the twin's
+ * region so that it survives the loss of the primary region.
+ */
+export function checkControlStackProps(props: ControlStackProps, region: string | undefined, handlersDir: string): string[] {
+  const issues: string[] = [];
+  const { groups } = props.config;
+  if (groups.length === 0) issues.push('config has no failover group');
+  if (!region) issues.push('no region: set env.region or give the config at least one group (its twin region is used)');
+  for (const g of groups) {
+    if (region && g.twin.region !== region) {
+      issues.push(`group ${g.name}: twin region ${g.twin.region} differs from the control stack region ${region} (the control plane runs in the twin's region)`);
+    }
+    if (region && g.primary.region === region) {
+      issues.push(`group ${g.name}: primary region ${g.primary.region} is the control stack region: the control plane would not survive the loss of the primary region`);
+    }
+    if (!g.dns.hostedZoneId) issues.push(`group ${g.name}: dns.hostedZoneId is required in AWS (DNS permissions are scoped to the hosted zone)`);
+    const bytes = Buffer.byteLength(JSON.stringify(g), 'utf8');
+    if (bytes > ADVANCED_PARAMETER_BYTES) issues.push(`group ${g.name}: its config is ${bytes} bytes, more than a parameter holds (${ADVANCED_PARAMETER_BYTES})`);
+  }
+  for (const step of STEPS) {
+    const entry = join(handlersDir, `${step.file}.handler.ts`);
+    if (!existsSync(entry)) issues.push(`step ${step.state}: handler file not found: ${entry}`);
+  }
+  return issues;
+}
+
+/**
+ * The control plane: one function per catalog step, the replicate and failover
+ * workflows, each group's config in Parameter Store, and the failure-alarm topic.
+ */
+export class ControlStack extends Stack {
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly workflows: Readonly<Record<ControlWorkflowName, Workflow>>;
+  readonly alarmTopic: sns.Topic;
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: ControlStackProps) {
+    const region = props.env?.region ?? props.config.groups[0]?.twin.region;
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const handlersDir = props.handlersDir ?? join(projectRoot, 'functions', 'handlers');
+    const statemachinesDir = props.statemachinesDir ?? join(projectRoot, 'statemachines');
+    const issues = checkControlStackProps(props, region, handlersDir);
+    if (issues.length > 0) throw new InvalidConstructPropsError(`ControlStack ${id}`, issues);
+
+    super(scope, id, {
+      ...props,
+      description: props.description ?? 'twinstack control plane: workflow functions, replicate and failover workflows, group config',
+      env: { ...props.env, region },
+    });
+    const { groups } = props.config;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'twinstack control plane: log groups and the alarm topic',
+      enableKeyRotation: true,
+    });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'twinstack workflow failures',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    const functions: Record<string, lambda.IFunction> = {};
+    for (const step of STEPS) {
+      const fn = new StepFunction(this, step.state, {
+        step,
+        groups,
+        entry: join(handlersDir, `${step.file}.handler.ts`),
+        projectRoot,
+        depsLockFilePath: join(projectRoot, 'package-lock.json'),
+        logEncryptionKey: this.key,
+      });
+      functions[placeholderOf(step.state)] = fn.function;
+    }
+    this.functions = functions;
+
+    const workflows = {} as Record<ControlWorkflowName, Workflow>;
+    for (const name of CONTROL_WORKFLOWS) {
+      const aslFile = join(statemachinesDir, `${name}.asl.json`);
+      const used = existsSync(aslFile) ? placeholdersIn(readFileSync(aslFile, 'utf8')) : [];
+      workflows[name] = new Workflow(this, `${name[0]?.toUpperCase()}${name.slice(1)}Workflow`, {
+        aslFile,
+        // Exactly the functions the file uses; a placeholder with no step stays unbound and fails validation.
+        functions: Object.fromEntries(Object.entries(functions).filter(([placeholder]) => used.includes(placeholder))),
+        stateMachineName: `twinstack-${name}`,
+        alarmTopic: this.alarmTopic,
+        logEncryptionKey: this.key,
+      });
+      new CfnOutput(this, `${name[0]?.toUpperCase()}${name.slice(1)}StateMachineArn`, {
+        description: `ARN of the ${name} workflow`,
+        value: workflows[name].stateMachine.stateMachineArn,
+      });
+    }
+    this.workflows = workflows;
+
+    for (const g of groups) {
+      const value = JSON.stringify(g);
+      new ssm.StringParameter(this, `Config-${g.name}`, {
+        parameterName: parameterNames.config(g.name),
+        description: `twinstack: validated config of group ${g.name}`,
+        stringValue: value,
+        tier: Buffer.byteLength(value, 'utf8') > STANDARD_PARAMETER_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      });
+    }
+  }
+}

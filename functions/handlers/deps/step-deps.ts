@@ -1,0 +1,23 @@
+/**
+ * What every workflow step handler is given: our ports, a logger, and (optionally)
+ * an engine lookup and a DNS verifier. AWS wiring lives in `aws.step-deps.ts`,
+ * local wiring in `infra/local/runtime/local-step-deps.ts`; tests pass in-memory fakes.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DatabaseEngine } from '../../core/engines/database-engine.ts';
+import type { DnsRecordSpec, DnsTarget, EngineName } from '../../core/model.ts';
+import type { Clock, DnsRouter, HealthProbe, ParameterStore, RemoteShell } from '../../core/ports.ts';
+
+export interface StepDeps {
+  readonly params: ParameterStore;
+  readonly dns: DnsRouter;
+  /** A shell logged in with the group's key (parameterNames.sshPrivateKey(group)). The caller closes it. */
+  openShell(group: string): Promise<RemoteShell>;
+  readonly health: HealthProbe;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Local runtime: ask the real DNS server. Absent: `dns.current` is trusted. */
+  readonly dnsVerifier?: (record: DnsRecordSpec, expected: DnsTarget) => Promise<boolean>;
+  /** Engine lookup; absent: the engine registry (`engineFor`). Tests inject fake engines here. */
+  readonly engineFor?: (name: EngineName) => DatabaseEngine;
+}

@@ -1,0 +1,30 @@
+/** PreparePrimary: roles, settings and access rules for replication on the primary (engine commands are idempotent). */
+import { databaseHost } from '../core/model.ts';
+import { awsEntry } from './deps/aws-entry.ts';
+import { engineOf } from './deps/engine-of.ts';
+import { findDatabase, getOrCreateSecrets, loadGroup } from './deps/load-group.ts';
+import { replicaNameOf } from './deps/replica-name.ts';
+import { runCommand, withShell } from './deps/run-command.ts';
+import type { StepDeps } from './deps/step-deps.ts';
+
+export interface DatabaseStepInput { readonly group: string; readonly database: string }
+export interface PreparePrimaryResult { readonly database: string; readonly prepared: true; readonly replicaName: string }
+
+export function createHandler(deps: StepDeps) {
+  return async (event: DatabaseStepInput): Promise<PreparePrimaryResult> => {
+    const group = await loadGroup(deps.params, event.group);
+    const database = findDatabase(group, event.database);
+    const engine = engineOf(deps, database.engine);
+    const secrets = await getOrCreateSecrets(deps.params, group.name, database.name);
+    const host = databaseHost(group.primary, database);
+    const replicaName = replicaNameOf(group, database);
+    const replicaAddress = databaseHost(group.twin, database).address;
+    await withShell(() => deps.openShell(group.name), (shell) =>
+      runCommand(shell, host, engine.preparePrimary({ database, host, replicaName, replicaAddress }, secrets)),
+    );
+    deps.logger.info('primary prepared', { group: group.name, database: database.name });
+    return { database: database.name, prepared: true, replicaName };
+  };
+}
+
+export const handler = awsEntry(createHandler);

@@ -1,0 +1,97 @@
+/**
+ * PublishEnvVars: the env vars apps of each stack need (every database's
+ * engine.publishedEnv + TWINSTACK_GROUP/STACK/ROLE), written to the ParameterStore
+ * (secret) and to `<deploy.directory>/.env.twinstack` (mode 600) on every host of
+ * the stack. File content travels over stdin, never argv; output carries names only.
+ * The standby stack's hosts may be down (failover): unreachable ones are reported, not thrown.
+ */
+import type { RemoteCommand } from '../core/command.ts';
+import { HostUnreachableError, RemoteTimeoutError } from '../core/errors.ts';
+import type { FailoverGroup, Stack, StackRole } from '../core/model.ts';
+import { databaseHost, stackOf } from '../core/model.ts';
+import { parameterNames } from '../core/parameter-names.ts';
+import type { RemoteShell } from '../core/ports.ts';
+import { awsEntry } from './deps/aws-entry.ts';
+import { engineOf } from './deps/engine-of.ts';
+import { loadGroup, loadSecrets, loadState } from './deps/load-group.ts';
+import { describeError } from './deps/observe-database.ts';
+import { runCommand, withShell } from './deps/run-command.ts';
+import type { StepDeps } from './deps/step-deps.ts';
+
+export const ENV_FILE_NAME = '.env.twinstack';
+
+export interface PublishEnvVarsInput {
+  readonly group: string;
+  /** The stack that is (or is about to be) active; default: GroupState.active. */
+  readonly active?: StackRole;
+}
+export interface PublishedStack {
+  readonly stack: string;
+  readonly role: 'active' | 'standby';
+  readonly variables: readonly string[];
+  readonly hosts: readonly { readonly host: string; readonly outcome: 'written' | 'unreachable'; readonly detail?: string }[];
+}
+export interface PublishEnvVarsResult { readonly group: string; readonly stacks: readonly PublishedStack[] }
+
+/** `KEY=value` lines; values are single-quoted for docker compose / sh `.` sourcing. */
+export function renderEnvFile(env: Readonly<Record<string, string>>): string {
+  return Object.keys(env).sort().map((k) => `${k}='${(env[k] ?? '').replace(/'/g, `'\\''`)}'\n`).join('');
+}
+
+/** Atomically replace `<directory>/.env.twinstack` with stdin, mode 600. */
+export function writeEnvFileCommand(directory: string, content: string, secrets: readonly string[]): RemoteCommand {
+  const path = `${directory.replace(/\/+$/, '')}/${ENV_FILE_NAME}`;
+  return {
+    description: `write ${ENV_FILE_NAME}`,
+    argv: ['sh', '-c', 'umask 077 && cat > "$1.tmp" && chmod 600 "$1.tmp" && mv -f "$1.tmp" "$1"', 'twinstack-env', path],
+    stdin: content,
+    timeoutMs: 15_000,
+    redact: secrets,
+  };
+}
+
+export function createHandler(deps: StepDeps) {
+  async function envOf(group: FailoverGroup, stack: Stack, role: 'active' | 'standby'): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const database of group.databases) {
+      const secrets = await loadSecrets(deps.params, group.name, database.name);
+      Object.assign(env, engineOf(deps, database.engine).publishedEnv({ database, host: databaseHost(stack, database) }, secrets));
+    }
+    return { ...env, TWINSTACK_GROUP: group.name, TWINSTACK_STACK: stack.name, TWINSTACK_ROLE: role };
+  }
+
+  async function publish(shell: RemoteShell, group: FailoverGroup, which: StackRole, active: StackRole): Promise<PublishedStack> {
+    const stack = stackOf(group, which);
+    const role = which === active ? 'active' : 'standby';
+    const env = await envOf(group, stack, role);
+    for (const [name, value] of Object.entries(env)) {
+      await deps.params.put(parameterNames.env(group.name, stack.name, name), value, { secret: true });
+    }
+    const content = renderEnvFile(env);
+    const secrets = Object.values(env).filter((v) => v.length >= 8);
+    const hosts: PublishedStack['hosts'][number][] = [];
+    for (const host of stack.hosts) {
+      try {
+        await runCommand(shell, host, writeEnvFileCommand(stack.deploy.directory, content, secrets));
+        hosts.push({ host: host.name, outcome: 'written' });
+      } catch (error) {
+        const transport = error instanceof HostUnreachableError || error instanceof RemoteTimeoutError;
+        if (role === 'active' || !transport) throw error;
+        hosts.push({ host: host.name, outcome: 'unreachable', detail: describeError(error) });
+      }
+    }
+    return { stack: stack.name, role, variables: Object.keys(env).sort(), hosts };
+  }
+
+  return async (event: PublishEnvVarsInput): Promise<PublishEnvVarsResult> => {
+    const group = await loadGroup(deps.params, event.group);
+    const active = event.active ?? (await loadState(deps.params, group.name)).active;
+    const stacks = await withShell(() => deps.openShell(group.name), async (shell) => [
+      await publish(shell, group, 'primary', active),
+      await publish(shell, group, 'twin', active),
+    ]);
+    return { group: group.name, stacks };
+  };
+}
+
+export const handler = awsEntry(createHandler);

@@ -1,0 +1,26 @@
+/** StartReplication: make sure the twin streams from the primary (the engine command is a no-op when it does). */
+import { databaseHost } from '../core/model.ts';
+import { awsEntry } from './deps/aws-entry.ts';
+import { engineOf } from './deps/engine-of.ts';
+import { findDatabase, loadGroup, loadSecrets } from './deps/load-group.ts';
+import { replicaNameOf } from './deps/replica-name.ts';
+import { runCommand, withShell } from './deps/run-command.ts';
+import type { StepDeps } from './deps/step-deps.ts';
+
+export interface StartReplicationInput { readonly group: string; readonly database: string }
+export interface StartReplicationResult { readonly database: string; readonly started: true }
+
+export function createHandler(deps: StepDeps) {
+  return async (event: StartReplicationInput): Promise<StartReplicationResult> => {
+    const group = await loadGroup(deps.params, event.group);
+    const database = findDatabase(group, event.database);
+    const engine = engineOf(deps, database.engine);
+    const secrets = await loadSecrets(deps.params, group.name, database.name);
+    const host = databaseHost(group.twin, database);
+    const target = { database, host, primaryHost: databaseHost(group.primary, database), replicaName: replicaNameOf(group, database) };
+    await withShell(() => deps.openShell(group.name), (shell) => runCommand(shell, host, engine.startReplication(target, secrets)));
+    return { database: database.name, started: true };
+  };
+}
+
+export const handler = awsEntry(createHandler);

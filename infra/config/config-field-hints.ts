@@ -1,0 +1,85 @@
+/**
+ * What each twinstack.yaml setting expects and how to fix a wrong one, keyed by
+ * the setting's key (the last name in an issue's path). Used to turn schema
+ * issues into instructions, and as descriptions in the generated JSON Schema.
+ */
+export interface FieldHint {
+  /** What a valid value is, as a noun phrase. */
+  readonly expect: string;
+  /** How to fix a missing or wrong value, as an instruction. */
+  readonly fix: string;
+}
+
+const NAME_RULE = 'a lower-case letter, then up to 62 lower-case letters, digits, "_" or "-"';
+const SQL_RULE = 'a lower-case letter or "_", then up to 62 lower-case letters, digits or "_"';
+const PATH_RULE = 'an absolute path of letters, digits, ".", "_", "-" and "/" (no "..", no whitespace, no shell metacharacters)';
+
+export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
+  version: { expect: 'the format version 1', fix: 'write `version: 1` at the top of the file' },
+  groups: { expect: 'a list of failover groups', fix: 'add `groups:` with at least one group (see examples/twinstack.yaml)' },
+  name: { expect: `a name: ${NAME_RULE}`, fix: 'use a short lower-case name such as `shop`, `shop-eu`, `web1` or `main`' },
+  dns: { expect: 'the DNS record of the group', fix: 'add `dns: {zone: example.com, name: shop.example.com}`' },
+  zone: { expect: 'a DNS zone name such as `example.com` (no trailing dot)', fix: 'write the hosted zone name without the trailing dot, e.g. `example.com`' },
+  hostedZoneId: { expect: 'a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`', fix: 'copy the id from `aws route53 list-hosted-zones-by-name --dns-name <zone>` without the `/hostedzone/` prefix, or remove it for the local runtime' },
+  ttl: { expect: 'a TTL in seconds, a whole number from 1 to 86400', fix: 'use a short TTL such as `60` so failover takes effect quickly' },
+  failover: { expect: 'failover settings', fix: 'write `failover: {cooldownSeconds: 900}` or remove the key for the defaults' },
+  cooldownSeconds: { expect: 'a whole number of seconds from 0 to 604800', fix: 'use e.g. `900` (no automatic failover within 15 minutes of the last one)' },
+  primary: { expect: 'the primary stack', fix: 'add `primary:` with name, region, endpoint, healthUrl, hosts and deploy' },
+  twin: { expect: 'the twin stack', fix: 'add `twin:` with the same host names as the primary (the twin is a clone)' },
+  region: { expect: 'an AWS region such as `eu-west-1`, or `local`', fix: 'use the region code shown by `aws ec2 describe-regions`, e.g. `eu-central-1`, or `local` for the local runtime' },
+  endpoint: { expect: 'an IPv4 address (A record) or a host name (CNAME)', fix: 'give the stack\'s public address, e.g. `203.0.113.10` or `lb-eu.example.net`' },
+  healthUrl: { expect: 'an http or https URL that answers 2xx while the stack serves', fix: 'use e.g. `https://203.0.113.10/healthz` (no spaces, quotes or credentials)' },
+  hosts: { expect: 'a list of hosts', fix: 'list at least one host with name, address, user and hostKey' },
+  address: { expect: 'an IPv4 address or an RFC 1123 host name', fix: 'give only the address, e.g. `203.0.113.11` or `web1.eu.example.net`, with no spaces or extra text' },
+  sshPort: { expect: 'a TCP port, a whole number from 1 to 65535', fix: 'use the port sshd listens on, usually `22`' },
+  port: { expect: 'a TCP port, a whole number from 1 to 65535', fix: 'use the port the database listens on, e.g. `5432`' },
+  user: { expect: 'a login name: a lower-case letter or "_", then up to 31 lower-case letters, digits, "_" or "-"', fix: 'give only the SSH user name, e.g. `ubuntu` or `ec2-user`; SSH options are not accepted here' },
+  hostKey: { expect: 'a pinned SSH host key fingerprint `SHA256:` followed by 43 base64 characters', fix: 'run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host and copy the SHA256:… fingerprint' },
+  deploy: { expect: 'how to deploy the compose project', fix: 'add `deploy: {directory: /srv/app}`' },
+  directory: { expect: PATH_RULE, fix: 'give the directory of the compose project on every host, e.g. `/srv/app`' },
+  command: { expect: 'a non-empty single-line shell command', fix: 'write the deploy command on one line, e.g. `docker compose pull && docker compose up -d --remove-orphans`, or remove the key for that default' },
+  databases: { expect: 'a list of databases', fix: 'list the group\'s databases, or write `databases: []`' },
+  engine: { expect: 'a database engine: `postgres`', fix: 'write `engine: postgres` (the only engine supported so far)' },
+  host: { expect: 'the name of a host that exists in both stacks', fix: 'use the `name` of one of the stack\'s hosts, e.g. `db1`' },
+  replication: { expect: 'replication settings', fix: 'write `replication: {mode: async, maxLag: 16MiB}` or remove the key for the defaults' },
+  mode: { expect: '`async` or `sync`', fix: 'write `mode: async` (default) or `mode: sync` (commits wait for the twin)' },
+  maxLag: { expect: 'a size in bytes: a whole number, or a string such as `16MiB`, `512KiB` or `1GB`', fix: 'write e.g. `maxLag: 16MiB`' },
+  postgres: { expect: 'PostgreSQL settings', fix: 'remove the key for the defaults, or give only the settings that differ' },
+  dataDir: { expect: PATH_RULE, fix: 'use the cluster\'s data directory, e.g. `/var/lib/postgresql/15/main`' },
+  binDir: { expect: PATH_RULE, fix: 'use the directory of pg_ctl, e.g. `/usr/lib/postgresql/15/bin`' },
+  socketDir: { expect: PATH_RULE, fix: 'use the Unix socket directory, e.g. `/var/run/postgresql`' },
+  superuser: { expect: `a role name: ${SQL_RULE}`, fix: 'use the local superuser role, usually `postgres`' },
+  database: { expect: `a database name: ${SQL_RULE}`, fix: 'use the name of the application database, e.g. `app`' },
+  appUser: { expect: `a role name: ${SQL_RULE}`, fix: 'use the (non-superuser) role the application connects as, e.g. `app`' },
+  replicationUser: { expect: `a role name: ${SQL_RULE}`, fix: 'use e.g. `twinstack_replicator`' },
+  listenOn: { expect: '`all` or `host-address`', fix: 'write `listenOn: all` (EC2) or `listenOn: host-address` (loopback lab hosts)' },
+};
+
+/** The hint for `key`, or a generic one. */
+export function hintFor(key: string | undefined): FieldHint {
+  return (key === undefined ? undefined : FIELD_HINTS[key]) ?? { expect: 'a valid value', fix: 'compare with examples/twinstack.yaml and infra/config/twinstack.schema.json' };
+}
+
+/** The known setting closest to a misspelt `key` (case-insensitive, at most 2 edits), if any. */
+export function suggestKey(key: string): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const known of Object.keys(FIELD_HINTS)) {
+    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: known, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

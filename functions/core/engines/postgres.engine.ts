@@ -1,0 +1,150 @@
+/**
+ * The PostgreSQL 15 engine: builds the commands of DatabaseEngine and parses
+ * their output. It runs nothing.
+ *
+ * Every command is `sh -c '<fixed script>' sh <validated args…>` (scripts in
+ * postgres/postgres-scripts.ts), run on the database host as the SSH user that
+ * owns the data directory. Secrets travel only in `secretEnv` (and are listed in
+ * `redact`); descriptions never contain them.
+ */
+import type { CommandResult, RemoteCommand } from '../command.ts';
+import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RestoreTarget } from './database-engine.ts';
+import { lsnDiff } from './postgres/lsn.ts';
+import { parsePostgresStatus } from './postgres/parse-postgres-status.ts';
+import {
+  checkHostAddress,
+  checkIdentifier,
+  checkIpv4,
+  checkRemovableDataDir,
+  checkReplicaName,
+  nodeArguments,
+  synchronousStandbyNames,
+} from './postgres/postgres-arguments.ts';
+import {
+  FENCE_SCRIPT,
+  PREPARE_PRIMARY_SCRIPT,
+  PROMOTE_SCRIPT,
+  RESTORE_REPLICA_SCRIPT,
+  SET_SYNCHRONOUS_REPLICAS_SCRIPT,
+  START_REPLICATION_SCRIPT,
+  STATUS_SCRIPT,
+} from './postgres/postgres-scripts.ts';
+
+interface ScriptCommand {
+  readonly description: string;
+  readonly script: string;
+  readonly target: EngineTarget;
+  readonly args?: readonly string[];
+  readonly secretEnv?: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+function scriptCommand(c: ScriptCommand): RemoteCommand {
+  const secrets = Object.values(c.secretEnv ?? {});
+  return {
+    description: c.description,
+    argv: ['sh', '-c', c.script, 'sh', ...nodeArguments(c.target), ...(c.args ?? [])],
+    env: { LC_ALL: 'C' },
+    ...(c.secretEnv && { secretEnv: c.secretEnv, redact: secrets }),
+    timeoutMs: c.timeoutMs,
+  };
+}
+
+function where(target: EngineTarget): string {
+  return `postgres ${target.database.name} on ${target.host.name}`;
+}
+
+export const postgresEngine: DatabaseEngine = {
+  name: 'postgres',
+
+  preparePrimary(target, secrets: DatabaseSecrets) {
+    const pg = target.database.postgres;
+    const syncNames = target.database.replication.mode === 'sync' ? synchronousStandbyNames([target.replicaName]) : '';
+    return scriptCommand({
+      description: `prepare ${where(target)} as primary for replica ${checkReplicaName(target.replicaName)} (${target.database.replication.mode})`,
+      script: PREPARE_PRIMARY_SCRIPT,
+      target,
+      args: [
+        checkIdentifier('replication user', pg.replicationUser),
+        checkIdentifier('app user', pg.appUser),
+        checkIdentifier('database', pg.database),
+        syncNames,
+        checkIpv4('replica address', target.replicaAddress),
+      ],
+      secretEnv: { TWINSTACK_REPLICATION_PASSWORD: secrets.replicationPassword, TWINSTACK_APP_PASSWORD: secrets.appPassword },
+      timeoutMs: 100_000,
+    });
+  },
+
+  restoreReplica(target: RestoreTarget, secrets: DatabaseSecrets) {
+    const pg = target.database.postgres;
+    checkRemovableDataDir(pg.dataDir);
+    return scriptCommand({
+      description: `restore ${where(target)} as replica ${checkReplicaName(target.replicaName)} of ${target.primaryHost.name}`,
+      script: RESTORE_REPLICA_SCRIPT,
+      target,
+      args: [
+        checkHostAddress('primary address', target.primaryHost.address),
+        checkIdentifier('replication user', pg.replicationUser),
+        checkReplicaName(target.replicaName),
+      ],
+      secretEnv: { PGPASSWORD: secrets.replicationPassword },
+      timeoutMs: 850_000,
+    });
+  },
+
+  startReplication(target: RestoreTarget, _secrets: DatabaseSecrets) {
+    return scriptCommand({
+      description: `start replication of ${where(target)} from ${target.primaryHost.name}`,
+      script: START_REPLICATION_SCRIPT,
+      target,
+      timeoutMs: 100_000,
+    });
+  },
+
+  status(target) {
+    return scriptCommand({ description: `status of ${where(target)}`, script: STATUS_SCRIPT, target, timeoutMs: 20_000 });
+  },
+
+  parseStatus(result: CommandResult): DatabaseStatus {
+    return parsePostgresStatus(result);
+  },
+
+  positionDiff(to, from) {
+    return lsnDiff(to, from);
+  },
+
+  fence(target) {
+    return scriptCommand({ description: `fence ${where(target)}`, script: FENCE_SCRIPT, target, timeoutMs: 90_000 });
+  },
+
+  promote(target) {
+    return scriptCommand({ description: `promote ${where(target)}`, script: PROMOTE_SCRIPT, target, timeoutMs: 110_000 });
+  },
+
+  setSynchronousReplicas(target, replicaNames) {
+    const value = synchronousStandbyNames(replicaNames);
+    return scriptCommand({
+      description: `set synchronous replicas of ${where(target)} to [${replicaNames.join(', ')}]`,
+      script: SET_SYNCHRONOUS_REPLICAS_SCRIPT,
+      target,
+      args: [value],
+      timeoutMs: 30_000,
+    });
+  },
+
+  publishedEnv(target, secrets) {
+    const pg = target.database.postgres;
+    const host = checkHostAddress('host address', target.host.address);
+    const user = checkIdentifier('app user', pg.appUser);
+    const database = checkIdentifier('database', pg.database);
+    const port = String(target.database.port);
+    return {
+      DATABASE_URL: `postgres://${user}:${encodeURIComponent(secrets.appPassword)}@${host}:${port}/${database}`,
+      PGHOST: host,
+      PGPORT: port,
+      PGDATABASE: database,
+      PGUSER: user,
+    };
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Parses the one JSON line the status script prints into an engine-neutral
+ * DatabaseStatus.
+ *
+ * Invariants: only a well-formed line is accepted (known role, LSNs in `X/Y`
+ * form, finite byte counts); anything else is an UnexpectedOutputError, never a
+ * guess. A stopped or unknown server is never writable.
+ */
+import { z } from 'zod';
+import type { CommandResult } from '../../command.ts';
+import { UnexpectedOutputError } from '../../errors.ts';
+import type { DatabaseStatus } from '../database-engine.ts';
+import { isLsn } from './lsn.ts';
+
+const lsn = z.string().refine(isLsn, 'not an LSN');
+const bytes = z.number().finite();
+
+const replicaSchema = z.object({
+  name: z.string(),
+  state: z.string(),
+  syncState: z.string(),
+  replayLagBytes: bytes,
+});
+
+const statusSchema = z.object({
+  role: z.enum(['primary', 'replica', 'stopped', 'unknown']),
+  writable: z.boolean(),
+  fenced: z.boolean(),
+  position: lsn.nullish(),
+  receivedPosition: lsn.nullish(),
+  replayGapBytes: bytes.nullish(),
+  upstream: z.string().nullish(),
+  streaming: z.boolean().nullish(),
+  replicas: z.array(replicaSchema).nullish(),
+  detail: z.string().optional(),
+});
+
+/** The last stdout line that looks like a JSON object (pg_ctl chatter goes to stderr, but be tolerant). */
+function lastJsonLine(stdout: string): string | undefined {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('{'))
+    .at(-1);
+}
+
+export function parsePostgresStatus(result: CommandResult): DatabaseStatus {
+  if (result.exitCode !== 0) throw new UnexpectedOutputError(`status command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
+  const line = lastJsonLine(result.stdout);
+  if (line === undefined) throw new UnexpectedOutputError(`status printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (cause) {
+    throw new UnexpectedOutputError(`status line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
+  }
+  const parsed = statusSchema.safeParse(json);
+  if (!parsed.success) throw new UnexpectedOutputError(`status JSON has an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const s = parsed.data;
+  const running = s.role === 'primary' || s.role === 'replica';
+  return {
+    role: s.role,
+    writable: running && s.writable,
+    fenced: s.fenced,
+    ...(s.position != null && { position: s.position }),
+    ...(s.role === 'replica' && s.receivedPosition != null && { receivedPosition: s.receivedPosition }),
+    ...(s.role === 'replica' && s.replayGapBytes != null && { replayGapBytes: s.replayGapBytes }),
+    ...(s.role === 'replica' && s.upstream != null && { upstream: s.upstream }),
+    ...(s.role === 'replica' && s.streaming != null && { streaming: s.streaming }),
+    ...(s.role === 'primary' && { replicas: s.replicas ?? [] }),
+  };
+}
+
+/** What the promote script prints. */
+export interface PromoteOutcome {
+  readonly promoted: boolean;
+  readonly alreadyPrimary: boolean;
+}
+
+const promoteSchema = z.object({ promoted: z.boolean(), alreadyPrimary: z.boolean() });
+
+/** Parses the promote script's JSON line (exit 0 only). */
+export function parsePostgresPromote(result: CommandResult): PromoteOutcome {
+  const line = result.exitCode === 0 ? lastJsonLine(result.stdout) : undefined;
+  const parsed = line === undefined ? undefined : promoteSchema.safeParse(safeJson(line));
+  if (!parsed?.success) throw new UnexpectedOutputError(`promote output not understood (exit ${result.exitCode}): ${JSON.stringify(result.stdout.slice(0, 200))}`);
+  return parsed.data;
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

@@ -36,3 +36,15 @@ export function parseByteSize(value: string | number): number | undefined {
   const bytes = Math.round(Number(amount) * factor);
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
+
+/** `16 MiB`, `512 KiB`, `1.5 GiB`, `100 B`: the largest binary unit that keeps the amount ≥ 1. */
+export function formatByteSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+  let amount = bytes;
+  let unit = 0;
+  while (amount >= 1024 && unit < units.length - 1) {
+    amount /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(amount) ? amount : amount.toFixed(1)} ${units[unit]}`;
+}

@@ -20,6 +20,7 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   name: { expect: `a name: ${NAME_RULE}`, fix: 'use a short lower-case name such as `shop`, `shop-eu`, `web1` or `main`' },
   dns: { expect: 'the DNS record of the group', fix: 'add `dns: {zone: example.com, name: shop.example.com}`' },
   zone: { expect: 'a DNS zone name such as `example.com` (no trailing dot)', fix: 'write the hosted zone name without the trailing dot, e.g. `example.com`' },
+  dnsName: { expect: 'the fully qualified DNS name that follows the active stack, e.g. `shop.example.com`, inside the zone', fix: 'write the record name, ending with the zone, e.g. `shop.example.com`' },
   hostedZoneId: { expect: 'a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`', fix: 'copy the id from `aws route53 list-hosted-zones-by-name --dns-name <zone>` without the `/hostedzone/` prefix, or remove it for the local runtime' },
   ttl: { expect: 'a TTL in seconds, a whole number from 1 to 86400', fix: 'use a short TTL such as `60` so failover takes effect quickly' },
   failover: { expect: 'failover settings', fix: 'write `failover: {cooldownSeconds: 900}` or remove the key for the defaults' },

@@ -15,11 +15,11 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? '(root)' : out;
 }
 
-/** The setting a path names: its last non-index segment. */
+/** The setting a path names: its last non-index segment (`dnsName` for `dns.name`). */
 function keyOf(path: readonly PathSegment[]): string | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
     const segment = path[i];
-    if (typeof segment === 'string') return segment;
+    if (typeof segment === 'string') return segment === 'name' && path[i - 1] === 'dns' ? 'dnsName' : segment;
   }
   return undefined;
 }

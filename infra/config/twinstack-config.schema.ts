@@ -53,8 +53,9 @@ function checkedString(key: string, problemOf: (value: string) => string | undef
     .describe(describe(key));
 }
 
+/** A string matching `pattern`; the pattern is published in the JSON Schema too. */
 function matching(key: string, pattern: RegExp, what: string) {
-  return checkedString(key, (value) => (pattern.test(value) ? undefined : `is not ${what}`));
+  return checkedString(key, (value) => (pattern.test(value) ? undefined : `is not ${what}`)).meta({ pattern: pattern.source });
 }
 
 const identifier = (key: string) => matching(key, IDENTIFIER, 'a valid name (a lower-case letter, then up to 62 of a-z, 0-9, "_", "-")');
@@ -130,7 +131,7 @@ const databaseSchema = z.strictObject({
 const dnsSchema = z.strictObject({
   zone: hostName('zone'),
   hostedZoneId: matching('hostedZoneId', HOSTED_ZONE_ID, 'a Route 53 hosted zone id (Z followed by upper-case letters and digits)').optional(),
-  name: hostName('name'),
+  name: hostName('name').describe(describe('dnsName')),
   ttl: z.int().min(1).max(86400).default(60).describe(describe('ttl')),
 });
 

@@ -1,0 +1,27 @@
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { TwinstackConfig } from '../../functions/core/model.ts';
+import { ControlStack, type ControlStackProps } from './control-stack.ts';
+
+/** Construct id (and CloudFormation stack name) of the control plane. */
+export const CONTROL_STACK_ID = 'TwinstackControl';
+
+export interface ControlAppOptions extends Pick<AppProps, 'outdir' | 'context'> {
+  /** Register cdk-nag's AwsSolutions pack as a synth-time validation plugin. @default true */
+  readonly nag?: boolean;
+  /** Overrides for the control stack (directories, env). */
+  readonly stack?: Omit<ControlStackProps, 'config'>;
+}
+
+/**
+ * The whole CDK app for a validated config: the control stack, in the twin region
+ * with an environment-agnostic account (synth needs no credentials and no network),
+ * checked by cdk-nag's AwsSolutions pack. Every acknowledgement lives next to the
+ * resource it concerns, with its reason.
+ */
+export function createControlApp(config: TwinstackConfig, options: ControlAppOptions = {}): { app: App; stack: ControlStack } {
+  const app = new App({ outdir: options.outdir, context: options.context });
+  const stack = new ControlStack(app, CONTROL_STACK_ID, { ...options.stack, config });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}

@@ -1,0 +1,340 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TwinstackConfig } from '../../functions/core/model.ts';
+import { STEPS, placeholderOf, type Capability } from '../../functions/handlers/step-catalog.ts';
+import { InvalidConstructPropsError } from '../../infra/constructs/construct-props-error.ts';
+import { createControlApp } from '../../infra/stacks/control-app.ts';
+import { CONTROL_WORKFLOWS, PROJECT_ROOT, type ControlStack } from '../../infra/stacks/control-stack.ts';
+import { BLOG_ZONE_ID, CONTROL_REGION, FIXTURE_CONFIG, SHOP_ZONE_ID } from './fixtures/twinstack-config.fixture.ts';
+
+/** Skips esbuild: these tests read the template; bundling is covered in step-function.test.ts. */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+}
+
+/** Actions AWS accepts only on `*`, and why we use them. */
+const STAR_ALLOWED = new Set([
+  'xray:PutTraceSegments', // X-Ray tracing: no resource-level permissions
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery', // Step Functions vended log delivery: no resource-level permissions
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+/** The actions each capability must (and may only) add, over and above logs and X-Ray. */
+const ACTIONS_OF: Record<Capability, readonly string[]> = {
+  'config:read': ['ssm:GetParameter'],
+  'state:write': ['ssm:PutParameter'],
+  'secrets:read': ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'kms:Decrypt'],
+  'secrets:write': ['ssm:PutParameter', 'kms:Encrypt'],
+  'env:write': ['ssm:PutParameter', 'kms:Encrypt'],
+  'dns:read': ['route53:ListResourceRecordSets'],
+  'dns:write': ['route53:ChangeResourceRecordSets', 'route53:GetChange'],
+  ssh: ['ssm:GetParameter', 'kms:Decrypt'],
+  http: [],
+};
+const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Replaces `{Fn::GetAtt: [id, 'Arn']}`, `{Ref}` and `{Fn::Join}` by readable strings. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Json;
+  if (v['Ref']) return `<${v['Ref'] as string}>`;
+  if (v['Fn::GetAtt']) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (v['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(sep);
+  }
+  return JSON.stringify(value);
+}
+
+describe('ControlStack', () => {
+  let stack: ControlStack;
+  let template: Template;
+  let resources: Record<string, { Type: string; Properties: Json }>;
+  let nagViolations: { ruleName: string; paths: string[] }[];
+
+  beforeAll(() => {
+    // Prepare (once per file: synth is the slow part)
+    const built = createControlApp(FIXTURE_CONFIG, { context: NO_BUNDLING, nag: false });
+    stack = built.stack;
+    template = Template.fromStack(stack);
+    resources = template.toJSON()['Resources'] as typeof resources;
+    nagViolations = new AwsSolutionsChecks().validateScope(built.app).violations.map((v) => ({
+      ruleName: v.ruleName,
+      paths: v.violatingResources.map((r) => r.constructPath ?? '?'),
+    }));
+  });
+
+  const logicalIdOf = (placeholder: string) => stack.getLogicalId(stack.functions[placeholder]!.node.defaultChild as never);
+  const statementsOfFunction = (state: string): Statement[] => {
+    const fn = resources[logicalIdOf(placeholderOf(state))]!;
+    const roleId = ((fn.Properties['Role'] as Json)['Fn::GetAtt'] as string[])[0]!;
+    return Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties['Roles'] as Json[]).some((ref) => ref['Ref'] === roleId))
+      .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+  };
+
+  describe('workflows', () => {
+    it.each(CONTROL_WORKFLOWS)('%s: DefinitionString is the ASL file, with every placeholder bound to its step function', (name) => {
+      // Prepare
+      const asl = JSON.parse(readFileSync(join(PROJECT_ROOT, 'statemachines', `${name}.asl.json`), 'utf8')) as unknown;
+      const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties['StateMachineName'] === `twinstack-${name}`)!;
+
+      // Act
+      const definition = JSON.parse(machine.Properties['DefinitionString'] as string) as unknown;
+      const substitutions = machine.Properties['DefinitionSubstitutions'] as Record<string, unknown>;
+      const used = [...new Set([...JSON.stringify(asl).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+
+      // Assess
+      expect(definition).toEqual(asl);
+      expect(Object.keys(substitutions).sort()).toEqual([...used].sort());
+      for (const placeholder of used) {
+        expect(substitutions[placeholder]).toEqual({ 'Fn::GetAtt': [logicalIdOf(placeholder), 'Arn'] });
+      }
+    });
+
+    it.each(CONTROL_WORKFLOWS)('%s: STANDARD, logs ALL without execution data to an encrypted log group, X-Ray on', (name) => {
+      // Act
+      const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties['StateMachineName'] === `twinstack-${name}`)!;
+      const logging = machine.Properties['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean; Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: Json } }[] };
+      const logGroupId = (logging.Destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'] as string[])[0]!;
+
+      // Assess
+      expect(machine.Properties['StateMachineType']).toBe('STANDARD');
+      expect(logging.Level).toBe('ALL');
+      expect(logging.IncludeExecutionData).toBe(false);
+      expect(machine.Properties['TracingConfiguration']).toEqual({ Enabled: true });
+      expect(resources[logGroupId]!.Properties['KmsKeyId']).toBeDefined();
+      expect(resources[logGroupId]!.Properties['RetentionInDays']).toBeGreaterThan(0);
+    });
+
+    it.each(CONTROL_WORKFLOWS)('%s: the role invokes exactly the functions of its file', (name) => {
+      // Prepare
+      const text = readFileSync(join(PROJECT_ROOT, 'statemachines', `${name}.asl.json`), 'utf8');
+      const expected = [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => `<${logicalIdOf(m[1]!)}.Arn>`))].sort();
+      const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties['StateMachineName'] === `twinstack-${name}`)!;
+      const roleId = ((machine.Properties['RoleArn'] as Json)['Fn::GetAtt'] as string[])[0]!;
+
+      // Act
+      const invoke = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties['Roles'] as Json[]).some((ref) => ref['Ref'] === roleId))
+        .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
+        .filter((s) => asArray(s.Action).some((a) => a.startsWith('lambda:')));
+
+      // Assess
+      expect(invoke).toHaveLength(1);
+      expect(asArray(invoke[0]!.Action)).toEqual(['lambda:InvokeFunction']);
+      expect(asArray(invoke[0]!.Resource).map(flatten).sort()).toEqual(expected);
+    });
+
+    it('alarms on failed, timed-out and aborted executions of each workflow, notifying the topic', () => {
+      // Act
+      const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+
+      // Assess
+      expect(alarms).toHaveLength(CONTROL_WORKFLOWS.length);
+      for (const alarm of alarms) {
+        const metrics = (alarm.Properties['Metrics'] as { MetricStat?: { Metric: { MetricName: string } } }[])
+          .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []))
+          .sort();
+        expect(metrics).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+        expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: stack.getLogicalId(stack.alarmTopic.node.defaultChild as never) }]);
+      }
+    });
+
+    it('outputs both state machine ARNs', () => {
+      // Assess
+      template.hasOutput('ReplicateStateMachineArn', {});
+      template.hasOutput('FailoverStateMachineArn', {});
+    });
+  });
+
+  describe('step functions', () => {
+    it('creates one NODEJS_22_X arm64 function per catalog step, with its timeout, tracing and Powertools env', () => {
+      // Act
+      const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+
+      // Assess
+      expect(functions).toHaveLength(STEPS.length);
+      for (const step of STEPS) {
+        const fn = resources[logicalIdOf(placeholderOf(step.state))]!.Properties;
+        expect(fn['Runtime']).toBe('nodejs22.x');
+        expect(fn['Architectures']).toEqual(['arm64']);
+        expect(fn['MemorySize']).toBe(256);
+        expect(fn['Timeout']).toBe(step.timeoutSeconds);
+        expect(fn['TracingConfig']).toEqual({ Mode: 'Active' });
+        expect((fn['Environment'] as { Variables: Json }).Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'twinstack', POWERTOOLS_LOG_LEVEL: 'INFO' });
+      }
+    });
+
+    it.each(STEPS.map((s) => [s.state, s] as const))('%s: its role grants exactly its capabilities', (_state, step) => {
+      // Prepare
+      const expected = new Set([...BASELINE_ACTIONS, ...step.capabilities.flatMap((c) => ACTIONS_OF[c])]);
+
+      // Act
+      const actions = new Set(statementsOfFunction(step.state).flatMap((s) => asArray(s.Action)));
+
+      // Assess
+      expect([...actions].sort()).toEqual([...expected].sort());
+    });
+
+    it('DecideFailover (no capabilities) touches neither SSM, KMS nor Route 53', () => {
+      // Act
+      const actions = statementsOfFunction('DecideFailover').flatMap((s) => asArray(s.Action));
+
+      // Assess
+      expect(actions.filter((a) => /^(ssm|kms|route53):/.test(a))).toEqual([]);
+    });
+
+    it('SwitchDns changes records only in the group zones, for the group names, A or CNAME', () => {
+      // Act
+      const changes = statementsOfFunction('SwitchDns').filter((s) => asArray(s.Action).includes('route53:ChangeResourceRecordSets'));
+
+      // Assess
+      expect(changes.map((s) => [asArray(s.Resource).map(flatten), s.Condition])).toEqual([
+        [
+          [`arn:<AWS::Partition>:route53:::hostedzone/${SHOP_ZONE_ID}`],
+          { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['shop.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'] } },
+        ],
+        [
+          [`arn:<AWS::Partition>:route53:::hostedzone/${BLOG_ZONE_ID}`],
+          { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['blog.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'] } },
+        ],
+      ]);
+    });
+
+    it('scopes SSM to per-group parameters and KMS to SSM and those parameters', () => {
+      // Act
+      const statements = statementsOfFunction('PreparePrimary');
+      const ssm = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('ssm:'))).flatMap((s) => asArray(s.Resource).map(flatten));
+      const kmsStatements = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('kms:')));
+
+      // Assess
+      const prefix = `arn:<AWS::Partition>:ssm:${CONTROL_REGION}:<AWS::AccountId>:parameter/twinstack/`;
+      expect(ssm.every((arn) => /^(shop|blog)\//.test(arn.slice(prefix.length)) && arn.startsWith(prefix))).toBe(true);
+      expect(ssm).toContain(`${prefix}shop/secrets/*`);
+      expect(ssm).toContain(`${prefix}shop/ssh/private-key`);
+      expect(kmsStatements.length).toBeGreaterThan(0);
+      for (const s of kmsStatements) {
+        expect(s.Condition?.['StringEquals']).toEqual({ 'kms:ViaService': `ssm.${CONTROL_REGION}.amazonaws.com` });
+        expect(s.Condition?.['StringLike']).toHaveProperty(['kms:EncryptionContext:PARAMETER_ARN']);
+      }
+    });
+
+    it('uses `*` resources only for actions AWS does not scope', () => {
+      // Act
+      const starActions = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
+        .filter((s) => asArray(s.Resource).includes('*'))
+        .flatMap((s) => asArray(s.Action));
+
+      // Assess
+      expect(starActions.length).toBeGreaterThan(0);
+      expect(starActions.filter((a) => !STAR_ALLOWED.has(a))).toEqual([]);
+    });
+
+    it('attaches no managed policies to any role', () => {
+      // Assess
+      for (const role of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role')) {
+        expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
+      }
+    });
+  });
+
+  describe('group config and alarm topic', () => {
+    it('stores each group config as JSON at /twinstack/<group>/config', () => {
+      // Act
+      const parameters = Object.values(resources).filter((r) => r.Type === 'AWS::SSM::Parameter');
+
+      // Assess
+      expect(parameters.map((p) => p.Properties['Name']).sort()).toEqual(['/twinstack/blog/config', '/twinstack/shop/config']);
+      for (const group of FIXTURE_CONFIG.groups) {
+        const parameter = parameters.find((p) => p.Properties['Name'] === `/twinstack/${group.name}/config`)!;
+        expect(parameter.Properties['Type']).toBe('String');
+        expect(JSON.parse(parameter.Properties['Value'] as string)).toEqual(group);
+      }
+    });
+
+    it('encrypts the alarm topic and refuses non-TLS publishing', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [stack.getLogicalId(stack.key.node.defaultChild as never), 'Arn'] } });
+      const policies = Object.values(resources).filter((r) => r.Type === 'AWS::SNS::TopicPolicy');
+      const statements = policies.flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+      expect(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }))).toBe(true);
+    });
+
+    it('deploys into the twin region', () => {
+      // Assess
+      expect(stack.region).toBe(CONTROL_REGION);
+      expect(Stack.of(stack).account).toMatch(/AccountId/);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has no unacknowledged error or warning', () => {
+      // Assess
+      expect(nagViolations).toEqual([]);
+    });
+  });
+
+  describe('props validation', () => {
+    const withGroups = (edit: (g: TwinstackConfig['groups'][number], i: number) => TwinstackConfig['groups'][number]): TwinstackConfig => ({
+      ...FIXTURE_CONFIG,
+      groups: FIXTURE_CONFIG.groups.map(edit),
+    });
+
+    it.each([
+      {
+        case: 'a twin in another region than the control plane',
+        config: withGroups((g, i) => (i === 1 ? { ...g, twin: { ...g.twin, region: 'us-east-1' } } : g)),
+        issues: [/group blog: twin region us-east-1 differs from the control stack region eu-central-1/],
+      },
+      {
+        case: 'a primary in the control region',
+        config: withGroups((g, i) => (i === 0 ? { ...g, primary: { ...g.primary, region: 'eu-central-1' } } : g)),
+        issues: [/group shop: primary region eu-central-1 is the control stack region/],
+      },
+      {
+        case: 'every problem at once',
+        config: withGroups((g, i) => ({ ...g, dns: { ...g.dns, hostedZoneId: undefined }, twin: { ...g.twin, region: i === 1 ? 'us-west-2' : g.twin.region } })),
+        issues: [/group shop: dns.hostedZoneId is required/, /group blog: twin region us-west-2 differs/, /group blog: dns.hostedZoneId is required/],
+      },
+      { case: 'no group', config: { version: 1 as const, groups: [] }, issues: [/config has no failover group/] },
+    ])('refuses $case, listing every problem', ({ config, issues }) => {
+      // Act
+      let thrown: unknown;
+      try {
+        createControlApp(config, { context: NO_BUNDLING, nag: false });
+      } catch (error) {
+        thrown = error;
+      }
+
+      // Assess
+      expect(thrown).toBeInstanceOf(InvalidConstructPropsError);
+      const error = thrown as InvalidConstructPropsError;
+      for (const pattern of issues) expect(error.issues.some((i) => pattern.test(i))).toBe(true);
+      expect(error.message).toContain(error.issues[0]);
+    });
+  });
+});

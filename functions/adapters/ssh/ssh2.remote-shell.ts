@@ -168,9 +168,11 @@ export class Ssh2RemoteShell implements RemoteShell {
     const key = connectionKey(host);
     const existing = this.connections.get(key);
     if (existing && !existing.closed) return existing.ready;
-    const connection = this.open(host, () => {
-      if (this.connections.get(key) === connection) this.connections.delete(key);
-    });
+    let connection: Connection | undefined = undefined;
+    const forget = () => {
+      if (connection && this.connections.get(key) === connection) this.connections.delete(key);
+    };
+    connection = this.open(host, forget);
     this.connections.set(key, connection);
     return connection.ready;
   }

@@ -1,0 +1,194 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ssh2RemoteShell } from '../../../../functions/adapters/ssh/ssh2.remote-shell.ts';
+import type { RemoteCommand } from '../../../../functions/core/command.ts';
+import {
+  HostKeyMismatchError,
+  HostUnreachableError,
+  InvalidInputError,
+  RemoteTimeoutError,
+} from '../../../../functions/core/errors.ts';
+import type { Host } from '../../../../functions/core/model.ts';
+import { startFakeSshServer } from './fake-ssh-server.ts';
+import type { FakeSshServer } from './fake-ssh-server.ts';
+
+const OTHER_KEY = 'SHA256:WM4g73F5lkcYoSOmWNwy7mp35zEZ5EGpTyHehi7HRjI';
+
+function command(overrides: Partial<RemoteCommand> & Pick<RemoteCommand, 'argv'>): RemoteCommand {
+  return { description: 'test command', timeoutMs: 10_000, ...overrides };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('Ssh2RemoteShell', () => {
+  let server: FakeSshServer;
+  let shell: Ssh2RemoteShell;
+  let host: Host;
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    server = await startFakeSshServer();
+    logs.length = 0;
+    shell = new Ssh2RemoteShell({
+      privateKey: server.clientPrivateKey,
+      connectTimeoutMs: 5000,
+      logger: { debug: (msg, extra) => logs.push(`${msg} ${JSON.stringify(extra)}`) },
+    });
+    host = { name: 'db', address: '127.0.0.1', sshPort: server.port, user: 'twin', hostKey: server.hostKeyFingerprint };
+  });
+
+  afterEach(async () => {
+    await shell.close();
+    await server.close();
+  });
+
+  it('runs a command on a host whose key matches the pin, sending shell-quoted words', async () => {
+    // Prepare
+    const hello = command({ argv: ['printf', '%s', "hello 'world'"] });
+
+    // Act
+    const result = await shell.exec(host, hello);
+
+    // Assess
+    expect(result).toMatchObject({ exitCode: 0, stdout: "hello 'world'", stderr: '' });
+    expect(server.execs[0]?.command).toBe(`printf %s 'hello '\\''world'\\'''`);
+  });
+
+  it('resolves with a non-zero exit code and stderr instead of rejecting', async () => {
+    // Act
+    const result = await shell.exec(host, command({ argv: ['sh', '-c', 'echo oops >&2; exit 3'] }));
+
+    // Assess
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe('oops\n');
+  });
+
+  it('reports a command killed by a signal as 128 + the signal number', async () => {
+    // Act
+    const result = await shell.exec(host, command({ argv: ['sh', '-c', 'kill -TERM $$'] }));
+
+    // Assess
+    expect(result.exitCode).toBe(128 + 15);
+  });
+
+  it('rejects a host whose key is not the pinned one before any authentication or exec', async () => {
+    // Prepare
+    const impostor = { ...host, hostKey: OTHER_KEY };
+
+    // Act
+    const outcome = shell.exec(impostor, command({ argv: ['true'] }));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(HostKeyMismatchError);
+    expect(server.authAttempts).toEqual([]);
+    expect(server.execs).toEqual([]);
+  });
+
+  it('refuses to connect to a host without a pinned key', async () => {
+    // Act
+    const outcome = shell.exec({ ...host, hostKey: '' }, command({ argv: ['true'] }));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(HostKeyMismatchError);
+    expect(server.connectionCount()).toBe(0);
+  });
+
+  it('turns a refused connection into HostUnreachableError with a cause', async () => {
+    // Prepare
+    const closedPort = await freePort();
+
+    // Act
+    const outcome = shell.exec({ ...host, sshPort: closedPort }, command({ argv: ['true'] }));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(HostUnreachableError);
+    await expect(outcome).rejects.toHaveProperty('cause');
+  });
+
+  it('closes the channel and rejects RemoteTimeoutError when the command outlives its timeout', async () => {
+    // Act
+    const outcome = shell.exec(host, command({ argv: ['sleep', '30'], timeoutMs: 300 }));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(RemoteTimeoutError);
+    const after = await shell.exec(host, command({ argv: ['echo', 'still usable'] }));
+    expect(after.stdout).toBe('still usable\n');
+  });
+
+  it('delivers secretEnv over stdin, never on the command line, then passes the command its stdin', async () => {
+    // Prepare
+    const secret = "p@ss w'rd $(x)\n";
+    const secretBase64 = Buffer.from(secret).toString('base64');
+    const withSecret = command({
+      argv: ['sh', '-c', 'printf %s "$DB_PASSWORD" | base64; printf %s "$MODE"; cat'],
+      env: { MODE: 'fast lane' },
+      secretEnv: { DB_PASSWORD: secret },
+      stdin: '|after-secrets',
+    });
+
+    // Act
+    const result = await shell.exec(host, withSecret);
+
+    // Assess
+    const received = server.execs[0];
+    expect(received?.command).not.toContain('p@ss');
+    expect(received?.command).not.toContain(secretBase64);
+    expect(received?.command).toContain("env 'MODE=fast lane'");
+    expect(received?.stdin).toBe(`DB_PASSWORD=${secretBase64}\n|after-secrets`);
+    expect(result).toMatchObject({ exitCode: 0, stdout: `${secretBase64}\nfast lane|after-secrets` });
+  });
+
+  it('masks secretEnv values and redact strings in stdout, stderr and logs', async () => {
+    // Prepare
+    const leaky = command({
+      description: 'leak check',
+      argv: ['sh', '-c', 'echo token=abc123; echo "pw=$PW" >&2; exit 1'],
+      secretEnv: { PW: 'hunter2' },
+      redact: ['abc123'],
+    });
+
+    // Act
+    const result = await shell.exec(host, leaky);
+
+    // Assess
+    expect(result.stdout).toBe('token=***\n');
+    expect(result.stderr).toBe('pw=***\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join('\n')).not.toMatch(/hunter2|abc123/);
+  });
+
+  it('reuses one connection for several execs on a host and reconnects after a drop', async () => {
+    // Act
+    await shell.exec(host, command({ argv: ['true'] }));
+    await shell.exec(host, command({ argv: ['true'] }));
+    const reused = server.connectionCount();
+    server.dropAll();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await shell.exec(host, command({ argv: ['echo', 'back'] }));
+
+    // Assess
+    expect(reused).toBe(1);
+    expect(again.stdout).toBe('back\n');
+    expect(server.connectionCount()).toBe(2);
+  });
+
+  it.each([
+    ['an invalid env name', command({ argv: ['true'], env: { 'bad-name': 'x' } })],
+    ['an invalid secretEnv name', command({ argv: ['true'], secretEnv: { 'X;rm': 'x' } })],
+    ['an empty argv', command({ argv: [] })],
+  ])('rejects %s with InvalidInputError before connecting', async (_case, invalid) => {
+    // Act
+    const outcome = shell.exec(host, invalid);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(InvalidInputError);
+    expect(server.connectionCount()).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Every step handler of the STEPS catalog, built over one StepDeps (the local runtime
+ * and tests use this; in AWS each handler module is its own Lambda).
+ * Invariant: one handler per STEPS entry (the Record type makes a missing one a type error).
+ */
+import type { StepDeps } from './deps/step-deps.ts';
+import type { StepName } from './step-catalog.ts';
+import * as assessFailover from './assess-failover.handler.ts';
+import * as checkReplication from './check-replication.handler.ts';
+import * as decideFailover from './decide-failover.handler.ts';
+import * as fenceOldPrimary from './fence-old-primary.handler.ts';
+import * as planReplication from './plan-replication.handler.ts';
+import * as preparePrimary from './prepare-primary.handler.ts';
+import * as promoteDatabase from './promote-database.handler.ts';
+import * as publishEnvVars from './publish-env-vars.handler.ts';
+import * as recordFailover from './record-failover.handler.ts';
+import * as reportFailure from './report-failure.handler.ts';
+import * as restoreReplica from './restore-replica.handler.ts';
+import * as startReplication from './start-replication.handler.ts';
+import * as switchDns from './switch-dns.handler.ts';
+import * as verifyDns from './verify-dns.handler.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- events are JSON from the state machine; each handler validates its own
+export type StepHandler = (event: any) => Promise<unknown>;
+
+export function createStepHandlers(deps: StepDeps): Record<StepName, StepHandler> {
+  return {
+    PlanReplication: planReplication.createHandler(deps),
+    PreparePrimary: preparePrimary.createHandler(deps),
+    RestoreReplica: restoreReplica.createHandler(deps),
+    StartReplication: startReplication.createHandler(deps),
+    CheckReplication: checkReplication.createHandler(deps),
+    PublishEnvVars: publishEnvVars.createHandler(deps),
+    AssessFailover: assessFailover.createHandler(deps),
+    DecideFailover: decideFailover.createHandler(deps),
+    FenceOldPrimary: fenceOldPrimary.createHandler(deps),
+    PromoteDatabase: promoteDatabase.createHandler(deps),
+    SwitchDns: switchDns.createHandler(deps),
+    VerifyDns: verifyDns.createHandler(deps),
+    RecordFailover: recordFailover.createHandler(deps),
+    ReportFailure: reportFailure.createHandler(deps),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * PromoteDatabase: promote the twin's copy of one database and verify it accepts
+ * writes. Idempotent: an already-promoted twin is verified, not promoted again.
+ */
+import { planPromotion } from './deps/decisions.ts';
+import { PromotionError } from '../core/errors.ts';
+import { databaseHost } from '../core/model.ts';
+import { awsEntry } from './deps/aws-entry.ts';
+import { engineOf } from './deps/engine-of.ts';
+import { findDatabase, loadGroup } from './deps/load-group.ts';
+import { readStatus } from './deps/observe-database.ts';
+import { runCommand, withShell } from './deps/run-command.ts';
+import type { StepDeps } from './deps/step-deps.ts';
+
+export interface PromoteDatabaseInput { readonly group: string; readonly database: string }
+export interface PromoteDatabaseResult {
+  readonly database: string;
+  readonly action: 'promoted' | 'already-primary';
+  readonly position?: string;
+  readonly reasons: readonly string[];
+}
+
+export function createHandler(deps: StepDeps) {
+  return async (event: PromoteDatabaseInput): Promise<PromoteDatabaseResult> => {
+    const group = await loadGroup(deps.params, event.group);
+    const database = findDatabase(group, event.database);
+    const engine = engineOf(deps, database.engine);
+    const host = databaseHost(group.twin, database);
+    return withShell(() => deps.openShell(group.name), async (shell) => {
+      const before = await readStatus(shell, engine, database, host);
+      const plan = planPromotion(before);
+      if (plan.action === 'refuse') throw new PromotionError(`twin ${database.name} cannot be promoted: ${plan.reasons.join('; ')}`);
+      if (plan.action === 'promote') await runCommand(shell, host, engine.promote({ database, host }));
+      const after = await readStatus(shell, engine, database, host);
+      if (after.role !== 'primary' || !after.writable) {
+        throw new PromotionError(`twin ${database.name} on ${host.name} is ${after.role}${after.writable ? '' : ' (read-only)'} after promotion`);
+      }
+      deps.logger.info('database promoted', { group: group.name, database: database.name, action: plan.action });
+      return {
+        database: database.name,
+        action: plan.action === 'promote' ? 'promoted' : 'already-primary',
+        ...(after.position !== undefined ? { position: after.position } : {}),
+        reasons: plan.reasons,
+      };
+    });
+  };
+}
+
+export const handler = awsEntry(createHandler);

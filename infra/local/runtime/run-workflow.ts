@@ -1,0 +1,133 @@
+/**
+ * Run a workflow's real ASL file with aws-local-stepfunctions, its Task states bound
+ * to the real step handlers in-process (overrides are keyed by STATE NAME in this
+ * library, which is why ASL state names equal STEPS names).
+ *
+ * Errors: the library matches `ErrorEquals` against `error.name` of what a handler
+ * throws, so TwinstackError subclasses (explicit `name`) reach Retry/Catch unchanged.
+ * Handler input and output are JSON round-tripped, as Lambda would.
+ */
+import './polyfill-promise-with-resolvers.ts';
+import { performance } from 'node:perf_hooks';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { createStepHandlers } from '../../../functions/handlers/create-step-handlers.ts';
+import type { StepDeps } from '../../../functions/handlers/deps/step-deps.ts';
+import { STEPS } from '../../../functions/handlers/step-catalog.ts';
+import { loadAsl, type WorkflowName } from './load-asl.ts';
+
+export interface WorkflowEvent {
+  readonly state: string;
+  readonly type: 'entered' | 'succeeded' | 'failed' | 'retry' | 'caught';
+  readonly at: Date;
+  readonly detail?: string;
+}
+
+export interface RunWorkflowOptions {
+  readonly workflow: WorkflowName;
+  readonly input: unknown;
+  readonly deps: StepDeps;
+  readonly onEvent?: (event: WorkflowEvent) => void;
+  /** Test/drill timing overrides (ms); absent: the ASL's own IntervalSeconds and Wait Seconds. */
+  readonly timing?: { readonly retryIntervalMs?: number; readonly waitMs?: number };
+}
+
+export interface WorkflowResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: readonly WorkflowEvent[];
+  readonly durationMs: number;
+}
+
+type JsonValue = Parameters<StateMachine['run']>[0];
+
+const STATE_NAMES = STEPS.map((s) => s.state);
+
+function toJson(value: unknown): JsonValue {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+function collectStateNames(definition: unknown, into: Set<string>): Set<string> {
+  if (definition && typeof definition === 'object') {
+    for (const [key, value] of Object.entries(definition as Record<string, unknown>)) {
+      if (key === 'States' && value && typeof value === 'object') Object.keys(value).forEach((n) => into.add(n));
+      collectStateNames(value, into);
+    }
+  }
+  return into;
+}
+
+interface RawEvent {
+  type: string;
+  timestamp: number;
+  state?: { name: string };
+  Error?: string;
+  Cause?: unknown;
+  retry?: { attempt: number };
+  catch?: { catcher: { Next: string } };
+  index?: number;
+}
+
+function toWorkflowEvent(raw: RawEvent): WorkflowEvent | undefined {
+  if (!raw.state) return undefined;
+  const at = new Date(raw.timestamp);
+  const state = raw.state.name;
+  const where = raw.index !== undefined ? ` [item ${raw.index}]` : '';
+  switch (raw.type) {
+    case 'StateEntered':
+      return { state, type: 'entered', at, ...(where ? { detail: where.trim() } : {}) };
+    case 'StateExited':
+      return { state, type: 'succeeded', at, ...(where ? { detail: where.trim() } : {}) };
+    case 'StateFailed':
+      return { state, type: 'failed', at, detail: `${raw.Error ?? 'Error'}: ${typeof raw.Cause === 'string' ? raw.Cause : ''}${where}` };
+    case 'StateRetried':
+      return { state, type: 'retry', at, detail: `attempt ${raw.retry?.attempt ?? '?'}${where}` };
+    case 'StateCaught':
+      return { state, type: 'caught', at, detail: `→ ${raw.catch?.catcher.Next ?? '?'}${where}` };
+    default:
+      return undefined;
+  }
+}
+
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
+  const started = performance.now();
+  const definition = await loadAsl(options.workflow, STATE_NAMES);
+  const handlers = createStepHandlers(options.deps);
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(handlers).map(([state, handle]) => [state, async (input: JsonValue) => toJson(await handle(toJson(input)))]),
+  );
+  const stateNames = [...collectStateNames(definition, new Set())];
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition);
+  const execution = machine.run(toJson(options.input), {
+    overrides: {
+      taskResourceLocalHandlers,
+      ...(options.timing?.retryIntervalMs !== undefined
+        ? { retryIntervalOverrides: Object.fromEntries(stateNames.map((n) => [n, options.timing?.retryIntervalMs ?? 0])) }
+        : {}),
+      ...(options.timing?.waitMs !== undefined
+        ? { waitTimeOverrides: Object.fromEntries(stateNames.map((n) => [n, options.timing?.waitMs ?? 0])) }
+        : {}),
+    },
+  });
+  const events: WorkflowEvent[] = [];
+  const timeline = (async () => {
+    for await (const raw of execution.eventLogs) {
+      const event = toWorkflowEvent(raw);
+      if (!event) continue;
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await timeline;
+    return { status: 'SUCCEEDED', output, events, durationMs: performance.now() - started };
+  } catch (error) {
+    await timeline;
+    const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
+    const name = failure instanceof Error ? failure.name : 'Error';
+    const cause = failure instanceof Error ? failure.message : String(failure);
+    return { status: 'FAILED', error: name, cause, events, durationMs: performance.now() - started };
+  }
+}

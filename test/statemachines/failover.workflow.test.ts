@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { dnsTargetOf } from '../../functions/core/model.ts';
+import { parameterNames } from '../../functions/core/parameter-names.ts';
+import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
+import { createHarness, replicateInWorld, type Harness } from '../unit/handlers/fakes/fake-world.ts';
+
+const FAST = { retryIntervalMs: 0, waitMs: 0 };
+
+/** Replicated group whose primary stack just died (hosts unreachable, health failing). */
+async function primaryDown(options: Parameters<typeof createHarness>[0] = {}): Promise<Harness> {
+  const h = await createHarness(options);
+  await replicateInWorld(h);
+  await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryPositions: { main: '0/3000148', audit: '0/3000148' } }));
+  h.world.unreachable.add('127.0.1.1');
+  h.world.unreachable.add('127.0.1.2');
+  h.health.healthy.set(h.group.primary.healthUrl, false);
+  return h;
+}
+
+const ran = (h: Harness, op: string) => h.world.execs.filter((e) => e.argv[1] === op).length;
+
+describe('failover workflow (local runtime, fake ports)', () => {
+  it('fails over: fences, promotes every database, publishes env, switches and verifies DNS, records; no secret leaks', async () => {
+    // Prepare
+    const h = await primaryDown();
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop', reason: 'alarm' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.cause ?? '').toBe('');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
+    for (const d of h.group.databases) expect(h.world.db('127.0.2.1', d.name)).toMatchObject({ role: 'primary', writable: true });
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as { active: string; history?: unknown[] };
+    expect(state.active).toBe('twin');
+    expect(state.history).toHaveLength(1);
+    expect(h.params.values.get(parameterNames.env('shop', 'shop-de', 'TWINSTACK_ROLE'))?.value).toBe('active');
+    const order = result.events.filter((e) => e.type === 'succeeded' && /Fence|Promote|Switch|Verify|Record/.test(e.state)).map((e) => e.state);
+    expect(order.indexOf('FenceOldPrimary')).toBeLessThan(order.indexOf('PromoteDatabase'));
+    expect(order.lastIndexOf('PromoteDatabase')).toBeLessThan(order.indexOf('SwitchDns'));
+    const serialized = JSON.stringify(result);
+    for (const secret of h.secrets()) expect(serialized).not.toContain(secret);
+    expect(h.world.openShells).toBe(0);
+  });
+
+  it('holds while the primary is healthy: nothing fenced, promoted or switched', async () => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ action: 'hold' });
+    expect((result.output as { reasons: string[] }).reasons.length).toBeGreaterThan(0);
+    expect([ran(h, 'fence'), ran(h, 'promote')]).toEqual([0, 0]);
+    expect(h.dns.changes).toEqual([]);
+  });
+
+  it('reports a failed promotion: execution FAILED with PromotionError, DNS still on the primary', async () => {
+    // Prepare
+    const h = await primaryDown();
+    h.world.brokenPromotions.add('audit');
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('PromotionError');
+    expect(result.events.some((e) => e.state === 'ReportFailure' && e.type === 'succeeded')).toBe(true);
+    expect(result.events.some((e) => e.state === 'SwitchDns')).toBe(false);
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.primary));
+    expect(JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}')).toMatchObject({ active: 'primary' });
+  });
+
+  it('retries VerifyDns until the name answers the twin', async () => {
+    // Prepare
+    let calls = 0;
+    const h = await primaryDown({ dnsVerifier: () => Promise.resolve(++calls >= 3) });
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.events.filter((e) => e.state === 'VerifyDns' && e.type === 'retry')).toHaveLength(2);
+    expect(calls).toBe(3);
+  });
+
+  it('is idempotent: a second failover holds and promotes nothing more', async () => {
+    // Prepare
+    const h = await primaryDown();
+    await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    const promotions = ran(h, 'promote');
+    const changes = h.dns.changes.length;
+    // Act
+    const second = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.output).toMatchObject({ action: 'hold' });
+    expect(JSON.stringify(second.output)).toMatch(/already/i);
+    expect(ran(h, 'promote')).toBe(promotions);
+    expect(h.dns.changes).toHaveLength(changes);
+  });
+});

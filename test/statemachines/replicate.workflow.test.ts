@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parameterNames } from '../../functions/core/parameter-names.ts';
+import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
+import { createHarness } from '../unit/handlers/fakes/fake-world.ts';
+
+const FAST = { retryIntervalMs: 0, waitMs: 0 };
+
+describe('replicate workflow (local runtime, fake ports)', () => {
+  it('replicates every database, loops until caught up, publishes env, and leaks no secret', async () => {
+    // Prepare
+    const h = await createHarness();
+    for (const d of h.group.databases) h.world.db('127.0.2.1', d.name).catchUpPerRead = 1024;
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.cause ?? '').toBe('');
+    expect(result.status).toBe('SUCCEEDED');
+    for (const d of h.group.databases) {
+      expect(h.world.db('127.0.2.1', d.name)).toMatchObject({ role: 'replica', streaming: true, position: 0x3000148 });
+    }
+    const checks = result.events.filter((e) => e.state === 'CheckReplication' && e.type === 'succeeded');
+    expect(checks.length).toBeGreaterThan(2 * 2);
+    expect(h.world.files.size).toBe(4);
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as { lastPrimaryPositions?: Record<string, string> };
+    expect(state.lastPrimaryPositions).toEqual({ main: '0/3000148', audit: '0/3000148' });
+    const serialized = JSON.stringify(result);
+    for (const secret of h.secrets()) expect(serialized).not.toContain(secret);
+    expect(h.world.openShells).toBe(0);
+  });
+
+  it('fails with ReplicaNotCaughtUpError after a bounded number of checks, through ReportFailure', async () => {
+    // Prepare
+    const h = await createHarness();
+    h.world.db('127.0.2.1', 'main').catchUpPerRead = 0;
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ReplicaNotCaughtUpError');
+    expect(result.events.some((e) => e.state === 'ReportFailure' && e.type === 'succeeded')).toBe(true);
+    expect(result.events.filter((e) => e.state === 'CheckReplication' && e.type === 'succeeded').length).toBe(121);
+    expect(result.events.some((e) => e.state === 'PublishEnvVars')).toBe(false);
+  });
+
+  it('retries an unreachable twin, then reports HostUnreachableError', async () => {
+    // Prepare
+    const h = await createHarness();
+    h.world.unreachable.add('127.0.2.1');
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('HostUnreachableError');
+    expect(result.events.filter((e) => e.state === 'RestoreReplica' && e.type === 'retry')).toHaveLength(3);
+  });
+});

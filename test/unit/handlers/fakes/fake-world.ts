@@ -1,0 +1,267 @@
+/**
+ * In-memory fakes of our ports for handler and workflow tests: a parameter store, a
+ * DNS router, a health probe, a clock, and a fake database engine whose commands a
+ * fake RemoteShell plays against a tiny model of database servers on hosts.
+ * Everything the fakes see is recorded so tests can assert what was (not) done.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CommandResult, RemoteCommand } from '../../../../functions/core/command.ts';
+import type { DatabaseEngine, DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
+import { DnsChangeError, HostUnreachableError } from '../../../../functions/core/errors.ts';
+import type { DnsRecordSpec, DnsTarget, FailoverGroup, Host } from '../../../../functions/core/model.ts';
+import { dnsTargetOf } from '../../../../functions/core/model.ts';
+import { parameterNames } from '../../../../functions/core/parameter-names.ts';
+import type { Clock, DnsRouter, HealthProbe, ParameterStore, PutParameterOptions, RemoteShell } from '../../../../functions/core/ports.ts';
+import type { StepDeps } from '../../../../functions/handlers/deps/step-deps.ts';
+
+export class MemoryParameterStore implements ParameterStore {
+  readonly values = new Map<string, { value: string; secret: boolean }>();
+  readonly puts: string[] = [];
+  get(name: string): Promise<string | undefined> {
+    return Promise.resolve(this.values.get(name)?.value);
+  }
+  put(name: string, value: string, options?: PutParameterOptions): Promise<void> {
+    this.values.set(name, { value, secret: options?.secret === true });
+    this.puts.push(name);
+    return Promise.resolve();
+  }
+  getByPath(prefix: string): Promise<Record<string, string>> {
+    const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    return Promise.resolve(Object.fromEntries([...this.values].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k, v.value])));
+  }
+}
+
+export class MemoryDnsRouter implements DnsRouter {
+  readonly records = new Map<string, DnsTarget>();
+  readonly changes: DnsTarget[] = [];
+  /** pointAt fails this many times with DnsChangeError before succeeding. */
+  failNextChanges = 0;
+  current(record: DnsRecordSpec): Promise<DnsTarget | undefined> {
+    return Promise.resolve(this.records.get(record.name));
+  }
+  pointAt(record: DnsRecordSpec, target: DnsTarget): Promise<void> {
+    if (this.failNextChanges > 0) {
+      this.failNextChanges -= 1;
+      return Promise.reject(new DnsChangeError('throttled'));
+    }
+    this.records.set(record.name, target);
+    this.changes.push(target);
+    return Promise.resolve();
+  }
+}
+
+export class FakeHealthProbe implements HealthProbe {
+  readonly healthy = new Map<string, boolean>();
+  check(url: string): Promise<{ healthy: boolean; detail: string }> {
+    const ok = this.healthy.get(url) ?? false;
+    return Promise.resolve({ healthy: ok, detail: ok ? 'HTTP 200' : 'connection refused' });
+  }
+}
+
+export const fixedClock = (iso: string): Clock => ({ now: () => new Date(iso) });
+
+/** One database server in the model. Positions are byte offsets, shown as `0/<hex>`. */
+export interface FakeDb {
+  role: 'primary' | 'replica' | 'stopped';
+  writable: boolean;
+  fenced: boolean;
+  position: number;
+  streaming: boolean;
+  prepared: boolean;
+  /** Bytes a streaming replica catches up per status read. */
+  catchUpPerRead: number;
+}
+
+const lsn = (n: number) => `0/${n.toString(16).toUpperCase()}`;
+const parseLsn = (s: string) => Number.parseInt(s.split('/')[1] ?? '0', 16);
+
+/** An engine whose commands are `fake-db <op> <database>`; the FakeShell plays them. */
+export const fakeEngine: DatabaseEngine = {
+  name: 'postgres',
+  preparePrimary: (t, s) => cmd('prepare', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword, APP_PASSWORD: s.appPassword }),
+  restoreReplica: (t, s) => cmd('restore', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword }, t.primaryHost.address),
+  startReplication: (t, s) => cmd('start-replication', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword }, t.primaryHost.address),
+  status: (t) => cmd('status', t.database.name),
+  parseStatus: (r: CommandResult): DatabaseStatus => JSON.parse(r.stdout) as DatabaseStatus,
+  positionDiff: (to, from) => parseLsn(to) - parseLsn(from),
+  fence: (t) => cmd('fence', t.database.name),
+  promote: (t) => cmd('promote', t.database.name),
+  setSynchronousReplicas: (t) => cmd('set-sync', t.database.name),
+  publishedEnv: (t, s) => ({ [`DATABASE_URL_${t.database.name.toUpperCase()}`]: `postgres://app:${s.appPassword}@${t.host.address}:${t.database.port}/${t.database.postgres.database}` }),
+};
+
+function cmd(op: string, db: string, secretEnv?: Record<string, string>, peer?: string): RemoteCommand {
+  return { description: `fake ${op} ${db}`, argv: ['fake-db', op, db, ...(peer ? [peer] : [])], ...(secretEnv ? { secretEnv } : {}), timeoutMs: 1000 };
+}
+
+export interface ExecRecord { readonly host: string; readonly argv: readonly string[]; readonly stdin?: string; readonly secretEnv?: Readonly<Record<string, string>> }
+
+/** The model of every host and database; shells opened on it share it. */
+export class FakeWorld {
+  readonly dbs = new Map<string, FakeDb>();
+  readonly files = new Map<string, string>();
+  readonly unreachable = new Set<string>();
+  readonly execs: ExecRecord[] = [];
+  openShells = 0;
+  /** Promotions of these databases leave them read-only (a broken promote). */
+  readonly brokenPromotions = new Set<string>();
+
+  db(address: string, name: string): FakeDb {
+    const key = `${address}/${name}`;
+    let db = this.dbs.get(key);
+    if (!db) {
+      db = { role: 'stopped', writable: false, fenced: false, position: 0, streaming: false, prepared: false, catchUpPerRead: Number.MAX_SAFE_INTEGER };
+      this.dbs.set(key, db);
+    }
+    return db;
+  }
+
+  shell(): RemoteShell {
+    this.openShells += 1;
+    let closed = false;
+    return {
+      exec: (host: Host, command: RemoteCommand) => {
+        if (closed) return Promise.reject(new Error('shell used after close'));
+        this.execs.push({ host: host.address, argv: command.argv, ...(command.stdin ? { stdin: command.stdin } : {}), ...(command.secretEnv ? { secretEnv: command.secretEnv } : {}) });
+        if (this.unreachable.has(host.address)) return Promise.reject(new HostUnreachableError(`${host.address}: connect ECONNREFUSED`));
+        return Promise.resolve(this.play(host, command));
+      },
+      close: () => {
+        if (!closed) this.openShells -= 1;
+        closed = true;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  private play(host: Host, command: RemoteCommand): CommandResult {
+    const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '', durationMs: 1 });
+    const [tool, op, name = '', peer] = command.argv;
+    if (tool === 'sh') {
+      this.files.set(`${host.address}:${command.argv[4] ?? ''}`, command.stdin ?? '');
+      return ok();
+    }
+    if (tool !== 'fake-db') return { exitCode: 127, stdout: '', stderr: `unknown command ${tool ?? ''}`, durationMs: 1 };
+    const db = this.db(host.address, name);
+    switch (op) {
+      case 'prepare':
+        db.prepared = true;
+        return ok();
+      case 'restore': {
+        const primary = this.db(peer ?? '', name);
+        Object.assign(db, { role: 'replica', writable: false, fenced: false, streaming: false, position: Math.max(0, primary.position - 4096) });
+        return ok();
+      }
+      case 'start-replication':
+        db.streaming = db.role === 'replica';
+        return ok();
+      case 'status':
+        if (db.role === 'replica' && db.streaming) {
+          const primary = [...this.dbs.entries()].find(([k, d]) => k.endsWith(`/${name}`) && d.role === 'primary' && d !== db)?.[1];
+          if (primary) db.position = Math.min(primary.position, db.position + db.catchUpPerRead);
+        }
+        return ok(JSON.stringify({
+          role: db.role,
+          writable: db.writable,
+          fenced: db.fenced,
+          ...(db.role !== 'stopped' ? { position: lsn(db.position) } : {}),
+          ...(db.role === 'replica' ? { streaming: db.streaming, receivedPosition: lsn(db.position), replayGapBytes: 0 } : {}),
+        }));
+      case 'fence':
+        Object.assign(db, { role: 'stopped', writable: false, fenced: true, streaming: false });
+        return ok();
+      case 'promote':
+        if (db.role === 'primary') return ok();
+        if (db.role !== 'replica') return { exitCode: 1, stdout: '', stderr: 'not a replica', durationMs: 1 };
+        Object.assign(db, { role: 'primary', writable: !this.brokenPromotions.has(name), streaming: false });
+        return ok();
+      default:
+        return ok();
+    }
+  }
+}
+
+/** A group of two stacks, each with a database host and an app host, and two databases. */
+export function sampleGroup(): FailoverGroup {
+  const host = (name: string, address: string): Host => ({ name, address, sshPort: 22, user: 'twinstack', hostKey: 'SHA256:AAAA' });
+  const stack = (name: string, n: number) => ({
+    name,
+    region: n === 1 ? 'eu-west-1' : 'eu-central-1',
+    endpoint: `127.0.${n}.2`,
+    healthUrl: `http://127.0.${n}.2:8080/health`,
+    hosts: [host('db', `127.0.${n}.1`), host('app', `127.0.${n}.2`)],
+    deploy: { directory: '/srv/app', command: 'docker compose up -d' },
+  });
+  const database = (name: string) => ({
+    name,
+    engine: 'postgres' as const,
+    host: 'db',
+    port: 5432,
+    replication: { mode: 'async' as const, maxLagBytes: 16 * 1024 * 1024 },
+    postgres: { dataDir: `/var/lib/pg/${name}`, binDir: '/usr/lib/postgresql/15/bin', socketDir: '/tmp', superuser: 'postgres', database: name, appUser: 'app', replicationUser: 'replicator', listenOn: 'all' as const },
+  });
+  return {
+    name: 'shop',
+    dns: { zone: 'example.test', name: 'shop.example.test', ttl: 5 },
+    primary: stack('shop-eu', 1),
+    twin: stack('shop-de', 2),
+    databases: [database('main'), database('audit')],
+    failover: { cooldownSeconds: 600 },
+  };
+}
+
+export interface Harness {
+  readonly group: FailoverGroup;
+  readonly world: FakeWorld;
+  readonly params: MemoryParameterStore;
+  readonly dns: MemoryDnsRouter;
+  readonly health: FakeHealthProbe;
+  readonly deps: StepDeps;
+  /** Every secret value the fakes have seen (passwords, the SSH key). */
+  secrets(): string[];
+}
+
+export const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----fake-key-material-----END OPENSSH PRIVATE KEY-----';
+
+/** A provisioned group: config + state + key in params, DNS on the primary, primary healthy and writable. */
+export async function createHarness(options: { now?: string; dnsVerifier?: StepDeps['dnsVerifier'] } = {}): Promise<Harness> {
+  const group = sampleGroup();
+  const world = new FakeWorld();
+  const params = new MemoryParameterStore();
+  const dns = new MemoryDnsRouter();
+  const health = new FakeHealthProbe();
+  await params.put(parameterNames.config(group.name), JSON.stringify(group));
+  await params.put(parameterNames.state(group.name), JSON.stringify({ active: 'primary' }));
+  await params.put(parameterNames.sshPrivateKey(group.name), SSH_KEY, { secret: true });
+  dns.records.set(group.dns.name, dnsTargetOf(group.primary));
+  health.healthy.set(group.primary.healthUrl, true);
+  health.healthy.set(group.twin.healthUrl, true);
+  for (const d of group.databases) Object.assign(world.db('127.0.1.1', d.name), { role: 'primary', writable: true, position: 0x3000148 });
+  const deps: StepDeps = {
+    params,
+    dns,
+    health,
+    clock: fixedClock(options.now ?? '2026-01-01T12:00:00.000Z'),
+    logger: new Logger({ serviceName: 'twinstack-test', logLevel: 'SILENT' }),
+    openShell: async (g: string) => {
+      if ((await params.get(parameterNames.sshPrivateKey(g))) === undefined) throw new Error('no key');
+      return world.shell();
+    },
+    engineFor: () => fakeEngine,
+    ...(options.dnsVerifier ? { dnsVerifier: options.dnsVerifier } : {}),
+  };
+  return { group, world, params, dns, health, deps, secrets: () => passwords(params) };
+}
+
+function passwords(params: MemoryParameterStore): string[] {
+  return [...params.values].filter(([name, v]) => v.secret && name.includes('/secrets/')).map(([, v]) => v.value).concat(SSH_KEY);
+}
+
+/** Bring the harness to "replicated": secrets created, twin a streaming, caught-up replica. */
+export async function replicateInWorld(h: Harness): Promise<void> {
+  for (const d of h.group.databases) {
+    await h.params.put(parameterNames.secret(h.group.name, d.name, 'replication-password'), `repl-${d.name}-S3cret!x`, { secret: true });
+    await h.params.put(parameterNames.secret(h.group.name, d.name, 'app-password'), `app-${d.name}-S3cret!y`, { secret: true });
+    Object.assign(h.world.db('127.0.2.1', d.name), { role: 'replica', writable: false, streaming: true, position: 0x3000148 });
+  }
+}

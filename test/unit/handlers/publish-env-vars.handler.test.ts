@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import { createHandler, renderEnvFile } from '../../../functions/handlers/publish-env-vars.handler.ts';
+import { createHarness, replicateInWorld } from './fakes/fake-world.ts';
+
+describe('PublishEnvVars handler', () => {
+  it('writes every stack env to params (secret) and to .env.twinstack on every host via stdin', async () => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    // Act
+    const result = await createHandler(h.deps)({ group: 'shop' });
+    // Assess
+    const twinRole = h.params.values.get(parameterNames.env('shop', 'shop-de', 'TWINSTACK_ROLE'));
+    expect(twinRole).toEqual({ value: 'standby', secret: true });
+    expect(h.params.values.get(parameterNames.env('shop', 'shop-eu', 'TWINSTACK_ROLE'))?.value).toBe('active');
+    expect(h.params.values.get(parameterNames.env('shop', 'shop-eu', 'DATABASE_URL_MAIN'))?.value).toContain('app-main-S3cret!y@127.0.1.1');
+    expect([...h.world.files.keys()].sort()).toEqual([
+      '127.0.1.1:/srv/app/.env.twinstack', '127.0.1.2:/srv/app/.env.twinstack', '127.0.2.1:/srv/app/.env.twinstack', '127.0.2.2:/srv/app/.env.twinstack',
+    ]);
+    expect(h.world.files.get('127.0.2.2:/srv/app/.env.twinstack')).toContain("TWINSTACK_STACK='shop-de'");
+    const writes = h.world.execs.filter((e) => e.argv[0] === 'sh');
+    expect(writes.every((w) => w.argv.join(' ').includes('chmod 600') && !w.argv.join(' ').includes('S3cret'))).toBe(true);
+    expect(JSON.stringify(result)).not.toMatch(/S3cret/);
+    expect(result.stacks.map((s) => [s.stack, s.role])).toEqual([['shop-eu', 'active'], ['shop-de', 'standby']]);
+    expect(h.world.openShells).toBe(0);
+  });
+
+  it('marks the twin active when told so, and reports an unreachable standby host instead of failing', async () => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    h.world.unreachable.add('127.0.1.1');
+    h.world.unreachable.add('127.0.1.2');
+    // Act
+    const result = await createHandler(h.deps)({ group: 'shop', active: 'twin' });
+    // Assess
+    expect(result.stacks[0]?.hosts.map((x) => x.outcome)).toEqual(['unreachable', 'unreachable']);
+    expect(result.stacks[1]?.hosts.map((x) => x.outcome)).toEqual(['written', 'written']);
+    expect(h.params.values.get(parameterNames.env('shop', 'shop-de', 'TWINSTACK_ROLE'))?.value).toBe('active');
+  });
+
+  it('fails when an active host is unreachable', async () => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    h.world.unreachable.add('127.0.1.2');
+    // Act + Assess
+    await expect(createHandler(h.deps)({ group: 'shop' })).rejects.toMatchObject({ name: 'HostUnreachableError' });
+    expect(h.world.openShells).toBe(0);
+  });
+
+  it('renders single-quoted, sorted KEY=value lines', () => {
+    // Act
+    const text = renderEnvFile({ B: "it's", A: 'x y' });
+    // Assess
+    expect(text).toBe("A='x y'\nB='it'\\''s'\n");
+  });
+});

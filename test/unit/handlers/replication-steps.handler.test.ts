@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import * as check from '../../../functions/handlers/check-replication.handler.ts';
+import * as plan from '../../../functions/handlers/plan-replication.handler.ts';
+import * as prepare from '../../../functions/handlers/prepare-primary.handler.ts';
+import * as restore from '../../../functions/handlers/restore-replica.handler.ts';
+import * as start from '../../../functions/handlers/start-replication.handler.ts';
+import { createHarness } from './fakes/fake-world.ts';
+
+describe('replication step handlers', () => {
+  it('PlanReplication lists the databases', async () => {
+    // Prepare
+    const h = await createHarness();
+    // Act
+    const result = await plan.createHandler(h.deps)({ group: 'shop' });
+    // Assess
+    expect(result).toEqual({ group: 'shop', primary: 'shop-eu', twin: 'shop-de', databases: ['main', 'audit'] });
+  });
+
+  it('PreparePrimary creates secrets and passes them only as secretEnv, never in output', async () => {
+    // Prepare
+    const h = await createHarness();
+    // Act
+    const result = await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    // Assess
+    const password = await h.params.get(parameterNames.secret('shop', 'main', 'replication-password'));
+    const exec = h.world.execs.find((e) => e.argv[1] === 'prepare');
+    expect(exec?.secretEnv?.REPLICATION_PASSWORD).toBe(password);
+    expect(exec?.argv.join(' ')).not.toContain(password);
+    expect(JSON.stringify(result)).not.toContain(password);
+    expect(h.world.db('127.0.1.1', 'main').prepared).toBe(true);
+  });
+
+  it('RestoreReplica restores once, then skips a streaming replica', async () => {
+    // Prepare
+    const h = await createHarness();
+    await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const restoreHandler = restore.createHandler(h.deps);
+    // Act
+    const first = await restoreHandler({ group: 'shop', database: 'main' });
+    await start.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const second = await restoreHandler({ group: 'shop', database: 'main' });
+    // Assess
+    expect([first.action, second.action]).toEqual(['restored', 'skipped']);
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(1);
+  });
+
+  it('CheckReplication reports lag, then caught up, and records the primary position', async () => {
+    // Prepare
+    const h = await createHarness();
+    await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const checkHandler = check.createHandler(h.deps);
+    // Act
+    const behind = await checkHandler({ group: 'shop', database: 'main' });
+    await start.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const caughtUp = await checkHandler({ group: 'shop', database: 'main' });
+    // Assess
+    expect(behind).toMatchObject({ caughtUp: false, lagBytes: 4096 });
+    expect(caughtUp).toMatchObject({ caughtUp: true, lagBytes: 0, primaryPosition: '0/3000148' });
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as { lastPrimaryPositions?: Record<string, string> };
+    expect(state.lastPrimaryPositions).toEqual({ main: '0/3000148' });
+    expect(h.world.openShells).toBe(0);
+  });
+});

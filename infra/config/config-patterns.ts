@@ -52,8 +52,8 @@ export function isAddress(value: string): boolean {
  */
 export function absolutePathProblem(value: string): string | undefined {
   if (!value.startsWith('/')) return 'is not an absolute path (it must start with /)';
-  if (!SAFE_PATH.test(value)) return 'contains characters other than letters, digits, ".", "_", "-" and "/" (whitespace and shell metacharacters are refused)';
   if (value === '/') return 'is the root directory';
+  if (!SAFE_PATH.test(value)) return 'contains characters other than letters, digits, ".", "_", "-" and "/" (whitespace and shell metacharacters are refused)';
   if (value.split('/').includes('..')) return 'contains a ".." segment';
   if (value.includes('//')) return 'contains an empty segment ("//")';
   if (value.endsWith('/')) return 'ends with "/"';

@@ -27,13 +27,13 @@ function positionOf(doc: Document, lines: LineCounter, path: readonly PropertyKe
  */
 export function parseConfig(text: string, source: string): TwinstackConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((error): ConfigIssue => {
       const at = error.linePos?.[0];
       return {
         path: '(yaml)',
-        problem: `${error.message.split('\n')[0] ?? error.code} (${error.code})`,
+        problem: `${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')} (${error.code})`,
         fix: 'correct the YAML syntax at this line (indentation, quoting, a missing ":" or a duplicated key)',
         ...(at ? { line: at.line, column: at.col } : {}),
       };

@@ -60,6 +60,9 @@ export function convertZodIssue(issue: z.core.$ZodIssue): { issue: ConfigIssue; 
   const converted = ((): ConfigIssue[] => {
     const path = formatPath(issue.path);
     const hint = hintFor(keyOf(issue.path));
+    if (issue.code !== 'unrecognized_keys' && issue.code !== 'custom' && issue.input === undefined) {
+      return [{ path, problem: `is missing (expected ${hint.expect})`, fix: hint.fix }];
+    }
     switch (issue.code) {
       case 'unrecognized_keys':
         return issue.keys.map((key) => {
@@ -71,7 +74,6 @@ export function convertZodIssue(issue: z.core.$ZodIssue): { issue: ConfigIssue; 
           };
         });
       case 'invalid_type':
-        if (issue.input === undefined) return [{ path, problem: `is missing (expected ${hint.expect})`, fix: hint.fix }];
         return [{ path, problem: `must be ${expectedKind(issue.expected)}, not ${kindOf(issue.input)}`, fix: hint.fix }];
       case 'invalid_value':
         return [{ path, problem: `${showValue(issue.input)} is not allowed: must be ${issue.values.map((v) => showValue(v)).join(' or ')}`, fix: hint.fix }];

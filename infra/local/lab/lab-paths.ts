@@ -5,8 +5,10 @@
  *     control-plane/               0700 root   id_ed25519, id_ed25519.pub (the key the control plane logs in with)
  *     <host>/                      0755 root
  *       ssh/                       0700 root   ssh_host_ed25519_key(.pub), sshd_config, sshd.pid, sshd.log
- *       run/                       0755 user   PostgreSQL unix socket directory of this host
- *       pg/                        0750 user   data directories (<pg>/<database>) and their logs (<pg>/<database>.log)
+ *       srv/                       0750 user   the host's own files: bind-mounted (privately, for its sshd
+ *                                              and sessions) at the lab's mount point, e.g. /srv/twinstack
+ *         run/                     0755 user   PostgreSQL unix socket directory of this host
+ *         pg/                      0750 user   data directories (pg/<database>) and their logs (pg/<database>.log)
  */
 import { join } from 'node:path';
 import { LabError } from './lab-error.ts';
@@ -21,10 +23,8 @@ export interface LabHostPaths {
   readonly sshdConfig: string;
   readonly sshdPidFile: string;
   readonly sshdLog: string;
-  /** PostgreSQL unix socket directory (owned by the lab user). */
-  readonly socketDir: string;
-  /** Parent of the host's PostgreSQL data directories (owned by the lab user). */
-  readonly pgDir: string;
+  /** The host's own files (real path), seen by the host at the lab's mount point. */
+  readonly srvDir: string;
 }
 
 /** Validate a lab host name: it becomes a directory name. */
@@ -45,15 +45,8 @@ export function labHostPaths(labRoot: string, name: string): LabHostPaths {
     sshdConfig: join(sshDir, 'sshd_config'),
     sshdPidFile: join(sshDir, 'sshd.pid'),
     sshdLog: join(sshDir, 'sshd.log'),
-    socketDir: join(root, 'run'),
-    pgDir: join(root, 'pg'),
+    srvDir: join(root, 'srv'),
   };
-}
-
-/** Data directory of `database` on lab host `name` (its log is `<dataDir>.log`). */
-export function labDataDir(labRoot: string, name: string, database: string): string {
-  assertLabHostName(database);
-  return join(labHostPaths(labRoot, name).pgDir, database);
 }
 
 export function controlPlaneKeyPath(labRoot: string): string {

@@ -1,7 +1,9 @@
 /**
- * The local lab: loopback "hosts", each with its own sshd (and, on database
- * hosts, PostgreSQL), logged into as one unprivileged lab user with the control
- * plane's key. Used by the integration tests and by `npm run drill`.
+ * The local lab: loopback "hosts", each with its own sshd in its own mount
+ * namespace (so every host sees ITS files at the same path, like two machines:
+ * the twin's data directory path equals the primary's), logged into as one
+ * unprivileged lab user with the control plane's key. Used by the integration
+ * tests; the drill composes the same pieces itself.
  *
  * Invariants:
  * - everything the lab starts is stopped by `destroy()`, and also when the
@@ -11,19 +13,19 @@
  *   (so pinned fingerprints stay the same across runs);
  * - two labs with different roots and addresses (drill, tests) never touch each other.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host, PostgresSettings } from '../../../functions/core/model.ts';
 import { LabError } from './lab-error.ts';
-import { labDataDir, labHostPaths, type LabHostPaths } from './lab-paths.ts';
+import { assertLabHostName, labHostPaths, type LabHostPaths } from './lab-paths.ts';
 import { ensureLabUser, type LabUser } from './lab-user.ts';
 import { startLoopbackHost, stopStaleSshd, type LoopbackHost } from './loopback-host.ts';
 import { destroyPostgres, ensureUserDir, initPostgresPrimary, killPostgres, type PostgresNode } from './postgres-node.ts';
-import { installExitHandlers, registerSyncCleanup, signalProcess } from './process-registry.ts';
+import { cwdIdentityOf, installExitHandlers, registerSyncCleanup, signalProcess } from './process-registry.ts';
 import { ensureSystemRequirements } from './system-requirements.ts';
 
 export interface LabHostSpec {
-  /** Directory-safe name, e.g. `db` (the same logical host on both stacks gets two lab hosts: `primary-db`, `twin-db`). */
+  /** Directory-safe name, e.g. `primary`, `twin`. */
   readonly name: string;
   /** 127.x.y.z, unique per host. */
   readonly address: string;
@@ -35,13 +37,15 @@ export interface CreateLabOptions {
   /** Absolute, e.g. /var/tmp/twinstack-lab. */
   readonly labRoot: string;
   readonly hosts: readonly LabHostSpec[];
+  /** Where every host sees its own `<labRoot>/<host>/srv`. @default '/srv/twinstack' */
+  readonly mountPoint?: string;
   /** @default 'twinstack' */
   readonly user?: string;
   /** Install missing system packages with apt-get (root, Debian). @default false: throw naming the command */
   readonly install?: boolean;
-  /** Remove the data directories left by an earlier run (keys are always kept). @default true */
+  /** Remove the host files (`srv/`) left by an earlier run (keys are always kept). @default true */
   readonly resetData?: boolean;
-  /** Stop everything on exit/SIGINT/SIGTERM. @default true */
+  /** Stop everything on SIGINT/SIGTERM too (always on exit). @default true */
   readonly handleSignals?: boolean;
   readonly log?: (line: string) => void;
 }
@@ -50,17 +54,21 @@ export interface LabHost {
   readonly name: string;
   /** The model's Host: address, port, lab user, pinned host key fingerprint. */
   readonly host: Host;
-  /** PID of its sshd. */
+  /** PID of its sshd: also the handle of its mount namespace (`namespacePid`). */
   readonly sshdPid: number;
   readonly paths: LabHostPaths;
-  /** Data directory for `database` on this host (parent exists and belongs to the lab user). */
+  /** PostgreSQL socket directory, as the host sees it. */
+  readonly socketDir: string;
+  /** Data directory of `database`, as the host sees it (its parent belongs to the lab user). */
   dataDir(database: string): string;
+  /** The real path (for this process) of a path as the host sees it. */
+  realPath(hostPath: string): string;
   /** Stop this host's sshd (the host becomes unreachable over SSH). */
   stopSsh(): Promise<void>;
 }
 
 export interface LabPrimaryOptions {
-  /** Database name, used as the data directory name: `<host>/pg/<database>`. */
+  /** Database name, used as the data directory name: `<mountPoint>/pg/<database>`. */
   readonly database: string;
   readonly port: number;
   /** @default 'host-address' (lab hosts share port numbers) */
@@ -71,6 +79,7 @@ export interface LabPrimaryOptions {
 
 export interface Lab {
   readonly labRoot: string;
+  readonly mountPoint: string;
   readonly user: LabUser;
   /** The control plane's private key (OpenSSH format): `new Ssh2RemoteShell({ privateKey })`. */
   readonly privateKey: string;
@@ -81,19 +90,24 @@ export interface Lab {
   initPostgresPrimary(hostName: string, options: LabPrimaryOptions): Promise<PostgresNode>;
   /** Crash the PostgreSQL server of `database` on `hostName` (immediate stop). */
   killPostgres(hostName: string, database: string): Promise<void>;
-  /** Stop every sshd and PostgreSQL server of the lab; `removeData` also deletes data directories. Idempotent. */
+  /** Stop every sshd and PostgreSQL server of the lab; `removeData` also deletes the hosts' files. Idempotent. */
   destroy(options?: { readonly removeData?: boolean }): Promise<void>;
 }
 
-/** Data directories (with or without a cluster) under a lab host's pg folder. */
-function dataDirsOf(paths: LabHostPaths): string[] {
-  if (!existsSync(paths.pgDir)) return [];
-  return readdirSync(paths.pgDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => join(paths.pgDir, entry.name));
+/** Directories under `dir` (depth ≤ 3) that hold a postmaster.pid: data directories that may run. */
+function clusterDirsUnder(dir: string, depth = 3): string[] {
+  if (depth < 0 || !existsSync(dir)) return [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const here = entries.some((e) => e.isFile() && e.name === 'postmaster.pid') ? [dir] : [];
+  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => clusterDirsUnder(join(dir, e.name), depth - 1))];
 }
 
-/** Lab host folders present under `labRoot` (those with an ssh/ or pg/ folder). */
+/** Lab host folders present under `labRoot` (those with an ssh/ or srv/ folder). */
 function hostFoldersOf(labRoot: string): LabHostPaths[] {
   if (!existsSync(labRoot)) return [];
   return readdirSync(labRoot, { withFileTypes: true })
@@ -101,46 +115,38 @@ function hostFoldersOf(labRoot: string): LabHostPaths[] {
     .flatMap((entry) => {
       try {
         const paths = labHostPaths(labRoot, entry.name);
-        return existsSync(paths.sshDir) || existsSync(paths.pgDir) ? [paths] : [];
+        return existsSync(paths.sshDir) || existsSync(paths.srvDir) ? [paths] : [];
       } catch {
         return [];
       }
     });
 }
 
-function pidFromFile(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]?.trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Synchronous, signals only: SIGQUIT every postmaster of the lab (for exit handlers). */
+/** Synchronous, signals only: SIGQUIT every postmaster running in the lab's host files (for exit handlers). */
 function quitLabPostgresSync(labRoot: string): void {
   for (const paths of hostFoldersOf(labRoot)) {
-    for (const dataDir of dataDirsOf(paths)) {
-      const pid = pidFromFile(join(dataDir, 'postmaster.pid'));
-      if (pid !== undefined) signalProcess(pid, dataDir, 'SIGQUIT');
+    for (const dataDir of clusterDirsUnder(paths.srvDir)) {
+      const identity = cwdIdentityOf(dataDir);
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (identity) signalProcess(pid, identity, 'SIGQUIT');
     }
   }
 }
 
 /**
- * Stop everything a lab at `labRoot` may have left running (sshd from pid files,
- * postmasters from postmaster.pid), remove stale pid files, and optionally the
- * data directories. Keys are kept. Safe to run any time, e.g. after a crash.
+ * Stop everything a lab at `labRoot` may have left running (sshd from pid files
+ * or their config path, postmasters from postmaster.pid), remove stale pid files,
+ * and with `removeData` the hosts' files. Keys are kept. Safe any time, e.g. after a crash.
  */
 export async function destroyLab(labRoot: string, options: { readonly removeData?: boolean } = {}): Promise<void> {
   for (const paths of hostFoldersOf(labRoot)) {
+    for (const dataDir of clusterDirsUnder(paths.srvDir)) await killPostgres(dataDir);
     await stopStaleSshd(paths);
-    for (const dataDir of dataDirsOf(paths)) {
-      if (options.removeData) await destroyPostgres(dataDir);
-      else await killPostgres(dataDir);
-    }
+    if (options.removeData) rmSync(paths.srvDir, { recursive: true, force: true });
   }
 }
+
+const MOUNT_POINT = /^(\/[A-Za-z0-9_.-]+){2,}$/;
 
 /**
  * Build the lab: check (or install) system packages, the lab user and key,
@@ -150,12 +156,14 @@ export async function destroyLab(labRoot: string, options: { readonly removeData
 export async function createLab(options: CreateLabOptions): Promise<Lab> {
   const log = options.log ?? (() => undefined);
   const { labRoot } = options;
+  const mountPoint = options.mountPoint ?? '/srv/twinstack';
   if (!labRoot.startsWith('/') || labRoot === '/' || labRoot.includes('..')) throw new LabError(`labRoot must be an absolute path, got ${labRoot}`);
+  if (!MOUNT_POINT.test(mountPoint) || mountPoint.includes('..')) throw new LabError(`mountPoint must be an absolute path two levels deep or more, got ${mountPoint}`);
   const names = options.hosts.map((h) => h.name);
   const addresses = options.hosts.map((h) => `${h.address}:${h.sshPort ?? 2222}`);
   if (new Set(names).size !== names.length) throw new LabError(`lab host names must be unique: ${names.join(', ')}`);
   if (new Set(addresses).size !== addresses.length) throw new LabError(`lab host addresses must be unique: ${addresses.join(', ')}`);
-  for (const name of names) labHostPaths(labRoot, name); // validates names
+  names.forEach(assertLabHostName);
 
   await ensureSystemRequirements({ install: options.install ?? false, log });
   mkdirSync(labRoot, { recursive: true, mode: 0o755 });
@@ -173,11 +181,19 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       options.hosts.map(async (spec) => {
         const paths = labHostPaths(labRoot, spec.name);
         mkdirSync(paths.root, { recursive: true, mode: 0o755 });
-        ensureUserDir(paths.pgDir, user, 0o750);
-        ensureUserDir(paths.socketDir, user, 0o755);
-        const host = await startLoopbackHost({ name: spec.name, address: spec.address, sshPort: spec.sshPort ?? 2222, labRoot, user: user.name });
+        ensureUserDir(paths.srvDir, user, 0o750);
+        ensureUserDir(join(paths.srvDir, 'pg'), user, 0o750);
+        ensureUserDir(join(paths.srvDir, 'run'), user, 0o755);
+        const host = await startLoopbackHost({
+          name: spec.name,
+          address: spec.address,
+          sshPort: spec.sshPort ?? 2222,
+          labRoot,
+          user: user.name,
+          privateMounts: [{ source: paths.srvDir, target: mountPoint }],
+        });
         started.push(host);
-        log(`host ${spec.name}: sshd ${host.pid} on ${spec.address}:${host.host.sshPort} (${host.host.hostKey})`);
+        log(`host ${spec.name}: sshd ${host.pid} on ${spec.address}:${host.host.sshPort} (${host.host.hostKey}), ${paths.srvDir} at ${mountPoint}`);
         return host;
       }),
     );
@@ -199,7 +215,15 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
         host: loopback.host,
         sshdPid: loopback.pid,
         paths: loopback.paths,
-        dataDir: (database) => labDataDir(labRoot, spec.name, database),
+        socketDir: `${mountPoint}/run`,
+        dataDir: (database) => {
+          assertLabHostName(database);
+          return `${mountPoint}/pg/${database}`;
+        },
+        realPath: (hostPath) => {
+          if (hostPath !== mountPoint && !hostPath.startsWith(`${mountPoint}/`)) throw new LabError(`${hostPath} is not under ${mountPoint}`);
+          return `${loopback.paths.srvDir}${hostPath.slice(mountPoint.length)}`;
+        },
         stopSsh: () => loopback.stop(),
       };
       return [spec.name, labHost];
@@ -214,6 +238,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
   let destroyed = false;
   return {
     labRoot,
+    mountPoint,
     user,
     privateKey: user.privateKey,
     hosts: [...byName.values()],
@@ -222,21 +247,31 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       const labHost = hostNamed(hostName);
       return initPostgresPrimary({
         host: labHost.host,
+        namespacePid: labHost.sshdPid,
         dataDir: labHost.dataDir(primary.database),
         port: primary.port,
-        socketDir: labHost.paths.socketDir,
+        socketDir: labHost.socketDir,
         user,
         listenOn: primary.listenOn ?? 'host-address',
         superuser: primary.superuser ?? user.name,
       });
     },
-    killPostgres: (hostName, database) => killPostgres(hostNamed(hostName).dataDir(database)),
+    killPostgres: (hostName, database) => {
+      const labHost = hostNamed(hostName);
+      return killPostgres(labHost.realPath(labHost.dataDir(database)));
+    },
     async destroy(destroyOptions = {}) {
       if (destroyed) return;
       destroyed = true;
-      await Promise.all([...byName.values()].map((h) => h.stopSsh()));
+      // Postgres first: its data dirs are reachable by real path whether or not sshd runs.
       await destroyLab(labRoot, destroyOptions);
+      await Promise.all([...byName.values()].map((h) => h.stopSsh()));
       unregisterCleanup();
     },
   };
+}
+
+/** Remove a postmaster-less data directory tree; exported for tests that reset one host. */
+export function removeHostData(labHost: LabHost, hostPath: string): void {
+  destroyPostgres({ dataDir: labHost.realPath(hostPath), remove: true });
 }

@@ -7,7 +7,12 @@
  * - the address is in 127.0.0.0/8, nothing else is accepted;
  * - `host.hostKey` is the REAL fingerprint of this sshd's key (`SHA256:` + unpadded base64);
  * - a stale sshd of a crashed earlier run on the same config is stopped first (by its PID);
- * - `stop()` signals only the PID this call started.
+ * - `stop()` signals only the PID this call started;
+ * - with `privateMounts`, sshd (and so every SSH session) runs in its own mount
+ *   namespace where each `source` is bind-mounted at `target`: two lab hosts see
+ *   different files at the same path, like two machines (a twin is a clone with
+ *   the same data directory path). Other processes never see these mounts; from
+ *   outside, a host's view of a path is `/proc/<pid>/root/<path>`.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,6 +36,29 @@ export interface LoopbackHostOptions {
   readonly user: string;
   /** How long to wait for the port to accept connections. @default 10_000 */
   readonly startTimeoutMs?: number;
+  /** Bind mounts private to this host (its sshd and sessions): `source` (a lab folder) appears at `target`. */
+  readonly privateMounts?: readonly PrivateMount[];
+}
+
+export interface PrivateMount {
+  /** Absolute directory in the real filesystem, e.g. `<labRoot>/primary/srv`. */
+  readonly source: string;
+  /** Absolute path where this host sees it, e.g. `/srv/twinstack`. */
+  readonly target: string;
+}
+
+const SAFE_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
+/** Creates each mount point, bind-mounts, then execs sshd; arguments are positional ($1 $2 …), never interpolated. */
+const MOUNT_AND_EXEC =
+  'set -e; while [ "$1" != "--" ]; do mkdir -p "$2"; mount --bind "$1" "$2"; shift 2; done; shift; exec "$@"';
+
+function assertMount(mount: PrivateMount): void {
+  for (const path of [mount.source, mount.target]) {
+    if (!SAFE_PATH.test(path) || path.split('/').includes('..') || path.split('/').length < 3) {
+      throw new LabError(`private mount paths must be absolute, at least two levels deep, of [A-Za-z0-9_.-]: ${JSON.stringify(path)}`);
+    }
+  }
+  if (!existsSync(mount.source)) throw new LabError(`private mount source does not exist: ${mount.source}`);
 }
 
 export interface LoopbackHost {
@@ -153,10 +181,18 @@ export async function startLoopbackHost(options: LoopbackHostOptions): Promise<L
   }
   writeFileSync(paths.sshdConfig, sshdConfigText({ address: options.address, port, user: options.user, paths }), { mode: 0o600 });
 
+  const mounts = options.privateMounts ?? [];
+  mounts.forEach(assertMount);
+  const sshdArgv = [SSHD_PATH, '-D', '-e', '-f', paths.sshdConfig];
+  // `unshare` execs (no fork), and so does the shell: the PID we get is sshd's.
+  const argv =
+    mounts.length === 0
+      ? sshdArgv
+      : ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', MOUNT_AND_EXEC, `lab-host-${options.name}`, ...mounts.flatMap((m) => [m.source, m.target]), '--', ...sshdArgv];
   const logFd = openSync(paths.sshdLog, 'a', 0o600);
   let child;
   try {
-    child = spawn(SSHD_PATH, ['-D', '-e', '-f', paths.sshdConfig], {
+    child = spawn(argv[0] ?? SSHD_PATH, argv.slice(1), {
       cwd: '/',
       detached: true,
       stdio: ['ignore', logFd, logFd],

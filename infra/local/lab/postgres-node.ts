@@ -7,18 +7,23 @@
  * engine's restoreReplica from a base backup (the lab only prepares its parent
  * directory and socket directory, owned by the user).
  *
+ * Paths: with `namespacePid` (the sshd PID of a lab host with private mounts),
+ * `dataDir` and `socketDir` are paths AS THAT HOST SEES THEM; initdb/pg_ctl run
+ * inside its mount namespace (nsenter), and files are reached from here through
+ * `/proc/<pid>/root/…`. Without it, paths are plain paths of this machine.
+ *
  * Invariants: a postmaster is signalled only by the PID in its own
- * postmaster.pid, and only while that PID's command line names this data dir;
- * a postmaster.pid left by a dead process is removed, so a crashed run never
- * blocks the next one.
+ * postmaster.pid, and only while that PID runs in this data directory (same
+ * device and inode as its working directory); a postmaster.pid left by a dead
+ * process is removed, so a crashed run never blocks the next one.
  */
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Host, PostgresSettings } from '../../../functions/core/model.ts';
 import { POSTGRES_LOG_SUFFIX } from '../../../functions/core/model.ts';
 import { LabError } from './lab-error.ts';
-import { isProcessRunning, registerProcess, unregisterProcess, waitForExit } from './process-registry.ts';
-import { runLocal, runLocalChecked } from './run-local-command.ts';
+import { cwdIdentityOf, isProcessRunning, registerProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from './process-registry.ts';
+import { runLocal, runLocalChecked, type LocalCommandOptions } from './run-local-command.ts';
 import { POSTGRES_BIN_DIR } from './system-requirements.ts';
 
 /** The OS user a server runs as. */
@@ -31,18 +36,21 @@ export interface LabUserRef {
 export interface PostgresNodeOptions {
   /** The lab host; its `address` is the listen address for `listenOn: host-address`. */
   readonly host: Pick<Host, 'address'>;
-  /** Absolute; its log is `<dataDir>.log`. */
+  /** Absolute (as the host sees it); its log is `<dataDir>.log`. */
   readonly dataDir: string;
   readonly port: number;
   readonly socketDir: string;
-  readonly user: LabUserRef;
+  /** The lab user, by name or resolved. */
+  readonly user: string | LabUserRef;
   readonly listenOn: PostgresSettings['listenOn'];
+  /** PID of a process in the host's mount namespace (its sshd) when the host has private mounts. */
+  readonly namespacePid?: number;
   /** @default /usr/lib/postgresql/15/bin */
   readonly binDir?: string;
 }
 
 export interface PostgresPrimaryOptions extends PostgresNodeOptions {
-  /** Bootstrap superuser role (PostgresSettings.superuser). @default user.name */
+  /** Bootstrap superuser role (PostgresSettings.superuser). @default the user's name */
   readonly superuser?: string;
 }
 
@@ -54,26 +62,60 @@ export interface PostgresNode {
   readonly pid: number;
 }
 
-const SAFE_PATH = /^\/[A-Za-z0-9_./-]+$/;
+/** A data directory to stop or remove: a plain path, or a path as a namespaced host sees it. */
+export type DataDirTarget = string | { readonly dataDir: string; readonly namespacePid?: number };
+
+const SAFE_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
 
 function assertSafePath(what: string, path: string): void {
-  if (!isAbsolute(path) || !SAFE_PATH.test(path) || path.includes('..') || path.endsWith('/')) {
+  if (!SAFE_PATH.test(path) || path.split('/').includes('..')) {
     throw new LabError(`${what} must be an absolute path of [A-Za-z0-9_./-] without '..' or trailing '/', got ${JSON.stringify(path)}`);
   }
 }
 
-/** The postmaster PID recorded in `<dataDir>/postmaster.pid`, if that process still runs on this data dir. */
-export function runningPostmasterPid(dataDir: string): number | undefined {
-  const pidFile = `${dataDir}/postmaster.pid`;
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]?.trim());
-  return isProcessRunning(pid, dataDir) ? pid : undefined;
+/** Where this process finds `path` of a host in mount namespace `namespacePid`. */
+export function hostView(path: string, namespacePid?: number): string {
+  return namespacePid === undefined ? path : `/proc/${namespacePid}/root${path}`;
+}
+
+function targetOf(target: DataDirTarget): { dataDir: string; view: string } {
+  const dataDir = typeof target === 'string' ? target : target.dataDir;
+  assertSafePath('dataDir', dataDir);
+  const namespacePid = typeof target === 'string' ? undefined : target.namespacePid;
+  return { dataDir, view: hostView(dataDir, namespacePid) };
+}
+
+async function resolveUser(user: string | LabUserRef): Promise<LabUserRef> {
+  if (typeof user !== 'string') return user;
+  const result = await runLocal(['getent', 'passwd', user], { timeoutMs: 10_000 });
+  const fields = result.stdout.trim().split(':');
+  if (result.exitCode !== 0 || fields.length < 7) throw new LabError(`no such user ${user}: run ensureLabUser first`);
+  return { name: user, uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+/** The running postmaster of a data directory (seen here at `view`) and its identity, if any. */
+function postmasterOf(view: string): { pid: number; identity: CwdIdentity } | undefined {
+  const identity = cwdIdentityOf(view);
+  if (!identity) return undefined;
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${view}/postmaster.pid`, 'utf8').split('\n')[0]?.trim());
+  } catch {
+    return undefined;
+  }
+  return isProcessRunning(pid, identity) ? { pid, identity } : undefined;
+}
+
+/** PID of the postmaster running on `target`, if one runs. */
+export function runningPostmasterPid(target: DataDirTarget): number | undefined {
+  return postmasterOf(targetOf(target).view)?.pid;
 }
 
 /** Remove a postmaster.pid whose process is gone (a crashed run); true when one was removed. */
-export function clearStalePostmasterPid(dataDir: string): boolean {
-  const pidFile = `${dataDir}/postmaster.pid`;
-  if (!existsSync(pidFile) || runningPostmasterPid(dataDir) !== undefined) return false;
+export function clearStalePostmasterPid(target: DataDirTarget): boolean {
+  const { view } = targetOf(target);
+  const pidFile = `${view}/postmaster.pid`;
+  if (!existsSync(pidFile) || postmasterOf(view) !== undefined) return false;
   rmSync(pidFile, { force: true });
   return true;
 }
@@ -85,13 +127,11 @@ export function ensureUserDir(dir: string, user: LabUserRef, mode: number): void
   chmodSync(dir, mode);
 }
 
-function asUser(user: LabUserRef, cwd: string) {
-  return {
-    uid: user.uid,
-    gid: user.gid,
-    cwd,
-    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', HOME: cwd, USER: user.name, LOGNAME: user.name },
-  };
+/** Run a PostgreSQL program as the lab user, inside the host's mount namespace when it has one. */
+function asUser(argv: readonly string[], user: LabUserRef, namespacePid: number | undefined): [string[], LocalCommandOptions] {
+  const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', HOME: '/', USER: user.name, LOGNAME: user.name };
+  if (namespacePid === undefined) return [[...argv], { uid: user.uid, gid: user.gid, cwd: '/', env }];
+  return [['nsenter', '-t', String(namespacePid), '-m', '-S', String(user.uid), '-G', String(user.gid), '--', ...argv], { cwd: '/', env }];
 }
 
 /**
@@ -99,25 +139,26 @@ function asUser(user: LabUserRef, cwd: string) {
  * postmaster on this data dir is kept). Registers it for stop-on-exit.
  */
 export async function startPostgresNode(options: PostgresNodeOptions): Promise<PostgresNode> {
-  const { dataDir, port, socketDir, user } = options;
+  const { dataDir, port, socketDir, namespacePid } = options;
   assertSafePath('dataDir', dataDir);
   assertSafePath('socketDir', socketDir);
   if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new LabError(`invalid PostgreSQL port ${port}`);
+  const user = await resolveUser(options.user);
   const binDir = options.binDir ?? POSTGRES_BIN_DIR;
-  const running = runningPostmasterPid(dataDir);
-  if (running !== undefined) return { dataDir, port, socketDir, pid: running };
-  clearStalePostmasterPid(dataDir);
-  ensureUserDir(socketDir, user, 0o755);
+  const view = hostView(dataDir, namespacePid);
+  const running = postmasterOf(view);
+  if (running) return { dataDir, port, socketDir, pid: running.pid };
+  clearStalePostmasterPid(view);
+  ensureUserDir(hostView(socketDir, namespacePid), user, 0o755);
   const listen = options.listenOn === 'host-address' ? options.host.address : '*';
   const serverOptions = `-c port=${port} -c listen_addresses=${listen} -c unix_socket_directories=${socketDir}`;
   await runLocalChecked(
-    [`${binDir}/pg_ctl`, '-D', dataDir, '-l', `${dataDir}${POSTGRES_LOG_SUFFIX}`, '-w', '-t', '60', '-o', serverOptions, 'start'],
-    { ...asUser(user, dirname(dataDir)), timeoutMs: 90_000 },
+    ...asUser([`${binDir}/pg_ctl`, '-D', dataDir, '-l', `${dataDir}${POSTGRES_LOG_SUFFIX}`, '-w', '-t', '60', '-o', serverOptions, 'start'], user, namespacePid),
   );
-  const pid = runningPostmasterPid(dataDir);
-  if (pid === undefined) throw new LabError(`PostgreSQL on ${dataDir} reported started but no postmaster runs`);
-  registerProcess({ pid, label: `postgres ${dataDir}`, marker: dataDir, signal: 'SIGQUIT' });
-  return { dataDir, port, socketDir, pid };
+  const started = postmasterOf(view);
+  if (!started) throw new LabError(`PostgreSQL on ${dataDir} reported started but no postmaster runs there`);
+  registerProcess({ pid: started.pid, label: `postgres ${dataDir}`, marker: started.identity, signal: 'SIGQUIT' });
+  return { dataDir, port, socketDir, pid: started.pid };
 }
 
 /**
@@ -126,63 +167,71 @@ export async function startPostgresNode(options: PostgresNodeOptions): Promise<P
  * over TCP, data checksums on (pg_rewind works without wal_log_hints), and start it.
  */
 export async function initPostgresPrimary(options: PostgresPrimaryOptions): Promise<PostgresNode> {
-  const { dataDir, user } = options;
+  const { dataDir, namespacePid } = options;
   assertSafePath('dataDir', dataDir);
+  const user = await resolveUser(options.user);
   const binDir = options.binDir ?? POSTGRES_BIN_DIR;
-  await destroyPostgres(dataDir);
-  ensureUserDir(dirname(dataDir), user, 0o750);
-  await runLocalChecked(
-    [
-      `${binDir}/initdb`,
-      '-D', dataDir,
-      '-U', options.superuser ?? user.name,
-      '--auth-local=trust',
-      '--auth-host=scram-sha-256',
-      '--encoding=UTF8',
-      '--locale=C.UTF-8',
-      '--data-checksums',
-      '--no-sync',
-    ],
-    { ...asUser(user, dirname(dataDir)), timeoutMs: 120_000 },
-  );
-  return startPostgresNode(options);
+  destroyPostgres({ dataDir, namespacePid, remove: true });
+  ensureUserDir(hostView(dirname(dataDir), namespacePid), user, 0o750);
+  const initdb = [
+    `${binDir}/initdb`,
+    '-D', dataDir,
+    '-U', options.superuser ?? user.name,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--encoding=UTF8',
+    '--locale=C.UTF-8',
+    '--data-checksums',
+    '--no-sync',
+  ];
+  const [argv, runOptions] = asUser(initdb, user, namespacePid);
+  await runLocalChecked(argv, { ...runOptions, timeoutMs: 120_000 });
+  return startPostgresNode({ ...options, user });
 }
 
 /**
- * Stop the server on `dataDir` at once, like a crash (immediate shutdown:
+ * Stop the server on `target` at once, like a crash (immediate shutdown:
  * SIGQUIT to its postmaster, SIGKILL if it lingers). No-op when nothing runs;
  * a stale postmaster.pid is removed. Used by the drill to make the primary die.
  */
-export async function killPostgres(dataDir: string): Promise<void> {
-  assertSafePath('dataDir', dataDir);
-  const pid = runningPostmasterPid(dataDir);
-  if (pid !== undefined) {
+export async function killPostgres(target: DataDirTarget): Promise<void> {
+  const { dataDir, view } = targetOf(target);
+  const running = postmasterOf(view);
+  if (running) {
     try {
-      process.kill(pid, 'SIGQUIT');
+      process.kill(running.pid, 'SIGQUIT');
     } catch {
       // already gone
     }
-    const gone = await waitForExit(pid, dataDir, 10_000);
-    unregisterProcess(pid);
-    if (!gone) throw new LabError(`PostgreSQL postmaster ${pid} on ${dataDir} did not stop`);
+    const gone = await waitForExit(running.pid, running.identity, 10_000);
+    unregisterProcess(running.pid);
+    if (!gone) throw new LabError(`PostgreSQL postmaster ${running.pid} on ${dataDir} did not stop`);
   }
-  clearStalePostmasterPid(dataDir);
+  clearStalePostmasterPid(view);
 }
 
-/** Stop (immediately) and remove the cluster at `dataDir` and its log. Idempotent. */
-export async function destroyPostgres(dataDir: string): Promise<void> {
-  assertSafePath('dataDir', dataDir);
-  await killPostgres(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(`${dataDir}${POSTGRES_LOG_SUFFIX}`, { force: true });
-}
-
-/** `SELECT …` through the node's socket as `role` (trust): for lab checks, not for the engine. */
-export async function queryLocal(node: Pick<PostgresNode, 'port' | 'socketDir'>, user: LabUserRef, role: string, sql: string, database = 'postgres'): Promise<string> {
-  const result = await runLocal(
-    [`${POSTGRES_BIN_DIR}/psql`, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', node.socketDir, '-p', String(node.port), '-U', role, '-d', database, '-c', sql],
-    { ...asUser(user, '/'), timeoutMs: 30_000 },
-  );
-  if (result.exitCode !== 0) throw new LabError(`psql ${sql}: ${result.stderr.trim()}`);
-  return result.stdout.trim();
+/**
+ * Stop (immediately) the cluster on `target` and, unless `remove: false`, delete
+ * it and its log. Synchronous (usable in cleanup paths); idempotent.
+ */
+export function destroyPostgres(target: string | { readonly dataDir: string; readonly namespacePid?: number; readonly remove?: boolean }): void {
+  const { dataDir, view } = targetOf(target);
+  const remove = typeof target === 'string' ? true : (target.remove ?? true);
+  const running = postmasterOf(view);
+  if (running) {
+    try {
+      process.kill(running.pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+    const gone = waitForExitSync(running.pid, running.identity, 10_000);
+    unregisterProcess(running.pid);
+    if (!gone) throw new LabError(`PostgreSQL postmaster ${running.pid} on ${dataDir} did not stop`);
+  }
+  if (remove) {
+    rmSync(view, { recursive: true, force: true });
+    rmSync(`${view}${POSTGRES_LOG_SUFFIX}`, { force: true });
+  } else if (existsSync(view)) {
+    clearStalePostmasterPid(view);
+  }
 }

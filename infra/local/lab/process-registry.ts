@@ -3,36 +3,62 @@
  * PostgreSQL postmasters), so they are stopped when the process running the lab
  * exits, is interrupted (SIGINT/SIGTERM) or crashes.
  *
- * Invariant: a process is only ever signalled by its own PID, and only while
- * /proc/<pid>/cmdline still contains its marker (its config path or data dir),
- * so a recycled PID is never hit.
+ * Invariant: a process is only ever signalled by its own PID, and only while it
+ * still is the process we mean (its marker matches), so a recycled PID is never hit.
+ * A marker is either a word of its command line (sshd: its config file) or the
+ * identity (device, inode) of its working directory (a postmaster runs in its
+ * data directory; the inode is the same seen from any mount namespace).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+
+/** The directory a process must run in, by identity. */
+export interface CwdIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+export type ProcessMarker = string | CwdIdentity;
 
 export interface RegisteredProcess {
   readonly pid: number;
-  /** What it is, for logs: `sshd primary`, `postgres /var/tmp/…/pg/main`. */
+  /** What it is, for logs: `sshd primary`, `postgres /var/tmp/…/pgdata`. */
   readonly label: string;
-  /** One of its command-line arguments, exactly (config file, data directory). */
-  readonly marker: string;
+  readonly marker: ProcessMarker;
   /** Signal that stops it at once: SIGTERM for sshd, SIGQUIT (immediate shutdown) for a postmaster. */
   readonly signal: NodeJS.Signals;
 }
 
 const registry = new Map<number, RegisteredProcess>();
+const syncCleanups = new Set<() => void>();
 let handlersInstalled = false;
 
-/** True when `pid` runs (not a zombie) and one of its command-line words is exactly `marker`. */
-export function isProcessRunning(pid: number, marker: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 1) return false;
+/** Identity of a directory, or undefined when it does not exist. */
+export function cwdIdentityOf(path: string): CwdIdentity | undefined {
   try {
+    const st = statSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+function matches(pid: number, marker: ProcessMarker): boolean {
+  if (typeof marker === 'string') {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     // sshd rewrites its title into one string (`sshd: /usr/sbin/sshd -D -f <config> [listener] …`).
-    const title = ` ${args.join(' ')} `;
-    if (!args.includes(marker) && !title.includes(` ${marker} `)) return false;
+    return args.includes(marker) || ` ${args.join(' ')} `.includes(` ${marker} `);
+  }
+  const cwd = cwdIdentityOf(`/proc/${pid}/cwd`);
+  return cwd !== undefined && cwd.dev === marker.dev && cwd.ino === marker.ino;
+}
+
+/** True when `pid` runs (not a zombie) and is the process `marker` designates. */
+export function isProcessRunning(pid: number, marker: ProcessMarker): boolean {
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return false;
+  try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // State field after the parenthesised command: a zombie has exited already.
-    return !/\)\s+Z\s/.test(stat);
+    if (/\)\s+Z\s/.test(stat)) return false;
+    return matches(pid, marker);
   } catch {
     return false;
   }
@@ -46,11 +72,14 @@ export function findProcessesByMarker(marker: string): number[] {
   } catch {
     return [];
   }
-  return entries.filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => pid !== process.pid && isProcessRunning(pid, marker));
+  return entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => isProcessRunning(pid, marker));
 }
 
-/** Send `signal` to `pid` if it is still the process carrying `marker`; true when sent. */
-export function signalProcess(pid: number, marker: string, signal: NodeJS.Signals): boolean {
+/** Send `signal` to `pid` if it is still the process `marker` designates; true when sent. */
+export function signalProcess(pid: number, marker: ProcessMarker, signal: NodeJS.Signals): boolean {
   if (!isProcessRunning(pid, marker)) return false;
   try {
     process.kill(pid, signal);
@@ -61,22 +90,37 @@ export function signalProcess(pid: number, marker: string, signal: NodeJS.Signal
 }
 
 /** Wait (bounded) until the process is gone; escalate to SIGKILL at the deadline. True when it is gone. */
-export async function waitForExit(pid: number, marker: string, timeoutMs = 10_000): Promise<boolean> {
+export async function waitForExit(pid: number, marker: ProcessMarker, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isProcessRunning(pid, marker)) return true;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 20));
   }
   signalProcess(pid, marker, 'SIGKILL');
   const killDeadline = Date.now() + 2_000;
   while (Date.now() < killDeadline) {
     if (!isProcessRunning(pid, marker)) return true;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 20));
   }
   return !isProcessRunning(pid, marker);
 }
 
-const syncCleanups = new Set<() => void>();
+/** Synchronous `waitForExit` (blocks the thread; for synchronous cleanup paths only). */
+export function waitForExitSync(pid: number, marker: ProcessMarker, timeoutMs = 10_000): boolean {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isProcessRunning(pid, marker)) return true;
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  signalProcess(pid, marker, 'SIGKILL');
+  const killDeadline = Date.now() + 2_000;
+  while (Date.now() < killDeadline) {
+    if (!isProcessRunning(pid, marker)) return true;
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  return !isProcessRunning(pid, marker);
+}
 
 /** Stop every registered process synchronously (signals only: usable in an `exit` handler). */
 export function stopAllRegisteredSync(): void {
@@ -98,6 +142,7 @@ export function stopAllRegisteredSync(): void {
  * Returns a function that removes it.
  */
 export function registerSyncCleanup(cleanup: () => void): () => void {
+  installExitHook();
   syncCleanups.add(cleanup);
   return () => syncCleanups.delete(cleanup);
 }
@@ -105,30 +150,43 @@ export function registerSyncCleanup(cleanup: () => void): () => void {
 function onSignal(signal: NodeJS.Signals): void {
   stopAllRegisteredSync();
   uninstallHandlers();
-  // Re-raise so the default behaviour (exit with 128+n) still happens.
-  process.kill(process.pid, signal);
+  // Re-raise so the default behaviour (exit with 128+n) still happens when nobody else handles it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 const onSigint = (): void => onSignal('SIGINT');
 const onSigterm = (): void => onSignal('SIGTERM');
 
+let exitHookInstalled = false;
+
 function uninstallHandlers(): void {
-  process.off('exit', stopAllRegisteredSync);
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigterm);
   handlersInstalled = false;
 }
 
-/** Stop the registered processes when this Node process exits or gets SIGINT/SIGTERM. Idempotent. */
+/** Stop the registered processes when this Node process exits (installed by the first registration). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', stopAllRegisteredSync);
+}
+
+/**
+ * Also stop them on SIGINT/SIGTERM, then let the signal take its default course
+ * when nobody else listens. Idempotent. Programs with their own signal handling
+ * (the drill) need not call it: the exit hook still runs when they exit.
+ */
 export function installExitHandlers(): void {
+  installExitHook();
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', stopAllRegisteredSync);
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
 }
 
 export function registerProcess(entry: RegisteredProcess): void {
+  installExitHook();
   registry.set(entry.pid, entry);
 }
 

@@ -1,0 +1,39 @@
+/** Builders for the PostgreSQL engine tests: a primary host, a twin host and one database. */
+import type { Database, Host } from '../../../functions/core/model.ts';
+import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../../functions/core/engines/database-engine.ts';
+
+export function host(overrides: Partial<Host> = {}): Host {
+  return { name: 'db', address: '127.0.1.1', sshPort: 2222, user: 'twin', hostKey: 'SHA256:abc', ...overrides };
+}
+
+export function database(overrides: Partial<Database> = {}, postgres: Partial<Database['postgres']> = {}): Database {
+  return {
+    name: 'main',
+    engine: 'postgres',
+    host: 'db',
+    port: 5432,
+    replication: { mode: 'async', maxLagBytes: 16 * 1024 * 1024 },
+    ...overrides,
+    postgres: {
+      dataDir: '/var/lib/twinstack/main',
+      binDir: '/usr/lib/postgresql/15/bin',
+      socketDir: '/var/run/twinstack',
+      superuser: 'postgres',
+      database: 'shop',
+      appUser: 'shop_app',
+      replicationUser: 'replicator',
+      listenOn: 'all',
+      ...postgres,
+    },
+  };
+}
+
+export const SECRETS: DatabaseSecrets = { replicationPassword: "r3pl'ic $(rm -rf /) \"pw", appPassword: 'app p@ss/w:rd&x=1' };
+
+export function target(db: Database = database(), h: Host = host()): EngineTarget {
+  return { database: db, host: h };
+}
+
+export function restoreTarget(db: Database = database(), overrides: Partial<RestoreTarget> = {}): RestoreTarget {
+  return { database: db, host: host({ address: '127.0.2.1' }), primaryHost: host(), replicaName: 'twin_main', ...overrides };
+}

@@ -14,6 +14,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .name('twinstack')
     .description('Keep a Docker stack highly available by pairing it with a twin in another region.')
     .version('0.1.0')
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program, io, setExitCode);

@@ -32,7 +32,7 @@ export function createHandler(deps: StepDeps) {
         readStatus(shell, engine, database, databaseHost(group.twin, database)),
       ]),
     );
-    const verdict = assessCatchUp({ database: database.name, primary, twin, lagBytes: lagOf(engine.positionDiff.bind(engine), primary.position, twin.position) });
+    const verdict = assessCatchUp(primary, twin, (to, from) => engine.positionDiff(to, from));
     if (primary.position !== undefined) {
       const state = await loadState(deps.params, group.name);
       if (state.lastPrimaryPositions?.[database.name] !== primary.position) {
@@ -41,10 +41,6 @@ export function createHandler(deps: StepDeps) {
     }
     return { database: database.name, caughtUp: verdict.caughtUp, lagBytes: verdict.lagBytes, primaryPosition: primary.position, reasons: verdict.reasons };
   };
-}
-
-function lagOf(diff: (to: string, from: string) => number, primary: string | undefined, twin: string | undefined): number | null {
-  return primary !== undefined && twin !== undefined ? Math.max(0, diff(primary, twin)) : null;
 }
 
 export const handler = awsEntry(createHandler);

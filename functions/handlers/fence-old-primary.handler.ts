@@ -31,7 +31,7 @@ export function createHandler(deps: StepDeps) {
           const engine = engineOf(deps, database.engine);
           const host = databaseHost(group.primary, database);
           const observed = await observeStatus(shell, engine, database, host);
-          const plan = planFence(observed.status ? { status: observed.status } : { error: observed.error });
+          const plan = planFence(observed.status, observed.error);
           if (plan.action === 'isolated') return { database: database.name, outcome: 'isolated', reasons: plan.reasons };
           if (plan.action === 'already-fenced') return { database: database.name, outcome: 'already-fenced', reasons: plan.reasons };
           await runCommand(shell, host, engine.fence({ database, host }));

@@ -42,6 +42,18 @@ describe('replicate workflow (local runtime, fake ports)', () => {
     expect(result.events.some((e) => e.state === 'PublishEnvVars')).toBe(false);
   });
 
+  it('refuses to restore over an active twin: FAILED with RestoreRefused, nothing restored', async () => {
+    // Prepare
+    const h = await createHarness();
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestoreRefused');
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(0);
+  });
+
   it('retries an unreachable twin, then reports HostUnreachableError', async () => {
     // Prepare
     const h = await createHarness();

@@ -1,2 +1,6 @@
-/** The deciders the step handlers use (one import site, so core's can replace the interim ones in one place). */
-export { assessCatchUp, decideFailover, planFence, planPromotion } from './interim-decisions.ts';
+/** The pure deciders the step handlers use, from functions/core/decisions (one import site for handlers). */
+export { assessCatchUp } from '../../core/decisions/assess-catch-up.ts';
+export { decideFailover } from '../../core/decisions/decide-failover.ts';
+export { planFence } from '../../core/decisions/plan-fence.ts';
+export { planPromotion } from '../../core/decisions/plan-promotion.ts';
+export { planRestore } from '../../core/decisions/plan-restore.ts';

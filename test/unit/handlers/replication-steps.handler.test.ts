@@ -45,6 +45,19 @@ describe('replication step handlers', () => {
     expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(1);
   });
 
+  it('RestoreReplica refuses (as data) to overwrite a twin that is the active stack', async () => {
+    // Prepare
+    const h = await createHarness();
+    await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
+    // Act
+    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    // Assess
+    expect(result.action).toBe('refused');
+    expect(result.reasons.join(' ')).toMatch(/active/);
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(0);
+  });
+
   it('CheckReplication reports lag, then caught up, and records the primary position', async () => {
     // Prepare
     const h = await createHarness();

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import type { DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
+import { decideFailover } from '../../../../functions/core/decisions/decide-failover.ts';
+import type { DatabaseObservation, FailoverSnapshot } from '../../../../functions/core/decisions/failover-snapshot.ts';
+
+const MiB = 1024 * 1024;
+const NOW = new Date('2026-05-01T12:00:00Z');
+
+const PRIMARY_DOWN: DatabaseStatus | undefined = undefined;
+const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/5000000', receivedPosition: '0/5000000', replayGapBytes: 0, streaming: false };
+const PROMOTED: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [] };
+const STOPPED: DatabaseStatus = { role: 'stopped', writable: false, fenced: false };
+const SYNC_PRIMARY: DatabaseStatus = {
+  role: 'primary',
+  writable: true,
+  fenced: false,
+  position: '0/5000000',
+  replicas: [{ name: 'twin_main', state: 'streaming', syncState: 'sync', replayLagBytes: 0 }],
+};
+
+function observation(overrides: Partial<DatabaseObservation> = {}): DatabaseObservation {
+  return { name: 'main', mode: 'async', maxLagBytes: 16 * MiB, primary: PRIMARY_DOWN, primaryError: 'HOST_UNREACHABLE: timeout', twin: REPLICA, lagBytes: 1024, ...overrides };
+}
+
+function snapshot(overrides: Partial<FailoverSnapshot> = {}): FailoverSnapshot {
+  return {
+    group: 'shop',
+    observedAt: NOW.toISOString(),
+    activeStack: 'primary',
+    dnsPointsAt: 'primary',
+    primaryHealth: { healthy: false, detail: 'connect ECONNREFUSED' },
+    twinHealth: { healthy: true, detail: 'HTTP 200' },
+    databases: [observation()],
+    cooldownSeconds: 3600,
+    force: false,
+    ...overrides,
+  };
+}
+
+interface Case {
+  readonly name: string;
+  readonly snapshot: FailoverSnapshot;
+  readonly action: 'failover' | 'hold';
+  /** Expected verdict per database: [action, lossBytes]. */
+  readonly verdicts: readonly (readonly [string, number | null])[];
+  /** Every one of these must appear (as a substring) in some reason. */
+  readonly reasons: readonly string[];
+}
+
+const CASES: readonly Case[] = [
+  { name: 'primary down, replica within the limit', snapshot: snapshot(), action: 'failover', verdicts: [['promote', 1024]], reasons: ['replica main lag 1.0 KiB within limit 16.0 MiB'] },
+  {
+    name: 'already failed over (twin active, twin primary)',
+    snapshot: snapshot({ activeStack: 'twin', dnsPointsAt: 'twin', databases: [observation({ twin: PROMOTED })] }),
+    action: 'hold',
+    verdicts: [['already-primary', 0]],
+    reasons: ['already failed over', 'twin is the active stack', 'DNS points at the twin'],
+  },
+  {
+    name: 'already failed over even when forced (idempotent)',
+    snapshot: snapshot({ dnsPointsAt: 'twin', force: true, databases: [observation({ twin: PROMOTED })] }),
+    action: 'hold',
+    verdicts: [['already-primary', 0]],
+    reasons: ['already failed over: DNS points at the twin'],
+  },
+  {
+    name: 'twin promoted but DNS not switched yet: re-run completes the failover',
+    snapshot: snapshot({ databases: [observation({ twin: PROMOTED })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0]],
+    reasons: ['twin of main is already primary'],
+  },
+  {
+    name: 'primary healthy',
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' } }),
+    action: 'hold',
+    verdicts: [['promote', 1024]],
+    reasons: ['primary stack healthy (HTTP 200): outage not confirmed'],
+  },
+  {
+    name: 'primary healthy, forced',
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, force: true }),
+    action: 'failover',
+    verdicts: [['promote', 1024]],
+    reasons: ['forced while the primary stack is healthy', 'forced failover loses: main 1.0 KiB'],
+  },
+  {
+    name: 'within the cool-down',
+    snapshot: snapshot({ lastFailoverAt: '2026-05-01T11:30:00Z' }),
+    action: 'hold',
+    verdicts: [['promote', 1024]],
+    reasons: ['last failover 1800 s ago, within the 3600 s cool-down'],
+  },
+  {
+    name: 'within the cool-down, forced',
+    snapshot: snapshot({ lastFailoverAt: '2026-05-01T11:30:00Z', force: true }),
+    action: 'failover',
+    verdicts: [['promote', 1024]],
+    reasons: ['forced within the cool-down (last failover at 2026-05-01T11:30:00Z)'],
+  },
+  { name: 'after the cool-down', snapshot: snapshot({ lastFailoverAt: '2026-05-01T10:59:59Z' }), action: 'failover', verdicts: [['promote', 1024]], reasons: [] },
+  {
+    name: 'unreadable last failover time',
+    snapshot: snapshot({ lastFailoverAt: 'yesterday' }),
+    action: 'hold',
+    verdicts: [['promote', 1024]],
+    reasons: ['unreadable: cool-down cannot be checked'],
+  },
+  {
+    name: 'twin stack unhealthy',
+    snapshot: snapshot({ twinHealth: { healthy: false, detail: 'HTTP 503' } }),
+    action: 'hold',
+    verdicts: [['promote', 1024]],
+    reasons: ['twin stack unhealthy (HTTP 503)'],
+  },
+  {
+    name: 'twin stack unhealthy, forced',
+    snapshot: snapshot({ twinHealth: { healthy: false, detail: 'HTTP 503' }, force: true }),
+    action: 'failover',
+    verdicts: [['promote', 1024]],
+    reasons: ['forced while the twin stack is unhealthy (HTTP 503)'],
+  },
+  {
+    name: 'twin database unreachable',
+    snapshot: snapshot({ databases: [observation({ twin: undefined, twinError: 'HOST_UNREACHABLE: ECONNREFUSED' })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main unreachable: HOST_UNREACHABLE: ECONNREFUSED', 'blocked databases: main'],
+  },
+  {
+    name: 'twin database unreachable, forced: still nothing to promote',
+    snapshot: snapshot({ force: true, databases: [observation({ twin: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main unreachable: nothing to promote'],
+  },
+  {
+    name: 'twin database stopped',
+    snapshot: snapshot({ databases: [observation({ twin: STOPPED })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main is stopped, not a running replica'],
+  },
+  {
+    name: 'replica lag above the limit',
+    snapshot: snapshot({ databases: [observation({ lagBytes: 48 * MiB })] }),
+    action: 'hold',
+    verdicts: [['blocked', 48 * MiB]],
+    reasons: ['replica main lag 48.0 MiB > limit 16.0 MiB'],
+  },
+  {
+    name: 'replica lag above the limit, forced: reports the loss',
+    snapshot: snapshot({ force: true, databases: [observation({ lagBytes: 48 * MiB })] }),
+    action: 'failover',
+    verdicts: [['promote', 48 * MiB]],
+    reasons: ['forced: replica main lag 48.0 MiB > limit 16.0 MiB: promoting loses 48.0 MiB', 'forced failover loses: main 48.0 MiB'],
+  },
+  {
+    name: 'replica lag exactly at the limit',
+    snapshot: snapshot({ databases: [observation({ lagBytes: 16 * MiB })] }),
+    action: 'failover',
+    verdicts: [['promote', 16 * MiB]],
+    reasons: ['within limit'],
+  },
+  {
+    name: 'async lag unknown',
+    snapshot: snapshot({ databases: [observation({ lagBytes: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['replica main lag unknown: loss unknowable'],
+  },
+  {
+    name: 'async lag unknown, forced',
+    snapshot: snapshot({ force: true, databases: [observation({ lagBytes: undefined })] }),
+    action: 'failover',
+    verdicts: [['promote', null]],
+    reasons: ['loses an unknown amount of data', 'forced failover loses: main unknown'],
+  },
+  {
+    name: 'sync mode, primary saw the twin streaming as sync: no loss even with replay lag',
+    snapshot: snapshot({ primaryHealth: { healthy: false, detail: 'HTTP 502' }, databases: [observation({ mode: 'sync', primary: SYNC_PRIMARY, lagBytes: 64 * MiB })] }),
+    action: 'failover',
+    verdicts: [['promote', 0]],
+    reasons: ['replica main was streaming synchronously: no committed data lost'],
+  },
+  {
+    name: 'sync mode, twin still streaming: no loss',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', twin: { ...REPLICA, streaming: true }, lagBytes: undefined })] }),
+    action: 'failover',
+    verdicts: [['promote', 0]],
+    reasons: ['streaming synchronously'],
+  },
+  {
+    name: 'sync mode without evidence and unknown lag',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lagBytes: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['sync mode but was not seen streaming synchronously', 'loss unknowable'],
+  },
+  {
+    name: 'two databases, one blocked: the whole stack holds',
+    snapshot: snapshot({ databases: [observation(), observation({ name: 'orders', lagBytes: 20 * MiB })] }),
+    action: 'hold',
+    verdicts: [['promote', 1024], ['blocked', 20 * MiB]],
+    reasons: ['blocked databases: orders', 'replica orders lag 20.0 MiB > limit 16.0 MiB'],
+  },
+  {
+    name: 'several gates at once are all reported',
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, twinHealth: { healthy: false, detail: 'HTTP 503' }, lastFailoverAt: '2026-05-01T11:59:00Z' }),
+    action: 'hold',
+    verdicts: [['promote', 1024]],
+    reasons: ['outage not confirmed', 'within the 3600 s cool-down', 'twin stack unhealthy'],
+  },
+];
+
+describe('decideFailover', () => {
+  it.each(CASES)('$name → $action', ({ snapshot: s, action, verdicts, reasons }) => {
+    // Act
+    const decision = decideFailover(s, NOW);
+
+    // Assess
+    expect(decision.action).toBe(action);
+    expect(decision.forced).toBe(s.force);
+    expect(decision.databases.map((d) => [d.action, d.lossBytes])).toStrictEqual(verdicts);
+    for (const reason of reasons) expect(decision.reasons.some((r) => r.includes(reason)), `missing reason "${reason}" in ${JSON.stringify(decision.reasons)}`).toBe(true);
+    expect(decision.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('does not mutate the snapshot and is deterministic', () => {
+    // Prepare
+    const s = snapshot({ databases: [observation({ lagBytes: 48 * MiB })] });
+    const copy = structuredClone(s);
+
+    // Act
+    const first = decideFailover(s, NOW);
+    const second = decideFailover(s, NOW);
+
+    // Assess
+    expect(s).toStrictEqual(copy);
+    expect(second).toStrictEqual(first);
+  });
+
+  it('never reports a negative loss when the twin looks ahead', () => {
+    // Act
+    const decision = decideFailover(snapshot({ databases: [observation({ lagBytes: -200 })] }), NOW);
+
+    // Assess
+    expect(decision.databases[0]?.lossBytes).toBe(0);
+    expect(decision.action).toBe('failover');
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
+import type { GroupState } from '../../../../functions/core/group-state.ts';
+import { planFence } from '../../../../functions/core/decisions/plan-fence.ts';
+import { planPromotion } from '../../../../functions/core/decisions/plan-promotion.ts';
+import { planRestore } from '../../../../functions/core/decisions/plan-restore.ts';
+
+const PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/3000000', replicas: [] };
+const READ_ONLY_PRIMARY: DatabaseStatus = { ...PRIMARY, writable: false };
+const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/3000000', streaming: true };
+const FENCED_REPLICA: DatabaseStatus = { ...REPLICA, fenced: true };
+const STOPPED: DatabaseStatus = { role: 'stopped', writable: false, fenced: false };
+const FENCED: DatabaseStatus = { role: 'stopped', writable: false, fenced: true };
+const UNKNOWN: DatabaseStatus = { role: 'unknown', writable: false, fenced: false };
+
+describe('planPromotion', () => {
+  it.each([
+    { name: 'replica', twin: REPLICA, action: 'promote', reason: 'twin is a replica at 0/3000000' },
+    { name: 'fenced replica', twin: FENCED_REPLICA, action: 'promote', reason: 'fenced marker is cleared' },
+    { name: 'writable primary', twin: PRIMARY, action: 'already-primary', reason: 'already a writable primary' },
+    { name: 'read-only primary', twin: READ_ONLY_PRIMARY, action: 'already-primary', reason: 'not writable' },
+    { name: 'stopped', twin: STOPPED, action: 'refuse', reason: 'stopped' },
+    { name: 'unknown', twin: UNKNOWN, action: 'refuse', reason: 'state unknown' },
+    { name: 'not observed', twin: undefined, action: 'refuse', reason: 'twin not observed: HOST_UNREACHABLE' },
+  ])('$name → $action', ({ twin, action, reason }) => {
+    // Act
+    const plan = planPromotion(twin, 'HOST_UNREACHABLE');
+
+    // Assess
+    expect(plan.action).toBe(action);
+    expect(plan.reasons.join(' | ')).toContain(reason);
+  });
+});
+
+describe('planFence', () => {
+  it.each([
+    { name: 'writable primary', old: PRIMARY, action: 'fence', reason: 'running as primary and accepts writes' },
+    { name: 'replica', old: REPLICA, action: 'fence', reason: 'running as replica' },
+    { name: 'unknown', old: UNKNOWN, action: 'fence', reason: 'running as unknown' },
+    { name: 'stopped, not marked', old: STOPPED, action: 'fence', reason: 'not marked' },
+    { name: 'stopped and marked', old: FENCED, action: 'already-fenced', reason: 'stopped and marked fenced' },
+    { name: 'unreachable', old: undefined, action: 'isolated', reason: 'unreachable (HOST_UNREACHABLE: timeout): it cannot be stopped; its traffic is revoked by the DNS switch' },
+  ])('$name → $action', ({ old, action, reason }) => {
+    // Act
+    const plan = planFence(old, 'HOST_UNREACHABLE: timeout');
+
+    // Assess
+    expect(plan.action).toBe(action);
+    expect(plan.reasons.join(' | ')).toContain(reason);
+  });
+});
+
+describe('planRestore', () => {
+  const primaryActive: GroupState = { active: 'primary' };
+  const twinActive: GroupState = { active: 'twin', lastFailoverAt: '2026-05-01T11:00:00Z' };
+  const failedBackRecorded: GroupState = {
+    active: 'primary',
+    history: [{ at: '2026-05-01T11:00:00Z', from: 'primary', to: 'twin', forced: false, reasons: [], lostBytes: {} }],
+  };
+
+  it.each([
+    { name: 'fresh replica, primary active', state: primaryActive, twin: REPLICA, dns: 'primary' as const, action: 'restore', reason: 'twin is replica' },
+    { name: 'stale standalone clone', state: primaryActive, twin: PRIMARY, dns: 'primary' as const, action: 'restore', reason: 'writable, a stale copy' },
+    { name: 'stopped twin', state: primaryActive, twin: STOPPED, dns: undefined, action: 'restore', reason: 'twin is stopped' },
+    { name: 'twin not observed', state: primaryActive, twin: undefined, dns: undefined, action: 'restore', reason: 'twin state not observed' },
+    { name: 'twin is the active stack', state: twinActive, twin: PRIMARY, dns: 'twin' as const, action: 'refuse', reason: 'the twin is the active stack' },
+    { name: 'twin active even while stopped', state: twinActive, twin: STOPPED, dns: undefined, action: 'refuse', reason: 'the twin is the active stack' },
+    { name: 'DNS on the twin, state not recorded yet', state: primaryActive, twin: PRIMARY, dns: 'twin' as const, action: 'refuse', reason: 'DNS points at the twin' },
+    { name: 'writable primary promoted by the last failover', state: failedBackRecorded, twin: PRIMARY, dns: undefined, action: 'refuse', reason: 'promoted by the failover at 2026-05-01T11:00:00Z' },
+    { name: 'replica after the last failover was undone', state: failedBackRecorded, twin: REPLICA, dns: 'primary' as const, action: 'restore', reason: 'twin is replica' },
+  ])('$name → $action', ({ state, twin, dns, action, reason }) => {
+    // Act
+    const plan = planRestore({ state, twin, ...(dns && { dnsPointsAt: dns }) });
+
+    // Assess
+    expect(plan.action).toBe(action);
+    expect(plan.reasons.join(' | ')).toContain(reason);
+  });
+});

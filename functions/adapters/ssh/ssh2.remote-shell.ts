@@ -17,6 +17,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Each of stdout and stderr keeps at most this many bytes (the head); the rest is dropped. */
 export const MAX_CAPTURED_BYTES = 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 2_000;
+const MAX_CONCURRENT_EXECS = 64;
 
 /**
  * Fixed wrapper that receives secret environment over stdin. Invoked as
@@ -179,6 +180,8 @@ export class Ssh2RemoteShell implements RemoteShell {
 
   private open(host: Host, forget: () => void): Connection {
     const client = new ssh2.Client();
+    // Every exec in flight listens for the connection's close.
+    client.setMaxListeners(MAX_CONCURRENT_EXECS);
     const connection: Connection = { client, ready: Promise.resolve(client), closed: false };
     const where = `${host.user}@${host.address}:${host.sshPort}`;
     const ready = new Promise<SshClient>((resolve, reject) => {

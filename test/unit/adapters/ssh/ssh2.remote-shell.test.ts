@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ssh2RemoteShell } from '../../../../functions/adapters/ssh/ssh2.remote-shell.ts';
+import { MAX_CAPTURED_BYTES, Ssh2RemoteShell } from '../../../../functions/adapters/ssh/ssh2.remote-shell.ts';
 import type { RemoteCommand } from '../../../../functions/core/command.ts';
 import {
   HostKeyMismatchError,
@@ -162,6 +162,16 @@ describe('Ssh2RemoteShell', () => {
     expect(result.stderr).toBe('pw=***\n');
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.join('\n')).not.toMatch(/hunter2|abc123/);
+  });
+
+  it('keeps at most MAX_CAPTURED_BYTES of a stream and marks the truncation', async () => {
+    // Act
+    const result = await shell.exec(host, command({ argv: ['sh', '-c', `head -c ${MAX_CAPTURED_BYTES + 4096} /dev/zero | tr '\\0' a`] }));
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.startsWith('a'.repeat(MAX_CAPTURED_BYTES))).toBe(true);
+    expect(result.stdout.slice(MAX_CAPTURED_BYTES)).toBe('\n[output truncated]');
   });
 
   it('reuses one connection for several execs on a host and reconnects after a drop', async () => {

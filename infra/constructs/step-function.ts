@@ -88,7 +88,9 @@ export class StepFunction extends Construct {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        externalModules: ['@aws-sdk/*'],
+        // The runtime has AWS SDK v3. Native addons (ssh2's sshcrypto, cpu-features) are built for this
+        // machine, not Lambda arm64: left out, ssh2 loads them in try/catch and falls back to pure JS.
+        externalModules: ['@aws-sdk/*', '*.node'],
       },
     });
 

@@ -20,7 +20,8 @@ export interface ControlAppOptions extends Pick<AppProps, 'outdir' | 'context'> 
  * resource it concerns, with its reason.
  */
 export function createControlApp(config: TwinstackConfig, options: ControlAppOptions = {}): { app: App; stack: ControlStack } {
-  const app = new App({ outdir: options.outdir, context: options.context });
+  // autoSynth off: under the CDK CLI (CDK_OUTDIR set) a failed build must not leave a synthesised empty assembly.
+  const app = new App({ outdir: options.outdir, context: options.context, autoSynth: false });
   const stack = new ControlStack(app, CONTROL_STACK_ID, { ...options.stack, config });
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

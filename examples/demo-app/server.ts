@@ -7,17 +7,17 @@
  *   GET  /health      200 while the process runs and its database answers
  *   POST /writes/:id  inserts one numbered row; 201 only after COMMIT returned
  *
- * Usage: tsx examples/demo-app/server.ts --listen 127.0.1.1:8080 --env-file /path/.env.twinstack
+ * Usage: tsx examples/demo-app/server.ts --listen 127.0.1.1:8080 --published-env /path/.env.twinstack
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
 import pg from 'pg';
 
-const { values } = parseArgs({ options: { listen: { type: 'string' }, 'env-file': { type: 'string' } } });
+const { values } = parseArgs({ options: { listen: { type: 'string' }, 'published-env': { type: 'string' } } });
 const listen = values.listen ?? '127.0.0.1:8080';
-const envFile = values['env-file'];
-if (!envFile) throw new Error('--env-file is required');
+const envFile = values['published-env'];
+if (!envFile) throw new Error('--published-env is required');
 const [address, portText] = listen.split(':');
 const port = Number(portText);
 
@@ -67,6 +67,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       await db.query('SELECT 1');
       return reply(res, 200, { healthy: true });
     } catch (error) {
+      process.stdout.write(`health: ${(error as Error).message}\n`);
       return reply(res, 503, { healthy: false, reason: (error as Error).message });
     }
   }

@@ -9,7 +9,7 @@
  * Ctrl-C; a second run starts from a clean slate (old clusters are removed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../../config/load-config.ts';
@@ -126,8 +126,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
 
     // One demo app per stack, reading the env file the workflows publish.
     const apps = {
-      primary: startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), cleanup, 'app primary'),
-      twin: startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), cleanup, 'app twin'),
+      primary: startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-primary.log'), cleanup),
+      twin: startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-twin.log'), cleanup),
     };
 
     // Replicate: full backup → restore on the twin → replication → env vars.
@@ -264,11 +264,12 @@ async function runTimed(
   return result;
 }
 
-function startDemoApp(address: string, envFile: string, cleanup: Cleanup, label: string): ChildProcess {
+function startDemoApp(address: string, envFile: string, logFile: string, cleanup: Cleanup): ChildProcess {
   const server = resolve(import.meta.dirname, '../../../examples/demo-app/server.ts');
   const tsx = resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
-  const child = spawn(tsx, [server, '--listen', `${address}:${APP_PORT}`, '--env-file', envFile], { stdio: 'ignore' });
-  cleanup.add(label, () => {
+  const out = openSync(logFile, 'w');
+  const child = spawn(tsx, [server, '--listen', `${address}:${APP_PORT}`, '--published-env', envFile], { stdio: ['ignore', out, out] });
+  cleanup.add(`demo app ${address}`, () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     return Promise.resolve();
   });

@@ -254,6 +254,21 @@ describe('ControlStack', () => {
       expect(starActions.filter((a) => !STAR_ALLOWED.has(a))).toEqual([]);
     });
 
+    it('logs every function to its own encrypted log group with retention, and exposes no Function URL', () => {
+      // Act
+      const functions = STEPS.map((step) => resources[logicalIdOf(placeholderOf(step.state))]!.Properties);
+      const logGroupIds = functions.map((fn) => ((fn['LoggingConfig'] as { LogGroup: Json }).LogGroup['Ref'] as string));
+
+      // Assess
+      expect(new Set(logGroupIds).size).toBe(STEPS.length);
+      for (const id of logGroupIds) {
+        expect(resources[id]!.Properties['KmsKeyId']).toBeDefined();
+        expect(resources[id]!.Properties['RetentionInDays']).toBeGreaterThan(0);
+      }
+      // Not covered by the AwsSolutions pack (DESIGN.md): checked here.
+      expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Url')).toEqual([]);
+    });
+
     it('attaches no managed policies to any role', () => {
       // Assess
       for (const role of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role')) {

@@ -97,6 +97,16 @@ function exitCodeOfSignal(signal: string | undefined): number {
   return typeof number === 'number' ? 128 + number : -1;
 }
 
+/** Masks a trailing partial secret (a proper prefix of a secret that the cut split). */
+function maskCutSecret(text: string, secrets: readonly string[]): string {
+  for (const secret of secrets) {
+    for (let length = Math.min(secret.length - 1, text.length); length > 0; length--) {
+      if (text.endsWith(secret.slice(0, length))) return `${text.slice(0, text.length - length)}***`;
+    }
+  }
+  return text;
+}
+
 /** Accumulates at most MAX_CAPTURED_BYTES of a stream. */
 class BoundedBuffer {
   private readonly chunks: Buffer[] = [];
@@ -115,8 +125,11 @@ class BoundedBuffer {
     this.size += kept.length;
   }
 
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8') + (this.truncated ? '\n[output truncated]' : '');
+  /** The kept text, redacted; when cut, a secret's prefix left at the cut is masked too. */
+  redactedText(secrets: readonly string[]): string {
+    const text = redact(Buffer.concat(this.chunks).toString('utf8'), secrets);
+    if (!this.truncated) return text;
+    return `${maskCutSecret(text, secrets)}\n[output truncated]`;
   }
 }
 
@@ -290,8 +303,8 @@ export class Ssh2RemoteShell implements RemoteShell {
           settle(() =>
             resolve({
               exitCode: exitCode ?? -1,
-              stdout: redact(stdout.text(), secrets),
-              stderr: redact(stderr.text(), secrets),
+              stdout: stdout.redactedText(secrets),
+              stderr: stderr.redactedText(secrets),
               durationMs: Math.round(performance.now() - started),
             }),
           ),

@@ -174,6 +174,18 @@ describe('Ssh2RemoteShell', () => {
     expect(result.stdout.slice(MAX_CAPTURED_BYTES)).toBe('\n[output truncated]');
   });
 
+  it('masks the part of a secret that the output cap cut off', async () => {
+    // Prepare
+    const script = `head -c ${MAX_CAPTURED_BYTES - 3} /dev/zero | tr '\\0' a; printf hunter2; head -c 100 /dev/zero`;
+
+    // Act
+    const result = await shell.exec(host, command({ argv: ['sh', '-c', script], redact: ['hunter2'] }));
+
+    // Assess
+    expect(result.stdout).not.toContain('hun\n');
+    expect(result.stdout.endsWith('aaa***\n[output truncated]')).toBe(true);
+  });
+
   it('reuses one connection for several execs on a host and reconnects after a drop', async () => {
     // Act
     await shell.exec(host, command({ argv: ['true'] }));

@@ -38,7 +38,8 @@ function nagArn(service: string, region: string, resource: string): string {
  * - SSM resources are per group and per parameter or subtree, never `/twinstack/*`;
  * - KMS use is limited to SSM (`kms:ViaService`) and to the parameters of the
  *   capability (`kms:EncryptionContext:PARAMETER_ARN`, which SSM always sets);
- * - route53 changes are limited to the group zones, the group record names and A/CNAME.
+ * - route53 changes are limited to the group zones, the group record names and A/CNAME;
+ *   'dns:write' includes 'dns:read' (ListResourceRecordSets on the same zones): a writer observes first.
  */
 export function statementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly FailoverGroup[]): ScopedStatement[] {
   const region = scope.region;
@@ -118,7 +119,9 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
 
   const zones = zonesOf(groups);
   const zoneArn = (id: string) => `arn:${scope.partition}:route53:::hostedzone/${id}`;
-  if (has('dns:read')) {
+  // 'dns:write' observes before it acts (steps are idempotent: SwitchDns reads the current record
+  // first), so it includes the read; the catalog lists only 'dns:write' for SwitchDns.
+  if (has('dns:read') || has('dns:write')) {
     out.push({ statement: new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [...zones.keys()].map(zoneArn) }), wildcards: [] });
   }
   if (has('dns:write')) {

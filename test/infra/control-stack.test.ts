@@ -46,7 +46,7 @@ const ACTIONS_OF: Record<Capability, readonly string[]> = {
   'secrets:write': ['ssm:PutParameter', 'kms:Encrypt'],
   'env:write': ['ssm:PutParameter', 'kms:Encrypt'],
   'dns:read': ['route53:ListResourceRecordSets'],
-  'dns:write': ['route53:ChangeResourceRecordSets', 'route53:GetChange'],
+  'dns:write': ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'], // observes before it acts
   ssh: ['ssm:GetParameter', 'kms:Decrypt'],
   http: [],
 };

@@ -26,8 +26,8 @@ export PGOPTIONS='-c synchronous_commit=local'
 sql() { "$BIN/psql" -h "$SOCK" -p "$PORT" -U "$SUPER" -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"; }
 is_running() { "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 node_options() { printf '%s' "-c port=$PORT -c listen_addresses='$LISTEN' -c unix_socket_directories='$SOCK'"; }
-start_node() { "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -o "$(node_options)" start >&2; }
-restart_node() { "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -m fast -o "$(node_options)" restart >&2; }
+start_node() { mkdir -p "$SOCK"; "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -o "$(node_options)" start >&2; }
+restart_node() { mkdir -p "$SOCK"; "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -m fast -o "$(node_options)" restart >&2; }
 wait_ready() {
   n=0
   until "$BIN/pg_isready" -q -h "$SOCK" -p "$PORT" -t 5; do
@@ -40,13 +40,18 @@ wait_ready() {
 /**
  * Primary. Args after the node ones: replicationUser, appUser, database,
  * synchronous_standby_names value, replica address (IPv4).
- * Env: TWINSTACK_REPLICATION_PASSWORD, TWINSTACK_APP_PASSWORD.
+ * Env: TWINSTACK_REPLICATION_PASSWORD, TWINSTACK_APP_PASSWORD. The session turns
+ * statement logging off so the server log never records the passwords sent in
+ * ALTER ROLE (the server stores only their SCRAM verifiers).
  */
 export const PREPARE_PRIMARY_SCRIPT = PREAMBLE + String.raw`REPL_USER=$1; APP_USER=$2; DB=$3; SYNC_NAMES=$4; REPLICA_ADDR=$5
 : "${'$'}{TWINSTACK_REPLICATION_PASSWORD:?replication password missing}"
 : "${'$'}{TWINSTACK_APP_PASSWORD:?app password missing}"
 is_running || { echo "PostgreSQL is not running in $DATA" >&2; exit 3; }
 sql -v repl_user="$REPL_USER" -v app_user="$APP_USER" -v db="$DB" -v sync_names="$SYNC_NAMES" <<'SQL'
+SET log_statement = 'none';
+SET log_min_duration_statement = -1;
+SET log_min_error_statement = 'panic';
 \getenv repl_pw TWINSTACK_REPLICATION_PASSWORD
 \getenv app_pw TWINSTACK_APP_PASSWORD
 SELECT format('CREATE ROLE %I', :'repl_user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'repl_user') \gexec

@@ -20,7 +20,7 @@ import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
 import { FetchHealthProbe } from '../../../functions/adapters/http/fetch.health-probe.ts';
 import { dnsTargetOf, type FailoverGroup } from '../../../functions/core/model.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
-import { runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
+import { prepareWorkflow, runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
 import { createLocalStepDeps } from '../runtime/local-step-deps.ts';
 import { provisionGroup } from '../runtime/provision-group.ts';
 import { ensureSystemRequirements } from '../lab/system-requirements.ts';
@@ -123,6 +123,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     const dnsServer = await startLocalDnsServer({ ...DNS_SERVER, zoneFilePath: zoneFile });
     cleanup.add('DNS server', () => dnsServer.close());
     const deps = createLocalStepDeps({ parameterFile, zoneFile, dnsServer: DNS_SERVER });
+    // "Deploy" the workflows: load, bind and validate both ASL files once, as CreateStateMachine would.
+    await Promise.all([prepareWorkflow('replicate'), prepareWorkflow('failover')]);
 
     // One demo app per stack, reading the env file the workflows publish.
     const apps = {

@@ -90,15 +90,37 @@ function toWorkflowEvent(raw: RawEvent): WorkflowEvent | undefined {
   }
 }
 
+interface PreparedWorkflow {
+  readonly machine: StateMachine;
+  readonly stateNames: readonly string[];
+}
+
+const prepared = new Map<WorkflowName, Promise<PreparedWorkflow>>();
+
+/**
+ * Load, bind and validate a workflow once per process, like CreateStateMachine
+ * does at deploy time (validation costs ~0.4–1 s; an execution must not pay it).
+ */
+export function prepareWorkflow(workflow: WorkflowName): Promise<PreparedWorkflow> {
+  let entry = prepared.get(workflow);
+  if (!entry) {
+    entry = loadAsl(workflow, STATE_NAMES).then((definition) => ({
+      machine: new StateMachine(definition as unknown as StateMachineDefinition),
+      stateNames: [...collectStateNames(definition, new Set())],
+    }));
+    entry.catch(() => prepared.delete(workflow));
+    prepared.set(workflow, entry);
+  }
+  return entry;
+}
+
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
   const started = performance.now();
-  const definition = await loadAsl(options.workflow, STATE_NAMES);
+  const { machine, stateNames } = await prepareWorkflow(options.workflow);
   const handlers = createStepHandlers(options.deps);
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(handlers).map(([state, handle]) => [state, async (input: JsonValue) => toJson(await handle(toJson(input)))]),
   );
-  const stateNames = [...collectStateNames(definition, new Set())];
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition);
   const execution = machine.run(toJson(options.input), {
     overrides: {
       taskResourceLocalHandlers,

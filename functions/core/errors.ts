@@ -25,6 +25,12 @@ export class HostKeyMismatchError extends TwinstackError {
   readonly code = 'HOST_KEY_MISMATCH';
 }
 
+/** The host's key matched but it refused our key: a configuration fault, not worth retrying. */
+export class SshAuthenticationError extends TwinstackError {
+  override readonly name = 'SshAuthenticationError';
+  readonly code = 'SSH_AUTHENTICATION_FAILED';
+}
+
 /** TCP/SSH connection could not be made (refused, timed out, reset). */
 export class HostUnreachableError extends TwinstackError {
   override readonly name = 'HostUnreachableError';
@@ -107,6 +113,7 @@ export class InvalidInputError extends TwinstackError {
 export const ERROR_NAMES = [
   'ConfigError',
   'HostKeyMismatchError',
+  'SshAuthenticationError',
   'HostUnreachableError',
   'RemoteCommandError',
   'RemoteTimeoutError',

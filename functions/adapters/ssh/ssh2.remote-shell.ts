@@ -7,7 +7,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, Client as SshClient } from 'ssh2';
 import type { CommandResult, RemoteCommand } from '../../core/command.ts';
 import { redact, shellQuote } from '../../core/command.ts';
-import { HostKeyMismatchError, HostUnreachableError, InvalidInputError, RemoteTimeoutError } from '../../core/errors.ts';
+import { HostKeyMismatchError, HostUnreachableError, InvalidInputError, RemoteTimeoutError, SshAuthenticationError } from '../../core/errors.ts';
 import type { Host } from '../../core/model.ts';
 import type { RemoteShell } from '../../core/ports.ts';
 import { fingerprintOf, fingerprintsEqual, isPinnedFingerprint } from './host-key-fingerprint.ts';
@@ -223,6 +223,8 @@ export class Ssh2RemoteShell implements RemoteShell {
       client.on('error', (error: Error) => {
         if (hostKeyRejected) {
           fail(new HostKeyMismatchError(`host ${host.name} (${where}) presented a host key that is not the pinned one`, { cause: error }));
+        } else if ((error as Error & { level?: string }).level === 'client-authentication') {
+          fail(new SshAuthenticationError(`${host.user}@${host.name} (${where}) refused the control plane's key: check authorized_keys`, { cause: error }));
         } else {
           fail(new HostUnreachableError(`cannot connect to ${host.name} (${where}): ${error.message}`, { cause: error }));
         }

@@ -116,7 +116,7 @@ function killQuietly(pid: number): void {
  * ssh2's generateKeyPairSync('ed25519') now and then yields a key its own parser
  * rejects ("Malformed OpenSSH public key"); try again, a bounded number of times.
  */
-function generateParsableKeyPair(): { private: string; public: string } {
+export function generateParsableKeyPair(): { private: string; public: string } {
   for (let attempt = 0; attempt < 20; attempt++) {
     const pair = ssh2.utils.generateKeyPairSync('ed25519');
     try {

@@ -8,9 +8,10 @@ import {
   HostUnreachableError,
   InvalidInputError,
   RemoteTimeoutError,
+  SshAuthenticationError,
 } from '../../../../functions/core/errors.ts';
 import type { Host } from '../../../../functions/core/model.ts';
-import { startFakeSshServer } from './fake-ssh-server.ts';
+import { generateParsableKeyPair, startFakeSshServer } from './fake-ssh-server.ts';
 import type { FakeSshServer } from './fake-ssh-server.ts';
 
 const OTHER_KEY = 'SHA256:WM4g73F5lkcYoSOmWNwy7mp35zEZ5EGpTyHehi7HRjI';
@@ -89,6 +90,20 @@ describe('Ssh2RemoteShell', () => {
     await expect(outcome).rejects.toBeInstanceOf(HostKeyMismatchError);
     expect(server.authAttempts).toEqual([]);
     expect(server.execs).toEqual([]);
+  });
+
+  it('reports a key the host refuses as SshAuthenticationError (not retryable) and runs nothing', async () => {
+    // Prepare
+    const stranger = new Ssh2RemoteShell({ privateKey: generateParsableKeyPair().private, connectTimeoutMs: 5000 });
+
+    // Act
+    const outcome = stranger.exec(host, command({ argv: ['true'] }));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(SshAuthenticationError);
+    await expect(outcome).rejects.toMatchObject({ transient: false });
+    expect(server.execs).toEqual([]);
+    await stranger.close();
   });
 
   it('refuses to connect to a host without a pinned key', async () => {

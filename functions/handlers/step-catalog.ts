@@ -16,8 +16,8 @@ export type Capability =
   | 'secrets:write' // PutParameter SecureString /twinstack/<group>/secrets/*
   | 'env:write' // PutParameter /twinstack/<group>/env/*
   | 'dns:read' // route53:ListResourceRecordSets
-  | 'dns:write' // route53:ChangeResourceRecordSets, GetChange
-  | 'ssh' // outbound SSH to the stacks' hosts (network only, no IAM)
+  | 'dns:write' // route53:ChangeResourceRecordSets, GetChange (and the read: a writer observes first)
+  | 'ssh' // outbound SSH to the stacks' hosts, and reading the group's SSH private key (SecureString)
   | 'http'; // outbound HTTP(S) health checks (network only, no IAM)
 
 export interface StepDefinition {

@@ -44,6 +44,11 @@ describe('postgresEngine.parseStatus', () => {
       stdout: '{"role" : "replica", "writable" : false, "position" : "0/30002C8", "receivedPosition" : "0/30002C8", "replayGapBytes" : 0, "upstream" : null, "streaming" : false, "replicas" : null, "fenced" : true}',
       status: { role: 'replica', writable: false, fenced: true, position: '0/30002C8', receivedPosition: '0/30002C8', replayGapBytes: 0, streaming: false },
     },
+    {
+      name: 'fenced old primary restarted by hand (read-only, nothing received)',
+      stdout: '{"role" : "replica", "writable" : false, "position" : "0/50000D8", "receivedPosition" : null, "replayGapBytes" : null, "upstream" : null, "streaming" : false, "replicas" : null, "fenced" : true}',
+      status: { role: 'replica', writable: false, fenced: true, position: '0/50000D8', streaming: false },
+    },
     { name: 'stopped', stdout: STOPPED, status: { role: 'stopped', writable: false, fenced: false } },
     { name: 'fenced', stdout: FENCED, status: { role: 'stopped', writable: false, fenced: true } },
     { name: 'running but not answering', stdout: UNKNOWN, status: { role: 'unknown', writable: false, fenced: false } },

@@ -149,12 +149,13 @@ describe('postgresEngine over real SSH', () => {
     await runChecked(shell, twin.host, postgresEngine.startReplication(onTwin, SECRETS));
 
     // Assess
-    const attached = await eventually('the primary sees the twin streaming', async () => {
+    // A walsender counts as synchronous once the standby has reported a flush position: poll for both.
+    const attached = await eventually('the primary sees the twin streaming synchronously', async () => {
       const s = await status(onPrimary);
       const replica = s.replicas?.find((r) => r.name === REPLICA_NAME);
-      return replica?.state === 'streaming' ? replica : undefined;
+      return replica?.state === 'streaming' && replica.syncState === 'sync' ? replica : undefined;
     });
-    expect(attached.syncState).toBe('sync');
+    expect(attached).toMatchObject({ state: 'streaming', syncState: 'sync' });
     const replicaStatus = await status(onTwin);
     expect(replicaStatus).toMatchObject({ role: 'replica', writable: false, streaming: true, fenced: false });
     // The twin's files are its own: the primary's data directory is another directory.

@@ -1,6 +1,6 @@
 /** DnsRouter over Route 53: UPSERT, then wait (bounded) until the change is INSYNC. */
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { DnsChangeError, InvalidInputError, TwinstackError } from '../../core/errors.ts';
 import type { DnsRecordSpec, DnsTarget } from '../../core/model.ts';
 import type { DnsRouter } from '../../core/ports.ts';
@@ -43,6 +43,15 @@ export class Route53DnsRouter implements DnsRouter {
 
   /** The record's A or CNAME target as Route 53 holds it now (exact name match), else undefined. */
   async current(record: DnsRecordSpec): Promise<DnsTarget | undefined> {
+    const found = await this.currentRecordSet(record);
+    const value = found?.ResourceRecords?.[0]?.Value;
+    if (!found || !value) return undefined;
+    const type = found.Type as 'A' | 'CNAME';
+    return { type, value: type === 'CNAME' ? value.replace(/\.$/, '') : value };
+  }
+
+  /** The raw A or CNAME record set (a DELETE must repeat it exactly). */
+  private async currentRecordSet(record: DnsRecordSpec): Promise<ResourceRecordSet | undefined> {
     const hostedZoneId = hostedZoneIdOf(record);
     const name = absoluteName(record.name);
     for (const type of ['A', 'CNAME'] as const) {
@@ -51,8 +60,7 @@ export class Route53DnsRouter implements DnsRouter {
         `cannot read ${type} record ${name}`,
       );
       const found = output.ResourceRecordSets?.find((set) => set.Type === type && set.Name?.toLowerCase() === name);
-      const value = found?.ResourceRecords?.[0]?.Value;
-      if (value) return { type, value: type === 'CNAME' ? value.replace(/\.$/, '') : value };
+      if (found?.ResourceRecords?.[0]?.Value) return found;
     }
     return undefined;
   }
@@ -62,20 +70,19 @@ export class Route53DnsRouter implements DnsRouter {
     const hostedZoneId = hostedZoneIdOf(record);
     if (!Number.isInteger(record.ttl) || record.ttl < 0) throw new InvalidInputError(`invalid TTL ${record.ttl} for ${record.name}`);
     const name = absoluteName(record.name);
+    // A name holds either an A or a CNAME record, never both: switching between a stack
+    // with an IP endpoint and one with a host name deletes the old type in the SAME batch,
+    // so the change is atomic and the name never answers nothing.
+    const existing = await this.currentRecordSet(record);
+    const changes: Change[] = [];
+    if (existing && existing.Type !== target.type) changes.push({ Action: 'DELETE', ResourceRecordSet: existing });
+    changes.push({ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: target.type, TTL: record.ttl, ResourceRecords: [{ Value: target.value }] } });
     const output = await this.send(
       () =>
         this.client.send(
           new ChangeResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
-            ChangeBatch: {
-              Comment: `twinstack: point ${name} at ${target.value}`,
-              Changes: [
-                {
-                  Action: 'UPSERT',
-                  ResourceRecordSet: { Name: name, Type: target.type, TTL: record.ttl, ResourceRecords: [{ Value: target.value }] },
-                },
-              ],
-            },
+            ChangeBatch: { Comment: `twinstack: point ${name} at ${target.value}`, Changes: changes },
           }),
         ),
       `cannot change ${name}`,

@@ -26,6 +26,28 @@ function router(options: { maxWaitMs?: number } = {}) {
 describe('Route53DnsRouter', () => {
   beforeEach(() => {
     route53.reset();
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+  });
+
+  it('deletes the old A record in the same batch when switching to a CNAME (a name holds one or the other)', async () => {
+    // Prepare
+    const existing = { Name: 'shop.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.10' }] } as const;
+    route53.on(ListResourceRecordSetsCommand, { StartRecordType: 'A' }).resolves({ ResourceRecordSets: [existing] });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C9', Status: 'INSYNC', SubmittedAt: new Date() } });
+
+    // Act
+    await router().pointAt(record, { type: 'CNAME', value: 'twin.example.net' });
+
+    // Assess
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+    expect(route53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      ChangeBatch: expect.objectContaining({
+        Changes: [
+          { Action: 'DELETE', ResourceRecordSet: existing },
+          { Action: 'UPSERT', ResourceRecordSet: { Name: 'shop.example.com.', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: 'twin.example.net' }] } },
+        ],
+      }) as never,
+    });
   });
 
   it.each([

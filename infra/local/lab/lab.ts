@@ -20,7 +20,7 @@ import { LabError } from './lab-error.ts';
 import { assertLabHostName, labHostPaths, type LabHostPaths } from './lab-paths.ts';
 import { ensureLabUser, type LabUser } from './lab-user.ts';
 import { startLoopbackHost, stopStaleSshd, type LoopbackHost } from './loopback-host.ts';
-import { destroyPostgres, ensureUserDir, initPostgresPrimary, killPostgres, type PostgresNode } from './postgres-node.ts';
+import { ensureUserDir, initPostgresPrimary, killPostgres, type PostgresNode } from './postgres-node.ts';
 import { cwdIdentityOf, installExitHandlers, registerSyncCleanup, signalProcess } from './process-registry.ts';
 import { ensureSystemRequirements } from './system-requirements.ts';
 
@@ -271,7 +271,3 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
   };
 }
 
-/** Remove a postmaster-less data directory tree; exported for tests that reset one host. */
-export function removeHostData(labHost: LabHost, hostPath: string): void {
-  destroyPostgres({ dataDir: labHost.realPath(hostPath), remove: true });
-}

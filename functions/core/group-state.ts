@@ -6,10 +6,23 @@ export interface GroupState {
   readonly active: StackRole;
   /** ISO time of the last completed failover, for the cool-down. */
   readonly lastFailoverAt?: string;
-  /** Per database: the primary's last observed position (for loss estimates when it is gone). */
-  readonly lastPrimaryPositions?: Readonly<Record<string, string>>;
+  /**
+   * Per database: the primary as last observed healthy (CheckReplication, run by the
+   * replicate workflow and on a schedule). The evidence a failover weighs once the
+   * primary can no longer be read.
+   */
+  readonly lastPrimaryObservations?: Readonly<Record<string, PrimaryObservation>>;
   /** History of completed failovers, newest last (bounded). */
   readonly history?: readonly FailoverRecord[];
+}
+
+export interface PrimaryObservation {
+  /** ISO time of the observation. */
+  readonly at: string;
+  /** The primary's write position then. */
+  readonly position: string;
+  /** Replicas the primary reported as synchronous AND streaming then. */
+  readonly syncReplicas: readonly string[];
 }
 
 export interface FailoverRecord {

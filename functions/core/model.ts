@@ -110,6 +110,12 @@ export interface FailoverGroup {
   readonly failover: {
     /** No automatic failover within this many seconds of the last one (anti-flapping). */
     readonly cooldownSeconds: number;
+    /**
+     * Once the primary is gone, its last observation (kept fresh by the scheduled
+     * CheckReplication) is the only evidence of what the twin misses; older than
+     * this, it proves nothing and an unforced failover holds.
+     */
+    readonly maxObservationAgeSeconds: number;
   };
 }
 

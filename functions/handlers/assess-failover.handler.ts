@@ -4,10 +4,13 @@
  * decider weighs it. Throws only when the group itself cannot be loaded.
  */
 import type { DatabaseObservation, FailoverSnapshot } from '../core/decisions/failover-snapshot.ts';
+import type { PrimaryObservation } from '../core/group-state.ts';
 import type { FailoverGroup } from '../core/model.ts';
 import { databaseHost } from '../core/model.ts';
 import type { RemoteShell } from '../core/ports.ts';
 import { awsEntry } from './deps/aws-entry.ts';
+import { estimateLag } from './deps/decisions.ts';
+import { replicaNameOf } from './deps/replica-name.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup, loadState } from './deps/load-group.ts';
 import { describeError, observeStatus } from './deps/observe-database.ts';
@@ -20,7 +23,11 @@ export interface FailoverInput { readonly group: string; readonly force?: boolea
 export const HEALTH_TIMEOUT_MS = 3_000;
 
 export function createHandler(deps: StepDeps) {
-  async function observeDatabases(shell: RemoteShell, group: FailoverGroup, lastPositions: Readonly<Record<string, string>>): Promise<DatabaseObservation[]> {
+  async function observeDatabases(
+    shell: RemoteShell,
+    group: FailoverGroup,
+    lastObservations: Readonly<Record<string, PrimaryObservation>>,
+  ): Promise<DatabaseObservation[]> {
     return Promise.all(
       group.databases.map(async (database): Promise<DatabaseObservation> => {
         const engine = engineOf(deps, database.engine);
@@ -28,18 +35,19 @@ export function createHandler(deps: StepDeps) {
           observeStatus(shell, engine, database, databaseHost(group.primary, database)),
           observeStatus(shell, engine, database, databaseHost(group.twin, database)),
         ]);
-        const lastKnown = lastPositions[database.name];
-        const from = primary.status?.position ?? lastKnown;
-        const to = twin.status?.position;
-        const lagBytes = from !== undefined && to !== undefined ? Math.max(0, engine.positionDiff(from, to)) : undefined;
+        const lastSeen = lastObservations[database.name];
+        // Against a live primary the lag is exact; against its last observation, a lower bound.
+        const livePrimary = primary.status?.role === 'primary' && primary.status.position !== undefined;
+        const lagBytes = estimateLag(primary.status, twin.status, lastSeen?.position, (to, from) => engine.positionDiff(to, from));
         return {
           name: database.name,
           mode: database.replication.mode,
           maxLagBytes: database.replication.maxLagBytes,
+          replicaName: replicaNameOf(group, database),
           ...(primary.status ? { primary: primary.status } : { primaryError: primary.error }),
           ...(twin.status ? { twin: twin.status } : { twinError: twin.error }),
-          ...(lastKnown !== undefined ? { lastKnownPrimaryPosition: lastKnown } : {}),
-          ...(lagBytes !== undefined ? { lagBytes } : {}),
+          ...(lastSeen !== undefined ? { lastPrimaryObservation: lastSeen } : {}),
+          ...(lagBytes !== undefined ? { lagBytes, lagBound: livePrimary ? ('exact' as const) : ('lower-bound' as const) } : {}),
         };
       }),
     );
@@ -56,7 +64,7 @@ export function createHandler(deps: StepDeps) {
     const [primaryHealth, twinHealth, databases] = await Promise.all([
       probe(group.primary.healthUrl),
       probe(group.twin.healthUrl),
-      withShell(() => deps.openShell(group.name), (shell) => observeDatabases(shell, group, state.lastPrimaryPositions ?? {})),
+      withShell(() => deps.openShell(group.name), (shell) => observeDatabases(shell, group, state.lastPrimaryObservations ?? {})),
     ]);
     const dnsPointsAt = stackPointedAt(group, dnsAnswer);
     return {
@@ -70,6 +78,7 @@ export function createHandler(deps: StepDeps) {
       databases,
       ...(state.lastFailoverAt ? { lastFailoverAt: state.lastFailoverAt } : {}),
       cooldownSeconds: group.failover.cooldownSeconds,
+      maxObservationAgeSeconds: group.failover.maxObservationAgeSeconds,
       force: event.force === true,
     };
   };

@@ -1,8 +1,11 @@
 /**
  * CheckReplication: observe both copies of one database, report whether the twin
- * has caught up, and remember the primary's position (GroupState.lastPrimaryPositions)
- * for loss estimates once the primary is gone.
+ * has caught up, and remember how the primary looked (GroupState.lastPrimaryObservations:
+ * position and synchronous replicas, with the time) as the evidence a failover weighs
+ * once the primary is gone. Run by the replicate workflow and on a schedule, so the
+ * evidence stays fresh.
  */
+import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
@@ -33,11 +36,14 @@ export function createHandler(deps: StepDeps) {
       ]),
     );
     const verdict = assessCatchUp(primary, twin, (to, from) => engine.positionDiff(to, from));
-    if (primary.position !== undefined) {
+    if (primary.role === 'primary' && primary.position !== undefined) {
+      const observation: PrimaryObservation = {
+        at: deps.clock.now().toISOString(),
+        position: primary.position,
+        syncReplicas: (primary.replicas ?? []).filter((r) => r.syncState === 'sync' && r.state === 'streaming').map((r) => r.name),
+      };
       const state = await loadState(deps.params, group.name);
-      if (state.lastPrimaryPositions?.[database.name] !== primary.position) {
-        await saveState(deps.params, group.name, { ...state, lastPrimaryPositions: { ...state.lastPrimaryPositions, [database.name]: primary.position } });
-      }
+      await saveState(deps.params, group.name, { ...state, lastPrimaryObservations: { ...state.lastPrimaryObservations, [database.name]: observation } });
     }
     return { database: database.name, caughtUp: verdict.caughtUp, lagBytes: verdict.lagBytes, primaryPosition: primary.position, reasons: verdict.reasons };
   };

@@ -24,6 +24,10 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   hostedZoneId: { expect: 'a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`', fix: 'copy the id from `aws route53 list-hosted-zones-by-name --dns-name <zone>` without the `/hostedzone/` prefix, or remove it for the local runtime' },
   ttl: { expect: 'a TTL in seconds, a whole number from 1 to 86400', fix: 'use a short TTL such as `60` so failover takes effect quickly' },
   failover: { expect: 'failover settings', fix: 'write `failover: {cooldownSeconds: 900}` or remove the key for the defaults' },
+  maxObservationAgeSeconds: {
+    expect: 'a whole number of seconds from 1 to 86400',
+    fix: 'use e.g. `180` (three scheduled replication checks): older evidence of a dead primary proves nothing',
+  },
   cooldownSeconds: { expect: 'a whole number of seconds from 0 to 604800', fix: 'use e.g. `900` (no automatic failover within 15 minutes of the last one)' },
   primary: { expect: 'the primary stack', fix: 'add `primary:` with name, region, endpoint, healthUrl, hosts and deploy' },
   twin: { expect: 'the twin stack', fix: 'add `twin:` with the same host names as the primary (the twin is a clone)' },

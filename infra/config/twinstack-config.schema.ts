@@ -141,7 +141,10 @@ export const failoverGroupSchema = z
     name: identifier('name'),
     dns: dnsSchema,
     failover: z
-      .strictObject({ cooldownSeconds: z.int().min(0).max(604800).default(900).describe(describe('cooldownSeconds')) })
+      .strictObject({
+        cooldownSeconds: z.int().min(0).max(604800).default(900).describe(describe('cooldownSeconds')),
+        maxObservationAgeSeconds: z.int().min(1).max(86400).default(180).describe(describe('maxObservationAgeSeconds')),
+      })
       .prefault({}),
     primary: stackSchema,
     twin: stackSchema,

@@ -10,7 +10,7 @@ const FAST = { retryIntervalMs: 0, waitMs: 0 };
 async function primaryDown(options: Parameters<typeof createHarness>[0] = {}): Promise<Harness> {
   const h = await createHarness(options);
   await replicateInWorld(h);
-  await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryPositions: { main: '0/3000148', audit: '0/3000148' } }));
+  await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryObservations: { main: { at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }, audit: { at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] } } }));
   h.world.unreachable.add('127.0.1.1');
   h.world.unreachable.add('127.0.1.2');
   h.health.healthy.set(h.group.primary.healthUrl, false);

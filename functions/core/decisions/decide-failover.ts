@@ -11,20 +11,56 @@
  *   last failover, an unhealthy twin stack, a lag above the limit, or an unknowable
  *   loss each hold the failover; with `force` each is overridden and named, with the
  *   data it loses;
+ * - evidence about a primary that can no longer be read (its last position, its sync
+ *   replicas) counts only while younger than `maxObservationAgeSeconds`; a lag measured
+ *   against it is a lower bound and is reported as one;
  * - already failed over (twin active or DNS on the twin, every twin database primary) is
  *   a hold, so duplicate alarms and re-runs change nothing.
  */
 import type { DatabaseObservation, DatabaseVerdict, FailoverDecision, FailoverSnapshot } from './failover-snapshot.ts';
 import { formatBytes } from './format-bytes.ts';
 
-/** Evidence that the twin received every committed transaction: a synchronous replica that was streaming. */
-function syncConfirmed(db: DatabaseObservation): boolean {
-  if (db.mode !== 'sync') return false;
-  const seenByPrimary = db.primary?.replicas?.some((r) => r.syncState === 'sync' && r.state === 'streaming') ?? false;
-  return seenByPrimary || db.twin?.streaming === true;
+/** Seconds between an ISO time and `now`; Infinity when unreadable (an unreadable time proves nothing). */
+function ageSeconds(at: string, now: Date): number {
+  const age = (now.getTime() - Date.parse(at)) / 1000;
+  return Number.isNaN(age) ? Number.POSITIVE_INFINITY : Math.max(0, age);
 }
 
-function judgeDatabase(db: DatabaseObservation, force: boolean): DatabaseVerdict {
+/**
+ * Evidence that the twin has every acknowledged commit: in sync mode, the primary
+ * reported THIS twin (by replica name) as a synchronous, streaming replica — live,
+ * or in an observation no older than the limit. PostgreSQL then acknowledges no
+ * commit the twin has not flushed. Returns the evidence, or undefined.
+ */
+function syncEvidence(db: DatabaseObservation, now: Date, maxAgeSeconds: number): string | undefined {
+  if (db.mode !== 'sync') return undefined;
+  if (db.primary?.role === 'primary') {
+    const live = db.primary.replicas?.some((r) => r.name === db.replicaName && r.syncState === 'sync' && r.state === 'streaming') ?? false;
+    return live ? `the primary reports replica ${db.replicaName} streaming synchronously` : undefined;
+  }
+  const seen = db.lastPrimaryObservation;
+  if (!seen || !seen.syncReplicas.includes(db.replicaName)) return undefined;
+  const age = ageSeconds(seen.at, now);
+  return age <= maxAgeSeconds ? `the primary, last observed ${Math.round(age)} s ago, had replica ${db.replicaName} streaming synchronously` : undefined;
+}
+
+/**
+ * The lag to judge: exact against a live primary; a lower bound against a fresh
+ * last observation; unknowable when that observation is older than the limit.
+ */
+function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number): { bytes?: number; note: string; stale?: string } {
+  if (db.lagBytes === undefined) return { note: '' };
+  if (db.lagBound !== 'lower-bound') return { bytes: Math.max(0, db.lagBytes), note: '' };
+  const at = db.lastPrimaryObservation?.at;
+  const age = at === undefined ? Number.POSITIVE_INFINITY : ageSeconds(at, now);
+  if (age > maxAgeSeconds) {
+    const when = at === undefined ? 'never observed' : `last observed ${Number.isFinite(age) ? `${Math.round(age)} s ago` : `at unreadable time ${JSON.stringify(at)}`}`;
+    return { note: '', stale: `primary of ${db.name} ${when}, older than the ${maxAgeSeconds} s limit` };
+  }
+  return { bytes: Math.max(0, db.lagBytes), note: ` (at least: primary last observed ${Math.round(age)} s ago)` };
+}
+
+function judgeDatabase(db: DatabaseObservation, force: boolean, now: Date, maxAgeSeconds: number): DatabaseVerdict {
   const { name, twin } = db;
   if (!twin) {
     return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
@@ -35,23 +71,25 @@ function judgeDatabase(db: DatabaseObservation, force: boolean): DatabaseVerdict
   if (twin.role !== 'replica') {
     return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
   }
-  if (syncConfirmed(db)) {
-    return { name, action: 'promote', lossBytes: 0, reasons: [`replica ${name} was streaming synchronously: no committed data lost`] };
+  const evidence = syncEvidence(db, now, maxAgeSeconds);
+  if (evidence) {
+    return { name, action: 'promote', lossBytes: 0, reasons: [`replica ${name} was streaming synchronously (${evidence}): no committed data lost`] };
   }
   const syncNote = db.mode === 'sync' ? [`replica ${name} is in sync mode but was not seen streaming synchronously`] : [];
-  if (db.lagBytes === undefined) {
+  const lag = lagToJudge(db, now, maxAgeSeconds);
+  if (lag.bytes === undefined) {
+    const why = lag.stale ?? 'lag unknown';
     return force
-      ? { name, action: 'promote', lossBytes: null, reasons: [...syncNote, `forced: promoting replica ${name} loses an unknown amount of data (lag unknowable)`] }
-      : { name, action: 'blocked', lossBytes: null, reasons: [...syncNote, `replica ${name} lag unknown: loss unknowable (force to promote anyway)`] };
+      ? { name, action: 'promote', lossBytes: null, reasons: [...syncNote, `forced: promoting replica ${name} loses an unknown amount of data (${why})`] }
+      : { name, action: 'blocked', lossBytes: null, reasons: [...syncNote, `replica ${name} ${why}: loss unknowable (force to promote anyway)`] };
   }
-  const lag = Math.max(0, db.lagBytes);
-  if (lag > db.maxLagBytes) {
-    const what = `replica ${name} lag ${formatBytes(lag)} > limit ${formatBytes(db.maxLagBytes)}`;
+  if (lag.bytes > db.maxLagBytes) {
+    const what = `replica ${name} lag ${formatBytes(lag.bytes)} > limit ${formatBytes(db.maxLagBytes)}${lag.note}`;
     return force
-      ? { name, action: 'promote', lossBytes: lag, reasons: [...syncNote, `forced: ${what}: promoting loses ${formatBytes(lag)}`] }
-      : { name, action: 'blocked', lossBytes: lag, reasons: [...syncNote, `${what} (force to promote and lose it)`] };
+      ? { name, action: 'promote', lossBytes: lag.bytes, reasons: [...syncNote, `forced: ${what}: promoting loses ${formatBytes(lag.bytes)}`] }
+      : { name, action: 'blocked', lossBytes: lag.bytes, reasons: [...syncNote, `${what} (force to promote and lose it)`] };
   }
-  return { name, action: 'promote', lossBytes: lag, reasons: [...syncNote, `replica ${name} lag ${formatBytes(lag)} within limit ${formatBytes(db.maxLagBytes)}`] };
+  return { name, action: 'promote', lossBytes: lag.bytes, reasons: [...syncNote, `replica ${name} lag ${formatBytes(lag.bytes)} within limit ${formatBytes(db.maxLagBytes)}${lag.note}`] };
 }
 
 /** Seconds since `lastFailoverAt`, or undefined when there was none; NaN when unreadable. */
@@ -62,7 +100,7 @@ function secondsSince(lastFailoverAt: string | undefined, now: Date): number | u
 
 export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverDecision {
   const force = snapshot.force;
-  const databases = snapshot.databases.map((db) => judgeDatabase(db, force));
+  const databases = snapshot.databases.map((db) => judgeDatabase(db, force, now, snapshot.maxObservationAgeSeconds));
   const databaseReasons = databases.flatMap((d) => d.reasons);
 
   const onTwin = snapshot.activeStack === 'twin' || snapshot.dnsPointsAt === 'twin';

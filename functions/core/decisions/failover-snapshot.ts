@@ -1,4 +1,5 @@
 import type { DatabaseStatus } from '../engines/database-engine.ts';
+import type { PrimaryObservation } from '../group-state.ts';
 import type { DnsTarget, ReplicationMode, StackRole } from '../model.ts';
 
 /** One database as observed on both stacks. `undefined` status: the server could not be reached. */
@@ -6,18 +7,26 @@ export interface DatabaseObservation {
   readonly name: string;
   readonly mode: ReplicationMode;
   readonly maxLagBytes: number;
+  /** The name the twin replicates under (PostgreSQL application_name). */
+  readonly replicaName: string;
   readonly primary?: DatabaseStatus;
   readonly twin?: DatabaseStatus;
   /** Why a side could not be observed (e.g. `HOST_UNREACHABLE: …`). */
   readonly primaryError?: string;
   readonly twinError?: string;
-  /** Last primary position recorded while it was healthy (GroupState), when the primary cannot be read now. */
-  readonly lastKnownPrimaryPosition?: string;
+  /** The primary as last observed healthy (GroupState), whether or not it can be read now. */
+  readonly lastPrimaryObservation?: PrimaryObservation;
   /**
    * Bytes the twin is behind the primary, computed by the engine from the best
-   * positions available (live primary, else last known); undefined when unknowable.
+   * positions available; undefined when unknowable. See `lagBound`.
    */
   readonly lagBytes?: number;
+  /**
+   * `exact`: measured against the live primary. `lower-bound`: measured against
+   * `lastPrimaryObservation` (the primary may have written more since), only as
+   * good as that observation is fresh.
+   */
+  readonly lagBound?: 'exact' | 'lower-bound';
 }
 
 /** Everything decideFailover needs, gathered by the AssessFailover step. Immutable, JSON-serialisable, no secrets. */
@@ -35,6 +44,8 @@ export interface FailoverSnapshot {
   readonly databases: readonly DatabaseObservation[];
   readonly lastFailoverAt?: string;
   readonly cooldownSeconds: number;
+  /** A lower-bound lag or sync evidence older than this proves nothing: the loss is unknowable. */
+  readonly maxObservationAgeSeconds: number;
   /** Operator override: promote even a lagging replica, ignore the cool-down and a healthy primary. */
   readonly force: boolean;
 }

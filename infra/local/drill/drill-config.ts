@@ -55,7 +55,8 @@ groups:
       name: ${DRILL_DNS_NAME}
       ttl: 1
     failover:
-      cooldownSeconds: 300${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}
+      cooldownSeconds: 300
+      maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}
     databases:
       - name: main
         engine: postgres

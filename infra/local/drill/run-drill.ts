@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../../config/load-config.ts';
@@ -23,6 +24,7 @@ import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { prepareWorkflow, runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
 import { createLocalStepDeps } from '../runtime/local-step-deps.ts';
 import { provisionGroup } from '../runtime/provision-group.ts';
+import { ReplicationMonitor } from '../runtime/replication-monitor.ts';
 import { ensureSystemRequirements } from '../lab/system-requirements.ts';
 import { ensureLabUser } from '../lab/lab-user.ts';
 import { startLoopbackHost, type LoopbackHost } from '../lab/loopback-host.ts';
@@ -128,8 +130,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
 
     // One demo app per stack, reading the env file the workflows publish.
     const apps = {
-      primary: startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-primary.log'), cleanup),
-      twin: startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-twin.log'), cleanup),
+      primary: await startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-primary.log'), cleanup),
+      twin: await startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-twin.log'), cleanup),
     };
 
     // Replicate: full backup → restore on the twin → replication → env vars.
@@ -137,6 +139,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
     await waitFor('primary app healthy', () => healthy(group.primary.healthUrl), MAX_PHASE_MS);
     timeline.mark('primary app healthy');
+
+    // The scheduled replication check keeps the failover's evidence fresh (EventBridge in AWS).
+    const monitor = new ReplicationMonitor({ deps, group, intervalMs: 1_000, maxRuns: 600 });
+    monitor.start();
+    cleanup.add('replication monitor', () => monitor.stop());
 
     // Traffic through the group's name.
     const dnsBefore = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
@@ -180,6 +187,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     await killPostgres({ dataDir: pgPrimaryDir });
     timeline.mark('primary killed (PostgreSQL immediate stop, app SIGKILL)', killAt);
     log('primary killed; waiting for the alarm and the failover');
+    await monitor.stop();
 
     await waitFor('alarm', () => Promise.resolve(failover !== undefined), MAX_PHASE_MS);
     const failoverResult = await withTimeout(failover!, MAX_PHASE_MS, 'failover workflow');
@@ -266,16 +274,38 @@ async function runTimed(
   return result;
 }
 
-function startDemoApp(address: string, envFile: string, logFile: string, cleanup: Cleanup): ChildProcess {
+/**
+ * Node itself runs the app (`--import tsx`), not the tsx wrapper: the PID we hold is
+ * the app's, so SIGKILL kills the app and not just a wrapper that leaves it orphaned.
+ */
+async function startDemoApp(address: string, envFile: string, logFile: string, cleanup: Cleanup): Promise<ChildProcess> {
+  if (await portAnswers(address, APP_PORT)) {
+    throw new Error(`${address}:${APP_PORT} is already in use: a demo app from an earlier run may still be running (find it with \`ss -ltnp 'sport = :${APP_PORT}'\`)`);
+  }
   const server = resolve(import.meta.dirname, '../../../examples/demo-app/server.ts');
-  const tsx = resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
   const out = openSync(logFile, 'w');
-  const child = spawn(tsx, [server, '--listen', `${address}:${APP_PORT}`, '--published-env', envFile], { stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['--import', 'tsx', server, '--listen', `${address}:${APP_PORT}`, '--published-env', envFile], {
+    stdio: ['ignore', out, out],
+    cwd: resolve(import.meta.dirname, '../../..'),
+  });
   cleanup.add(`demo app ${address}`, () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     return Promise.resolve();
   });
   return child;
+}
+
+function portAnswers(address: string, port: number): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const socket = connect({ host: address, port, timeout: 500 });
+    const done = (answers: boolean) => {
+      socket.destroy();
+      resolveAnswer(answers);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 async function healthy(url: string): Promise<boolean> {

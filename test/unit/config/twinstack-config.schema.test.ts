@@ -53,7 +53,7 @@ describe('twinstackConfigSchema', () => {
     // Assess
     expect(group?.dns.ttl).toBe(60);
     expect(group?.dns.hostedZoneId).toBeUndefined();
-    expect(group?.failover).toEqual({ cooldownSeconds: 900 });
+    expect(group?.failover).toEqual({ cooldownSeconds: 900, maxObservationAgeSeconds: 180 });
     expect(group?.primary.hosts[0]?.sshPort).toBe(22);
     expect(group?.primary.deploy.command).toBe(DEFAULT_DEPLOY_COMMAND);
     expect(group?.databases[0]).toEqual({

@@ -14,7 +14,7 @@ describe('AssessFailover handler', () => {
     // Prepare
     const h = await createHarness();
     await replicateInWorld(h);
-    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryPositions: { main: '0/3001148' } }));
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryObservations: { main: { at: '2026-01-01T11:59:30.000Z', position: '0/3001148', syncReplicas: [] } } }));
     h.world.unreachable.add('127.0.1.1');
     h.health.healthy.set(h.group.primary.healthUrl, false);
     // Act
@@ -24,9 +24,9 @@ describe('AssessFailover handler', () => {
     expect(main?.primary).toBeUndefined();
     expect(main?.primaryError).toMatch(/^HOST_UNREACHABLE/);
     expect(main?.twin?.role).toBe('replica');
-    expect(main?.lagBytes).toBe(0x1000);
+    expect(main).toMatchObject({ lagBytes: 0x1000, lagBound: 'lower-bound', lastPrimaryObservation: { position: '0/3001148' } });
     expect(snapshot.databases.find((d) => d.name === 'audit')?.lagBytes).toBeUndefined();
-    expect(snapshot).toMatchObject({ group: 'shop', activeStack: 'primary', dnsPointsAt: 'primary', force: true, cooldownSeconds: 600, observedAt: '2026-01-01T12:00:00.000Z' });
+    expect(snapshot).toMatchObject({ group: 'shop', activeStack: 'primary', dnsPointsAt: 'primary', force: true, cooldownSeconds: 600, maxObservationAgeSeconds: 60, observedAt: '2026-01-01T12:00:00.000Z' });
     expect(snapshot.primaryHealth.healthy).toBe(false);
     expect(h.world.openShells).toBe(0);
   });

@@ -31,7 +31,7 @@ describe('Route53DnsRouter', () => {
 
   it('deletes the old A record in the same batch when switching to a CNAME (a name holds one or the other)', async () => {
     // Prepare
-    const existing = { Name: 'shop.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.10' }] } as const;
+    const existing: ResourceRecordSet = { Name: 'shop.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.10' }] };
     route53.on(ListResourceRecordSetsCommand, { StartRecordType: 'A' }).resolves({ ResourceRecordSets: [existing] });
     route53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C9', Status: 'INSYNC', SubmittedAt: new Date() } });
 

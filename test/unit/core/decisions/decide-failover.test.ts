@@ -18,8 +18,23 @@ const SYNC_PRIMARY: DatabaseStatus = {
   replicas: [{ name: 'twin_main', state: 'streaming', syncState: 'sync', replayLagBytes: 0 }],
 };
 
+/** The primary as the scheduled check last saw it, 10 s before NOW, with twin_main attached synchronously. */
+const FRESH_SYNC_OBSERVATION = { at: '2026-05-01T11:59:50Z', position: '0/5000400', syncReplicas: ['twin_main'] };
+
 function observation(overrides: Partial<DatabaseObservation> = {}): DatabaseObservation {
-  return { name: 'main', mode: 'async', maxLagBytes: 16 * MiB, primary: PRIMARY_DOWN, primaryError: 'HOST_UNREACHABLE: timeout', twin: REPLICA, lagBytes: 1024, ...overrides };
+  return {
+    name: 'main',
+    mode: 'async',
+    maxLagBytes: 16 * MiB,
+    replicaName: 'twin_main',
+    primary: PRIMARY_DOWN,
+    primaryError: 'HOST_UNREACHABLE: timeout',
+    twin: REPLICA,
+    lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: [] },
+    lagBytes: 1024,
+    lagBound: 'lower-bound',
+    ...overrides,
+  };
 }
 
 function snapshot(overrides: Partial<FailoverSnapshot> = {}): FailoverSnapshot {
@@ -32,6 +47,7 @@ function snapshot(overrides: Partial<FailoverSnapshot> = {}): FailoverSnapshot {
     twinHealth: { healthy: true, detail: 'HTTP 200' },
     databases: [observation()],
     cooldownSeconds: 3600,
+    maxObservationAgeSeconds: 60,
     force: false,
     ...overrides,
   };
@@ -48,7 +64,41 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { name: 'primary down, replica within the limit', snapshot: snapshot(), action: 'failover', verdicts: [['promote', 1024]], reasons: ['replica main lag 1.0 KiB within limit 16.0 MiB'] },
+  {
+    name: 'primary down, replica within the limit of a fresh observation: a lower bound, said so',
+    snapshot: snapshot(),
+    action: 'failover',
+    verdicts: [['promote', 1024]],
+    reasons: ['replica main lag 1.0 KiB within limit 16.0 MiB (at least: primary last observed 10 s ago)'],
+  },
+  {
+    name: 'primary alive: the lag is exact',
+    snapshot: snapshot({ databases: [observation({ primary: { ...SYNC_PRIMARY, replicas: [] }, lagBound: 'exact' })] }),
+    action: 'failover',
+    verdicts: [['promote', 1024]],
+    reasons: ['replica main lag 1.0 KiB within limit 16.0 MiB'],
+  },
+  {
+    name: 'primary down and last observed too long ago: the loss is unknowable',
+    snapshot: snapshot({ databases: [observation({ lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, at: '2026-05-01T11:50:00Z', syncReplicas: [] } })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main last observed 600 s ago, older than the 60 s limit: loss unknowable'],
+  },
+  {
+    name: 'primary down and never observed: the loss is unknowable',
+    snapshot: snapshot({ databases: [observation({ lastPrimaryObservation: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main never observed'],
+  },
+  {
+    name: 'primary down, stale observation, forced: promotes and says the loss is unknown',
+    snapshot: snapshot({ force: true, databases: [observation({ lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, at: '2026-05-01T11:50:00Z' }, mode: 'async' })] }),
+    action: 'failover',
+    verdicts: [['promote', null]],
+    reasons: ['forced: promoting replica main loses an unknown amount of data (primary of main last observed 600 s ago'],
+  },
   {
     name: 'already failed over (twin active, twin primary)',
     snapshot: snapshot({ activeStack: 'twin', dnsPointsAt: 'twin', databases: [observation({ twin: PROMOTED })] }),
@@ -153,7 +203,7 @@ const CASES: readonly Case[] = [
     snapshot: snapshot({ force: true, databases: [observation({ lagBytes: 48 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 48 * MiB]],
-    reasons: ['forced: replica main lag 48.0 MiB > limit 16.0 MiB: promoting loses 48.0 MiB', 'forced failover loses: main 48.0 MiB'],
+    reasons: ['forced: replica main lag 48.0 MiB > limit 16.0 MiB (at least: primary last observed 10 s ago): promoting loses 48.0 MiB', 'forced failover loses: main 48.0 MiB'],
   },
   {
     name: 'replica lag exactly at the limit',
@@ -181,14 +231,35 @@ const CASES: readonly Case[] = [
     snapshot: snapshot({ primaryHealth: { healthy: false, detail: 'HTTP 502' }, databases: [observation({ mode: 'sync', primary: SYNC_PRIMARY, lagBytes: 64 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 0]],
-    reasons: ['replica main was streaming synchronously: no committed data lost'],
+    reasons: ['replica main was streaming synchronously (the primary reports replica twin_main streaming synchronously): no committed data lost'],
   },
   {
-    name: 'sync mode, twin still streaming: no loss',
-    snapshot: snapshot({ databases: [observation({ mode: 'sync', twin: { ...REPLICA, streaming: true }, lagBytes: undefined })] }),
+    name: 'sync mode, primary dead, fresh observation had the twin synchronous: no loss',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: FRESH_SYNC_OBSERVATION, lagBytes: 4 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 0]],
-    reasons: ['streaming synchronously'],
+    reasons: ['the primary, last observed 10 s ago, had replica twin_main streaming synchronously'],
+  },
+  {
+    name: 'sync mode, primary dead, sync evidence too old: falls back to the lag, which is stale too',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, at: '2026-05-01T11:50:00Z' } })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['sync mode but was not seen streaming synchronously', 'older than the 60 s limit'],
+  },
+  {
+    name: 'sync mode, another replica is the synchronous one: not evidence for this twin',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: ['someone_else'] }, lagBytes: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['sync mode but was not seen streaming synchronously'],
+  },
+  {
+    name: 'sync mode, twin still streaming but no evidence it is the synchronous one: not proof',
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', twin: { ...REPLICA, streaming: true }, lagBytes: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['loss unknowable'],
   },
   {
     name: 'sync mode without evidence and unknown lag',

@@ -206,7 +206,7 @@ export function sampleGroup(): FailoverGroup {
     primary: stack('shop-eu', 1),
     twin: stack('shop-de', 2),
     databases: [database('main'), database('audit')],
-    failover: { cooldownSeconds: 600 },
+    failover: { cooldownSeconds: 600, maxObservationAgeSeconds: 60 },
   };
 }
 

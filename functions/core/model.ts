@@ -101,9 +101,27 @@ export interface DnsRecordSpec {
   readonly ttl: number;
 }
 
+export type GitProvider = 'github' | 'gitlab' | 'bitbucket';
+
+/** Where a group's code comes from: one webhook per group deploys every stack of it. */
+export interface DeploySource {
+  /** Which provider signs the webhooks (configured, never guessed from headers). */
+  readonly provider: GitProvider;
+  /** `owner/name` (GitHub, Bitbucket `workspace/repo`) or GitLab `group/…/project` path. */
+  readonly repository: string;
+  /** Only pushes to this branch deploy. */
+  readonly branch: string;
+  /** What hosts fetch from (ssh or https; no credentials in it). */
+  readonly gitUrl: string;
+  /** Hosts of one stack deployed at the same time. */
+  readonly hostConcurrency: number;
+}
+
 export interface FailoverGroup {
   readonly name: string;
   readonly dns: DnsRecordSpec;
+  /** Absent: the group takes no deploy webhooks. */
+  readonly source?: DeploySource;
   readonly primary: Stack;
   readonly twin: Stack;
   readonly databases: readonly Database[];

@@ -7,6 +7,8 @@
  *   /twinstack/<group>/secrets/<db>/<secret>      SecureString
  *   /twinstack/<group>/env/<stack>/<VAR>          published env vars (SecureString: may hold passwords)
  *   /twinstack/<group>/ssh/private-key            SecureString: the key the control plane logs in with
+ *   /twinstack/<group>/webhook/secrets            SecureString: JSON array of active webhook secrets
+ *   /twinstack/<group>/deploy/state               deploy bookkeeping (JSON)
  */
 export const PARAMETER_ROOT = '/twinstack';
 
@@ -19,4 +21,8 @@ export const parameterNames = {
   envPrefix: (group: string, stack: string) => `${PARAMETER_ROOT}/${group}/env/${stack}`,
   env: (group: string, stack: string, variable: string) => `${PARAMETER_ROOT}/${group}/env/${stack}/${variable}`,
   sshPrivateKey: (group: string) => `${PARAMETER_ROOT}/${group}/ssh/private-key`,
+  /** SecureString: JSON array of the active webhook secrets (two during a rotation). */
+  webhookSecrets: (group: string) => `${PARAMETER_ROOT}/${group}/webhook/secrets`,
+  /** JSON: the deploy bookkeeping of a group (desired and deployed revisions per stack). */
+  deployState: (group: string) => `${PARAMETER_ROOT}/${group}/deploy/state`,
 } as const;

@@ -46,3 +46,20 @@ export interface Clock {
 export interface HealthProbe {
   check(url: string, timeoutMs: number): Promise<{ readonly healthy: boolean; readonly detail: string }>;
 }
+
+/** Starts workflow executions. Execution names are the idempotency key (Standard workflows). */
+export interface WorkflowStarter {
+  /**
+   * Start `workflow` under `executionName`. `started: false` when an execution of that
+   * name already exists (a duplicate): nothing new runs.
+   */
+  start(workflow: string, executionName: string, input: unknown): Promise<{ readonly started: boolean; readonly executionId: string }>;
+}
+
+/** Time-bounded mutual exclusion (a lease), e.g. one deploy per stack at a time. */
+export interface LeaseStore {
+  /** Take or renew the lease `key` for `holder` unless another holder has an unexpired one. */
+  acquire(key: string, holder: string, ttlSeconds: number): Promise<boolean>;
+  /** Give the lease back if `holder` still has it; a no-op otherwise. */
+  release(key: string, holder: string): Promise<void>;
+}

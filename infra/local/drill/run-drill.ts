@@ -326,7 +326,7 @@ async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup)
 }
 
 function databaseResults(group: FailoverGroup, result: WorkflowResult) {
-  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; lossBytes: number | null }> } };
+  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; lossBytes: number | null; reasons?: string[] }> } };
   return group.databases.map((db) => {
     const verdict = output.decision?.databases?.find((d) => d.name === db.name);
     return {
@@ -335,6 +335,7 @@ function databaseResults(group: FailoverGroup, result: WorkflowResult) {
       mode: db.replication.mode,
       promoted: result.status === 'SUCCEEDED' && verdict?.action !== 'blocked',
       lossBytes: verdict?.lossBytes ?? null,
+      reasons: verdict?.reasons ?? [],
     };
   });
 }

@@ -25,7 +25,10 @@ export interface DrillDatabaseResult {
   readonly engine: string;
   readonly mode: string;
   readonly promoted: boolean;
+  /** What the decision estimated promoting would lose (null: unknowable). */
   readonly lossBytes: number | null;
+  /** The decision's reasons for this database. */
+  readonly reasons: readonly string[];
 }
 
 export interface DrillSummary {

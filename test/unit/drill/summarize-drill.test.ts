@@ -15,7 +15,7 @@ const base: DrillObservations = {
   dnsBefore: '127.0.1.1',
   dnsAfter: '127.0.2.1',
   failoverStatus: 'SUCCEEDED',
-  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, lossBytes: 0 }],
+  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, lossBytes: 0, reasons: ['replica main was streaming synchronously'] }],
   wallMs: 40_000,
 };
 

@@ -78,3 +78,67 @@ export function healthUrlProblem(value: string): string | undefined {
   if (!isAddress(host)) return 'has a host that is neither an IPv4 address nor a host name';
   return undefined;
 }
+
+/**
+ * Repository path as the providers name it: `owner/name` (GitHub), `workspace/repo`
+ * (Bitbucket), `group/subgroup/project` (GitLab): 2–10 segments of letters, digits,
+ * ".", "_", "-", none starting with "." or "-".
+ */
+export const REPOSITORY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){1,9}$/;
+
+/**
+ * Why `value` is not an acceptable branch name, or undefined when it is.
+ * git check-ref-format rules (no "..", no "//", no component starting with ".",
+ * no ".lock" ending, no "@{", not "@") restricted to `A-Za-z0-9._/-` (no shell
+ * metacharacters, no whitespace) and not starting with "-" (never an option).
+ */
+export function branchNameProblem(value: string): string | undefined {
+  if (value.length === 0 || value.length > 255) return 'is not 1 to 255 characters long';
+  if (!/^[A-Za-z0-9._/-]+$/.test(value)) return 'contains characters other than letters, digits, ".", "_", "-" and "/" (whitespace and shell metacharacters are refused)';
+  if (value.startsWith('-')) return 'starts with "-"';
+  if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) return 'has an empty component (leading, trailing or double "/")';
+  if (value.includes('..')) return 'contains ".."';
+  if (value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return 'has a component that starts with "." or ends with ".lock"';
+  if (value.endsWith('.')) return 'ends with "."';
+  if (value.startsWith('refs/')) return 'is a full ref: give the branch name only (e.g. `main`, not `refs/heads/main`)';
+  return undefined;
+}
+
+/** Characters a git URL may hold: none of them is a shell metacharacter. */
+const GIT_URL_CHARS = /^[A-Za-z0-9._~/:@+-]+$/;
+/** scp-like `user@host:path` (git@github.com:owner/repo.git). */
+const SCP_LIKE = /^([a-z_][a-z0-9_-]{0,31})@([^:/]+):([^/].*)$/;
+
+/**
+ * Why `value` is not an acceptable git URL, or undefined when it is. Accepted:
+ * `https://host[:port]/path` (no user or password: credentials never live in config),
+ * `ssh://[user@]host[:port]/path` (no password), and scp-like `user@host:path`.
+ * No whitespace or shell metacharacters, no leading "-", no `..` segment.
+ */
+export function gitUrlProblem(value: string): string | undefined {
+  if (value.length === 0 || value.length > 500) return 'is not 1 to 500 characters long';
+  if (!GIT_URL_CHARS.test(value)) return 'contains whitespace, quotes or shell metacharacters';
+  if (value.startsWith('-')) return 'starts with "-"';
+  if (value.split(/[/:]/).includes('..')) return 'contains a ".." segment';
+  if (value.includes('://')) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return 'is not a URL';
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'ssh:') return `uses ${url.protocol.replace(/:$/, '')}, not https or ssh`;
+    if (url.password !== '') return 'contains credentials (a password)';
+    if (url.protocol === 'https:' && url.username !== '') return 'contains credentials (a user name in an https URL)';
+    if (url.protocol === 'ssh:' && url.username !== '' && !/^[a-z_][a-z0-9_-]{0,31}$/.test(url.username)) return 'has an invalid ssh user name';
+    if (!isAddress(url.hostname)) return 'has a host that is neither an IPv4 address nor a host name';
+    if (url.pathname.length <= 1) return 'has no repository path';
+    if (url.search !== '' || url.hash !== '') return 'has a query or fragment';
+    return undefined;
+  }
+  const scp = SCP_LIKE.exec(value);
+  if (!scp) return 'is not an https://, ssh:// or user@host:path URL';
+  if (!isAddress(scp[2] ?? '')) return 'has a host that is neither an IPv4 address nor a host name';
+  if ((scp[3] ?? '').startsWith('-')) return 'has a path starting with "-"';
+  return undefined;
+}

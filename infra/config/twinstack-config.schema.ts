@@ -8,8 +8,11 @@ import {
   IDENTIFIER,
   LOGIN_NAME,
   REGION,
+  REPOSITORY,
   SQL_NAME,
   absolutePathProblem,
+  branchNameProblem,
+  gitUrlProblem,
   healthUrlProblem,
   isAddress,
   isHostName,
@@ -135,11 +138,23 @@ const dnsSchema = z.strictObject({
   ttl: z.int().min(1).max(86400).default(60).describe(describe('ttl')),
 });
 
+/** Where the group's code comes from: one webhook per group deploys every stack of it. */
+const sourceSchema = z
+  .strictObject({
+    provider: z.enum(['github', 'gitlab', 'bitbucket']).describe(describe('provider')),
+    repository: matching('repository', REPOSITORY, 'a repository path such as owner/name or group/subgroup/project'),
+    branch: checkedString('branch', branchNameProblem),
+    gitUrl: checkedString('gitUrl', gitUrlProblem),
+    hostConcurrency: z.int().min(1).max(50).default(1).describe(describe('hostConcurrency')),
+  })
+  .describe(describe('source'));
+
 /** One failover group: a primary stack, its twin, their databases and the DNS name that follows the active one. */
 export const failoverGroupSchema = z
   .strictObject({
     name: identifier('name'),
     dns: dnsSchema,
+    source: sourceSchema.optional(),
     failover: z
       .strictObject({
         cooldownSeconds: z.int().min(0).max(604800).default(900).describe(describe('cooldownSeconds')),

@@ -5,16 +5,24 @@
  */
 import type { StepDeps } from './deps/step-deps.ts';
 import type { StepName } from './step-catalog.ts';
+import * as acquireDeployLease from './acquire-deploy-lease.handler.ts';
 import * as assessFailover from './assess-failover.handler.ts';
+import * as checkDrift from './check-drift.handler.ts';
 import * as checkReplication from './check-replication.handler.ts';
+import * as checkStackHealth from './check-stack-health.handler.ts';
 import * as decideFailover from './decide-failover.handler.ts';
+import * as deployHost from './deploy-host.handler.ts';
 import * as fenceOldPrimary from './fence-old-primary.handler.ts';
+import * as planDeploy from './plan-deploy.handler.ts';
 import * as planReplication from './plan-replication.handler.ts';
 import * as preparePrimary from './prepare-primary.handler.ts';
 import * as promoteDatabase from './promote-database.handler.ts';
 import * as publishEnvVars from './publish-env-vars.handler.ts';
 import * as recordFailover from './record-failover.handler.ts';
+import * as recordStackRevision from './record-stack-revision.handler.ts';
+import * as releaseDeployLease from './release-deploy-lease.handler.ts';
 import * as reportFailure from './report-failure.handler.ts';
+import * as requestDeploy from './request-deploy.handler.ts';
 import * as restoreReplica from './restore-replica.handler.ts';
 import * as startReplication from './start-replication.handler.ts';
 import * as switchDns from './switch-dns.handler.ts';
@@ -38,6 +46,14 @@ export function createStepHandlers(deps: StepDeps): Record<StepName, StepHandler
     SwitchDns: switchDns.createHandler(deps),
     VerifyDns: verifyDns.createHandler(deps),
     RecordFailover: recordFailover.createHandler(deps),
+    RequestDeploy: requestDeploy.createHandler(deps),
+    AcquireDeployLease: acquireDeployLease.createHandler(deps),
+    PlanDeploy: planDeploy.createHandler(deps),
+    DeployHost: deployHost.createHandler(deps),
+    CheckStackHealth: checkStackHealth.createHandler(deps),
+    RecordStackRevision: recordStackRevision.createHandler(deps),
+    CheckDrift: checkDrift.createHandler(deps),
+    ReleaseDeployLease: releaseDeployLease.createHandler(deps),
     ReportFailure: reportFailure.createHandler(deps),
   };
 }

@@ -18,7 +18,11 @@ export type Capability =
   | 'dns:read' // route53:ListResourceRecordSets
   | 'dns:write' // route53:ChangeResourceRecordSets, GetChange (and the read: a writer observes first)
   | 'ssh' // outbound SSH to the stacks' hosts, and reading the group's SSH private key (SecureString)
-  | 'http'; // outbound HTTP(S) health checks (network only, no IAM)
+  | 'http' // outbound HTTP(S) health checks (network only, no IAM)
+  | 'env:read' // GetParametersByPath(WithDecryption) /twinstack/<group>/env/* (the stack's published env vars)
+  | 'deploy:read' // GetParameter /twinstack/<group>/deploy/state
+  | 'deploy:write' // PutParameter /twinstack/<group>/deploy/state (and the read: a writer observes first)
+  | 'lease'; // dynamodb:PutItem/DeleteItem on the lease table (granted by ControlStack, which owns the table)
 
 export interface StepDefinition {
   /** ASL state name and placeholder stem. */
@@ -45,6 +49,14 @@ export const STEPS = [
   { state: 'SwitchDns', file: 'switch-dns', description: 'Point the group name at the twin and wait until in sync', capabilities: ['config:read', 'dns:write'], timeoutSeconds: 300 },
   { state: 'VerifyDns', file: 'verify-dns', description: 'Check the group name answers the twin', capabilities: ['config:read', 'dns:read'], timeoutSeconds: 60 },
   { state: 'RecordFailover', file: 'record-failover', description: 'Record the new active stack and the failover in group state', capabilities: ['config:read', 'state:write'], timeoutSeconds: 30 },
+  { state: 'RequestDeploy', file: 'request-deploy', description: 'Record a pushed revision as desired unless a newer one already is', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
+  { state: 'AcquireDeployLease', file: 'acquire-deploy-lease', description: "Take the group's deploy lease (one deploy per group at a time)", capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
+  { state: 'PlanDeploy', file: 'plan-deploy', description: 'Decide which revision goes to which stacks (never backwards)', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
+  { state: 'DeployHost', file: 'deploy-host', description: 'Check out the revision on one host and run the stack deploy command', capabilities: ['config:read', 'env:read', 'ssh'], timeoutSeconds: 900 },
+  { state: 'CheckStackHealth', file: 'check-stack-health', description: 'Check the stack health URL answers 2xx after a deploy', capabilities: ['config:read', 'http'], timeoutSeconds: 30 },
+  { state: 'RecordStackRevision', file: 'record-stack-revision', description: 'Record the deployed revision or the failure of every stack', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
+  { state: 'CheckDrift', file: 'check-drift', description: 'Report whether every stack runs the same revision; DeployDrift metric', capabilities: ['config:read', 'deploy:read'], timeoutSeconds: 30 },
+  { state: 'ReleaseDeployLease', file: 'release-deploy-lease', description: "Give the group's deploy lease back", capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
   { state: 'ReportFailure', file: 'report-failure', description: 'Observe and report a failed workflow: what DNS and databases are now', capabilities: ['config:read', 'dns:read'], timeoutSeconds: 60 },
 ] as const satisfies readonly StepDefinition[];
 

@@ -4,8 +4,11 @@
  * this module needs no AWS environment.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDbLeaseStore } from '../../adapters/aws/dynamodb.lease-store.ts';
 import { Route53DnsRouter } from '../../adapters/aws/route53.dns-router.ts';
 import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { FetchHealthProbe } from '../../adapters/http/fetch.health-probe.ts';
@@ -16,6 +19,17 @@ import { parameterNames } from '../../core/parameter-names.ts';
 import type { StepDeps } from './step-deps.ts';
 
 let deps: StepDeps | undefined;
+
+/** Env var naming the deploy lease table (set by ControlStack on functions with the 'lease' capability). */
+export const LEASE_TABLE_ENV = 'TWINSTACK_LEASE_TABLE';
+
+/** Publish one metric now as CloudWatch EMF (Powertools Metrics; namespace from POWERTOOLS_METRICS_NAMESPACE). */
+function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>): void {
+  const metrics = new Metrics({ namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? 'twinstack' });
+  metrics.addDimensions({ ...dimensions });
+  metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.publishStoredMetrics();
+}
 
 export function awsStepDeps(): StepDeps {
   if (deps) return deps;
@@ -32,6 +46,9 @@ export function awsStepDeps(): StepDeps {
     health: new FetchHealthProbe(),
     clock: systemClock,
     logger: new Logger({ serviceName: 'twinstack' }),
+    recordMetric,
   };
+  const leaseTable = process.env[LEASE_TABLE_ENV];
+  if (leaseTable) deps = { ...deps, lease: new DynamoDbLeaseStore(new DynamoDBClient({}), leaseTable, systemClock) };
   return deps;
 }

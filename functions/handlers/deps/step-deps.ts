@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DatabaseEngine } from '../../core/engines/database-engine.ts';
 import type { DnsRecordSpec, DnsTarget, EngineName } from '../../core/model.ts';
-import type { Clock, DnsRouter, HealthProbe, ParameterStore, RemoteShell } from '../../core/ports.ts';
+import type { Clock, DnsRouter, HealthProbe, LeaseStore, ParameterStore, RemoteShell } from '../../core/ports.ts';
 
 export interface StepDeps {
   readonly params: ParameterStore;
@@ -20,4 +20,8 @@ export interface StepDeps {
   readonly dnsVerifier?: (record: DnsRecordSpec, expected: DnsTarget) => Promise<boolean>;
   /** Engine lookup; absent: the engine registry (`engineFor`). Tests inject fake engines here. */
   readonly engineFor?: (name: EngineName) => DatabaseEngine;
+  /** Per-group deploy lease (DynamoDB in AWS, a file locally). Absent: deploy steps refuse with InvalidInputError. */
+  readonly lease?: LeaseStore;
+  /** Publish one metric (AWS: Powertools Metrics / CloudWatch EMF). Absent: metrics are only in step output. */
+  readonly recordMetric?: (name: string, value: number, dimensions: Readonly<Record<string, string>>) => void;
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../functions/core/errors.ts';
 
-export type WorkflowName = 'replicate' | 'failover';
+export type WorkflowName = 'replicate' | 'failover' | 'deploy';
 
 export const STATEMACHINES_DIR = fileURLToPath(new URL('../../../statemachines/', import.meta.url));
 

@@ -1,11 +1,12 @@
 /**
  * StepDeps for the local runtime: parameter file, zone file DNS router, real ssh2 to
  * loopback hosts (key read from the parameter file per step), fetch health checks,
- * the system clock, and a DNS verifier that asks the real local DNS server.
+ * the system clock, a DNS verifier that asks the real local DNS server, and a lease file.
  */
 import { Resolver } from 'node:dns/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FetchHealthProbe } from '../../../functions/adapters/http/fetch.health-probe.ts';
+import { FileLeaseStore } from '../../../functions/adapters/local/file.lease-store.ts';
 import { FileParameterStore } from '../../../functions/adapters/local/file.parameter-store.ts';
 import { resolveA, type DnsServerAddress } from '../../../functions/adapters/local/resolve-with.ts';
 import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
@@ -20,6 +21,8 @@ export interface LocalStepDepsOptions {
   readonly parameterFile: string;
   readonly zoneFile: string;
   readonly dnsServer: DnsServerAddress;
+  /** Lease file (deploy serialisation). @default `<parameterFile>.leases.json` */
+  readonly leaseFile?: string;
   /** @default a WARN-level logger */
   readonly logger?: Logger;
 }
@@ -52,5 +55,6 @@ export function createLocalStepDeps(options: LocalStepDepsOptions): StepDeps {
     clock: systemClock,
     logger: options.logger ?? new Logger({ serviceName: 'twinstack-local', logLevel: 'WARN' }),
     dnsVerifier: (record, expected) => verifyWithDnsServer(options.dnsServer, record, expected),
+    lease: new FileLeaseStore(options.leaseFile ?? `${options.parameterFile}.leases.json`, systemClock),
   };
 }

@@ -8,6 +8,7 @@
  * Handler input and output are JSON round-tripped, as Lambda would.
  */
 import './polyfill-promise-with-resolvers.ts';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createStepHandlers } from '../../../functions/handlers/create-step-handlers.ts';
@@ -29,6 +30,8 @@ export interface RunWorkflowOptions {
   readonly onEvent?: (event: WorkflowEvent) => void;
   /** Test/drill timing overrides (ms); absent: the ASL's own IntervalSeconds and Wait Seconds. */
   readonly timing?: { readonly retryIntervalMs?: number; readonly waitMs?: number };
+  /** `$$.Execution.Name` (the deploy lease holder). @default a random UUID, like StartExecution */
+  readonly executionName?: string;
 }
 
 export interface WorkflowResult {
@@ -121,7 +124,9 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(handlers).map(([state, handle]) => [state, async (input: JsonValue) => toJson(await handle(toJson(input)))]),
   );
+  const executionName = options.executionName ?? randomUUID();
   const execution = machine.run(toJson(options.input), {
+    context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:twinstack-${options.workflow}:${executionName}` } },
     overrides: {
       taskResourceLocalHandlers,
       ...(options.timing?.retryIntervalMs !== undefined

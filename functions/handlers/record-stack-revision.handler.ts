@@ -1,0 +1,38 @@
+/**
+ * RecordStackRevision: record each stack's deploy outcome (deployed revision or
+ * failure) in the group's DeployState, in ONE write for all stacks of the execution
+ * (they deploy in parallel; SSM has no conditional put, so one writer avoids a lost update).
+ * Idempotent: the same outcomes again write nothing.
+ */
+import type { DeployVersion, StackDeployRecord } from '../core/deploy/deploy-state.ts';
+import { recordStackOutcomes, type StackOutcome } from '../core/deploy/record-stack-outcomes.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import { awsEntry } from './deps/aws-entry.ts';
+import { loadDeployState, saveDeployState } from './deps/deploy-state-store.ts';
+import { findStackHost } from './deploy-host.handler.ts';
+import { loadGroup } from './deps/load-group.ts';
+import type { StepDeps } from './deps/step-deps.ts';
+
+export interface RecordStackRevisionInput { readonly group: string; readonly target: DeployVersion; readonly stacks: readonly StackOutcome[] }
+export interface RecordStackRevisionResult { readonly changed: boolean; readonly stacks: Readonly<Record<string, StackDeployRecord>> }
+
+const MAX_ERROR = 500;
+
+export function createHandler(deps: StepDeps) {
+  return async (event: RecordStackRevisionInput): Promise<RecordStackRevisionResult> => {
+    const group = await loadGroup(deps.params, event.group);
+    const given: unknown = event.stacks;
+    if (!Array.isArray(given)) throw new InvalidInputError('stacks must be an array of outcomes');
+    const outcomes = (given as readonly StackOutcome[]).map((o): StackOutcome => {
+      findStackHost(group, o.stack);
+      if (o.status !== 'deployed' && o.status !== 'failed') throw new InvalidInputError(`stack ${o.stack}: invalid status ${JSON.stringify(o.status)}`);
+      return o.status === 'failed' ? { stack: o.stack, status: 'failed', error: String(o.error ?? 'unknown error').slice(0, MAX_ERROR) } : { stack: o.stack, status: 'deployed' };
+    });
+    const state = await loadDeployState(deps.params, group.name);
+    const next = recordStackOutcomes(state, event.target, outcomes, deps.clock.now().toISOString());
+    if (next.changed) await saveDeployState(deps.params, group.name, next.state);
+    return { changed: next.changed, stacks: next.state.stacks };
+  };
+}
+
+export const handler = awsEntry(createHandler);

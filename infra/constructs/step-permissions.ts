@@ -39,7 +39,9 @@ function nagArn(service: string, region: string, resource: string): string {
  * - KMS use is limited to SSM (`kms:ViaService`) and to the parameters of the
  *   capability (`kms:EncryptionContext:PARAMETER_ARN`, which SSM always sets);
  * - route53 changes are limited to the group zones, the group record names and A/CNAME;
- *   'dns:write' includes 'dns:read' (ListResourceRecordSets on the same zones): a writer observes first.
+ *   'dns:write' includes 'dns:read' (ListResourceRecordSets on the same zones): a writer observes first;
+ * - 'deploy:write' includes 'deploy:read' (GetParameter of `<group>/deploy/state`);
+ * - 'lease' adds nothing here: the stack that owns the lease table grants on that one table.
  */
 export function statementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly FailoverGroup[]): ScopedStatement[] {
   const region = scope.region;
@@ -111,6 +113,26 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
     out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: env.map((e) => e.arn) }), wildcards: env.map((e) => e.finding) });
     out.push(kms('kms:Encrypt', env.map((e) => e.arn)));
   }
+  if (has('env:read')) {
+    const env = groups.map((g) => subtree(`${parameterNames.groupPrefix(g.name)}/env`, 'Env vars are per stack and variable (<group>/env/<stack>/<VAR>), named by the apps; the subtree of one group is the narrowest stable scope.'));
+    out.push({
+      statement: new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        // GetParametersByPath is authorised on the path itself (DeployHost reads <group>/env/<stack>).
+        resources: [...env.map((e) => e.arn), ...groups.map((g) => parameterArn(`${parameterNames.groupPrefix(g.name)}/env`))],
+      }),
+      wildcards: env.map((e) => e.finding),
+    });
+    out.push(kms('kms:Decrypt', env.map((e) => e.arn)));
+  }
+  // 'deploy:write' observes before it acts (RequestDeploy, PlanDeploy read-modify-write the deploy state).
+  if (has('deploy:read') || has('deploy:write')) {
+    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: groups.map((g) => parameterArn(parameterNames.deployState(g.name))) }), wildcards: [] });
+  }
+  if (has('deploy:write')) {
+    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: groups.map((g) => parameterArn(parameterNames.deployState(g.name))) }), wildcards: [] });
+  }
+  // 'lease' gets no statement here: ControlStack owns the lease table and grants PutItem/DeleteItem on it.
   if (has('ssh')) {
     const keys = groups.map((g) => parameterArn(parameterNames.sshPrivateKey(g.name)));
     out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: keys }), wildcards: [] });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { TwinstackConfig } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
+import { LEASE_TABLE_ENV } from '../../functions/handlers/deps/aws.step-deps.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { StepFunction } from '../constructs/step-function.ts';
@@ -19,7 +21,7 @@ import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The workflows the control plane runs, by ASL file stem (`statemachines/<name>.asl.json`). */
-export const CONTROL_WORKFLOWS = ['replicate', 'failover'] as const;
+export const CONTROL_WORKFLOWS = ['replicate', 'failover', 'deploy'] as const;
 export type ControlWorkflowName = (typeof CONTROL_WORKFLOWS)[number];
 
 /** Standard tier holds 4 KB, Advanced 8 KB. */
@@ -73,6 +75,8 @@ export class ControlStack extends Stack {
   readonly workflows: Readonly<Record<ControlWorkflowName, Workflow>>;
   readonly alarmTopic: sns.Topic;
   readonly key: kms.Key;
+  /** Leases (`deploy:<group>`): one deploy per group at a time. Partition key `pk`, TTL attribute `expiresAt`. */
+  readonly leaseTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     const region = props.env?.region ?? props.config.groups[0]?.twin.region;
@@ -84,7 +88,7 @@ export class ControlStack extends Stack {
 
     super(scope, id, {
       ...props,
-      description: props.description ?? 'twinstack control plane: workflow functions, replicate and failover workflows, group config',
+      description: props.description ?? 'twinstack control plane: workflow functions, replicate, failover and deploy workflows, deploy lease table, group config',
       env: { ...props.env, region },
     });
     const { groups } = props.config;
@@ -118,6 +122,14 @@ export class ControlStack extends Stack {
       enforceSSL: true,
     });
 
+    this.leaseTable = new dynamodb.Table(this, 'LeaseTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+    });
+
     const functions: Record<string, lambda.IFunction> = {};
     for (const step of STEPS) {
       const fn = new StepFunction(this, step.state, {
@@ -129,6 +141,10 @@ export class ControlStack extends Stack {
         logEncryptionKey: this.key,
       });
       functions[placeholderOf(step.state)] = fn.function;
+      if ((step.capabilities as readonly string[]).includes('lease')) {
+        this.leaseTable.grant(fn.role, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+        fn.function.addEnvironment(LEASE_TABLE_ENV, this.leaseTable.tableName);
+      }
     }
     this.functions = functions;
 

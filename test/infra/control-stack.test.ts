@@ -49,6 +49,10 @@ const ACTIONS_OF: Record<Capability, readonly string[]> = {
   'dns:write': ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'], // observes before it acts
   ssh: ['ssm:GetParameter', 'kms:Decrypt'],
   http: [],
+  'env:read': ['ssm:GetParametersByPath', 'kms:Decrypt'],
+  'deploy:read': ['ssm:GetParameter'],
+  'deploy:write': ['ssm:GetParameter', 'ssm:PutParameter'], // observes before it acts
+  lease: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], // on the lease table, granted by ControlStack
 };
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
@@ -274,6 +278,58 @@ describe('ControlStack', () => {
       for (const role of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role')) {
         expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
       }
+    });
+  });
+
+  describe('deploy workflow and lease table', () => {
+    it('creates one PAY_PER_REQUEST lease table keyed by pk, with PITR, encryption and the expiresAt TTL', () => {
+      // Act
+      const tables = Object.values(resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+
+      // Assess
+      expect(tables).toHaveLength(1);
+      expect(tables[0]!.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    it.each(STEPS.filter((s) => (s.capabilities as readonly string[]).includes('lease')).map((s) => s.state))('%s: may put and delete items of the lease table only, whose name it is given', (state) => {
+      // Prepare
+      const tableId = stack.getLogicalId(stack.leaseTable.node.defaultChild as never);
+      // Act
+      const dynamo = statementsOfFunction(state).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+      const fn = resources[logicalIdOf(placeholderOf(state))]!.Properties;
+      // Assess
+      expect(dynamo.flatMap((s) => asArray(s.Action)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+      expect(dynamo.flatMap((s) => asArray(s.Resource).map(flatten))).toEqual([`<${tableId}.Arn>`]);
+      expect((fn['Environment'] as { Variables: Json }).Variables['TWINSTACK_LEASE_TABLE']).toEqual({ Ref: tableId });
+    });
+
+    it('grants no other function any DynamoDB action', () => {
+      // Act
+      const others = STEPS.filter((s) => !(s.capabilities as readonly string[]).includes('lease'));
+      // Assess
+      expect(others.length).toBeGreaterThan(0);
+      for (const step of others) expect(statementsOfFunction(step.state).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('dynamodb:')), step.state).toEqual([]);
+    });
+
+    it('scopes the deploy state to <group>/deploy/state and env reads to <group>/env', () => {
+      // Act
+      const put = statementsOfFunction('RecordStackRevision').filter((s) => asArray(s.Action).includes('ssm:PutParameter')).flatMap((s) => asArray(s.Resource).map(flatten));
+      const byPath = statementsOfFunction('DeployHost').filter((s) => asArray(s.Action).includes('ssm:GetParametersByPath')).flatMap((s) => asArray(s.Resource).map(flatten));
+      // Assess
+      const prefix = `arn:<AWS::Partition>:ssm:${CONTROL_REGION}:<AWS::AccountId>:parameter/twinstack/`;
+      expect(put.sort()).toEqual([`${prefix}blog/deploy/state`, `${prefix}shop/deploy/state`]);
+      expect(byPath.sort()).toEqual([`${prefix}blog/env`, `${prefix}blog/env/*`, `${prefix}shop/env`, `${prefix}shop/env/*`]);
+    });
+
+    it('outputs the deploy state machine ARN', () => {
+      // Assess
+      template.hasOutput('DeployStateMachineArn', {});
     });
   });
 

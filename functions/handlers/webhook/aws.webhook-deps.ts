@@ -9,8 +9,7 @@ import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { SfnWorkflowStarter } from '../../adapters/aws/sfn.workflow-starter.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { ReceiveWebhookDeps } from '../receive-webhook.handler.ts';
-
-export const DEPLOY_STATE_MACHINE_ARN_ENV = 'DEPLOY_STATE_MACHINE_ARN';
+import { DEPLOY_STATE_MACHINE_ARN_ENV } from './webhook-env.ts';
 
 /** The value of a required environment variable; ConfigError naming it when absent. */
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -14,6 +14,7 @@ import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { LEASE_TABLE_ENV } from '../../functions/handlers/deps/aws.step-deps.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
+import { DeployWebhook } from '../constructs/deploy-webhook.ts';
 import { StepFunction } from '../constructs/step-function.ts';
 import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
 
@@ -77,6 +78,8 @@ export class ControlStack extends Stack {
   readonly key: kms.Key;
   /** Leases (`deploy:<group>`): one deploy per group at a time. Partition key `pk`, TTL attribute `expiresAt`. */
   readonly leaseTable: dynamodb.Table;
+  /** The deploy webhook endpoint; absent when no group has a `source` block. */
+  readonly deployWebhook?: DeployWebhook;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     const region = props.env?.region ?? props.config.groups[0]?.twin.region;
@@ -166,6 +169,16 @@ export class ControlStack extends Stack {
       });
     }
     this.workflows = workflows;
+
+    if (groups.some((g) => g.source !== undefined)) {
+      this.deployWebhook = new DeployWebhook(this, 'DeployWebhook', {
+        deployStateMachine: workflows.deploy.stateMachine,
+        groups,
+        handlerEntry: join(handlersDir, 'receive-webhook.handler.ts'),
+        projectRoot,
+        logEncryptionKey: this.key,
+      });
+    }
 
     for (const g of groups) {
       const value = JSON.stringify(g);

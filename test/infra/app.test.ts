@@ -53,7 +53,7 @@ describe('infra/app.ts', () => {
     expect(stderr).toContain('synthesised TwinstackControl');
     expect(status).toBe(0);
     const template = JSON.parse(readFileSync(join(outdir, 'TwinstackControl.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(3);
   });
 
   it('exits 2 listing every config issue, and synthesises nothing', () => {

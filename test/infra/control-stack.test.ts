@@ -409,3 +409,35 @@ describe('ControlStack', () => {
     });
   });
 });
+
+describe('ControlStack with a deploy source', () => {
+  it('adds the DeployWebhook, starting only the deploy state machine, and stays cdk-nag clean', () => {
+    // Prepare
+    const shop = FIXTURE_CONFIG.groups[0]!;
+    const config: TwinstackConfig = {
+      ...FIXTURE_CONFIG,
+      groups: [{ ...shop, source: { provider: 'github', repository: 'acme/shop', branch: 'main', gitUrl: 'git@github.com:acme/shop.git', hostConcurrency: 1 } }, FIXTURE_CONFIG.groups[1]!],
+    };
+    // Act
+    const built = createControlApp(config, { context: NO_BUNDLING, nag: false });
+    const template = Template.fromStack(built.stack);
+    const violations = new AwsSolutionsChecks().validateScope(built.app).violations.map((v) => v.ruleName);
+    // Assess
+    expect(built.stack.deployWebhook).toBeDefined();
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    const deployMachineId = built.stack.getLogicalId(built.stack.workflows.deploy.stateMachine.node.defaultChild as never);
+    const starts = Object.values(template.toJSON()['Resources'] as Record<string, { Type: string; Properties: Json }>)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
+      .filter((st) => asArray(st.Action).includes('states:StartExecution'));
+    expect(starts.flatMap((st) => asArray(st.Resource))).toEqual([{ Ref: deployMachineId }]);
+    expect(violations).toEqual([]);
+  });
+
+  it('adds no webhook when no group has a source', () => {
+    // Act
+    const built = createControlApp(FIXTURE_CONFIG, { context: NO_BUNDLING, nag: false });
+    // Assess
+    expect(built.stack.deployWebhook).toBeUndefined();
+  });
+});

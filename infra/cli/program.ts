@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo } from './cli-io.ts';
+import { registerServeCommand } from './commands/serve.command.ts';
 import { registerValidateCommand } from './commands/validate.command.ts';
 
 /**
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program, io, setExitCode);
+  registerServeCommand(program, io, setExitCode);
   return program;
 }
 

@@ -22,7 +22,7 @@ export class InProcessWorkflowStarter implements WorkflowStarter {
 
   /** `onSettled` is told when each run ends (e.g. to log it). */
   constructor(
-    private readonly run: (workflow: string, input: unknown) => Promise<unknown>,
+    private readonly run: (workflow: string, input: unknown, executionName: string) => Promise<unknown>,
     private readonly onSettled?: (execution: InProcessExecution) => void,
   ) {}
 
@@ -41,7 +41,7 @@ export class InProcessWorkflowStarter implements WorkflowStarter {
       }
     };
     const done = Promise.resolve()
-      .then(() => this.run(workflow, input))
+      .then(() => this.run(workflow, input, executionName))
       .then(
         (output) => settle({ status: 'SUCCEEDED', output }),
         (error: unknown) => settle({ status: 'FAILED', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),

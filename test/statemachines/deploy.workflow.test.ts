@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileLeaseStore } from '../../functions/adapters/local/file.lease-store.ts';
+import { systemClock } from '../../functions/adapters/system.clock.ts';
 import type { DeployState } from '../../functions/core/deploy/deploy-state.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
@@ -155,6 +160,27 @@ describe('deploy workflow (local runtime, fake hosts)', () => {
     }
     expect((await deployState(h)).stacks['shop-de']).toMatchObject({ deployed: REV_B });
     expect(h.lease.leases.size).toBe(0);
+  });
+
+  it('serialises two executions with the local file lease store as well', async () => {
+    // Prepare
+    const h = await createDeployHarness();
+    const dir = await mkdtemp(join(tmpdir(), 'twinstack-deploy-'));
+    const lease = new FileLeaseStore(join(dir, 'leases.json'), systemClock);
+    for (const address of [...EU, ...DE]) h.fleet.deployMs.set(address, 20);
+    const run = (revision: string, at: string, name: string) =>
+      runWorkflow({ workflow: 'deploy', input: push(revision, at), deps: { ...h.deps, lease }, timing: { retryIntervalMs: 0, waitMs: 5 }, executionName: name });
+    try {
+      // Act
+      const results = await Promise.all([run(REV_A, '2026-01-01T12:00:00.000Z', 'exec-a'), run(REV_B, '2026-01-01T12:00:01.000Z', 'exec-b')]);
+      // Assess
+      expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      expect(h.fleet.maxInFlightByStack.get('127.0.2')).toBe(1);
+      for (const address of [...EU, ...DE]) expect(h.fleet.host(address).deploys.at(-1)).toBe(REV_B);
+      expect(await lease.holderOf('deploy:shop')).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives up after a bounded wait when another execution keeps the lease, and leaves that lease alone', async () => {

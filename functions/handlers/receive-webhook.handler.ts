@@ -18,7 +18,8 @@ import type { Clock, ParameterStore, WorkflowStarter } from '../core/ports.ts';
 import { classifyDelivery } from '../core/webhooks/classify-delivery.ts';
 import { decideDelivery, respondToStart, type WebhookResponse } from '../core/webhooks/decide-delivery.ts';
 import { deployExecutionName } from '../core/webhooks/deploy-execution-name.ts';
-import { verifyDelivery } from '../core/webhooks/verify-delivery.ts';
+import { DELIVERY_ID_HEADERS, verifyDelivery } from '../core/webhooks/verify-delivery.ts';
+import { deliveryIdFrom } from '../core/webhooks/webhook-verification.ts';
 import { loadGroup as loadGroupFromParams } from './deps/load-group.ts';
 import { DEFAULT_MAX_BODY_BYTES, groupOf, lowerCaseHeaders, readRawBody } from './webhook/read-api-request.ts';
 import { WebhookGroupCache, parseWebhookSecrets, type WebhookTarget } from './webhook/webhook-group-cache.ts';
@@ -88,7 +89,9 @@ export function createHandler(deps: ReceiveWebhookDeps) {
     const receivedAt = clock.now();
     const headers = lowerCaseHeaders(event.headers);
     const group = groupOf(event);
-    const context: Record<string, unknown> = { group: group?.slice(0, 63) };
+    // Before verification the delivery id is only a claim, but it is what the provider's UI shows: log it.
+    const claimedDeliveryId = deliveryIdFrom(headers, DELIVERY_ID_HEADERS);
+    const context: Record<string, unknown> = { group: group?.slice(0, 63), deliveryId: claimedDeliveryId };
 
     const body = readRawBody(event, maxBodyBytes);
     if (!body.ok) return reject(413, `body larger than ${maxBodyBytes} bytes`, { ...context, size: body.size });

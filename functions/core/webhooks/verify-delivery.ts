@@ -10,7 +10,8 @@ export const VERIFIERS: Readonly<Record<GitProvider, WebhookVerifier>> = {
   bitbucket: verifyBitbucket,
 };
 
-const DELIVERY_HEADERS = ['x-github-delivery', 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid', 'x-request-uuid'];
+/** Every header a provider puts its delivery id in. */
+export const DELIVERY_ID_HEADERS = ['x-github-delivery', 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid', 'x-request-uuid'];
 
 /**
  * Verify a delivery with the CONFIGURED provider's verifier (never guessed from the
@@ -19,7 +20,7 @@ const DELIVERY_HEADERS = ['x-github-delivery', 'idempotency-key', 'x-gitlab-webh
  */
 export async function verifyDelivery(provider: GitProvider, request: WebhookRequest, verifiers = VERIFIERS): Promise<VerificationResult> {
   try {
-    if (request.secrets.length === 0) return rejected(401, 'no webhook secret configured', deliveryIdFrom(request.headers, DELIVERY_HEADERS));
+    if (request.secrets.length === 0) return rejected(401, 'no webhook secret configured', deliveryIdFrom(request.headers, DELIVERY_ID_HEADERS));
     return await verifiers[provider](request);
   } catch {
     return rejected(401, 'verification failed', safeDeliveryId(request));
@@ -28,7 +29,7 @@ export async function verifyDelivery(provider: GitProvider, request: WebhookRequ
 
 function safeDeliveryId(request: WebhookRequest): string | undefined {
   try {
-    return deliveryIdFrom(request.headers, DELIVERY_HEADERS);
+    return deliveryIdFrom(request.headers, DELIVERY_ID_HEADERS);
   } catch {
     return undefined;
   }

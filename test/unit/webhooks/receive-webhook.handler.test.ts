@@ -159,11 +159,12 @@ describe('receiveWebhook handler', () => {
     const big = JSON.stringify(githubPush({ padding: 'x'.repeat(2048) }));
 
     // Act
-    const plain = await handle(githubEvent(big));
+    const plain = await handle(githubEvent(big, { deliveryId: 'd-big' }));
     const encoded = await handle(githubEvent(big, { base64: true }));
 
     // Assess
     expect([plain.statusCode, encoded.statusCode]).toEqual([413, 413]);
+    expect(w.logger.lines[0]?.attributes).toMatchObject({ status: 413, deliveryId: 'd-big' });
     expect(w.params.gets).toBe(0);
     expect(w.starter.starts).toHaveLength(0);
   });

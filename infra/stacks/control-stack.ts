@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,6 +14,7 @@ import type { Construct } from 'constructs';
 import type { TwinstackConfig } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { LEASE_TABLE_ENV } from '../../functions/handlers/deps/aws.step-deps.ts';
+import { DRIFT_METRIC } from '../../functions/handlers/check-drift.handler.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { DeployWebhook } from '../constructs/deploy-webhook.ts';
@@ -78,6 +81,8 @@ export class ControlStack extends Stack {
   readonly key: kms.Key;
   /** Leases (`deploy:<group>`): one deploy per group at a time. Partition key `pk`, TTL attribute `expiresAt`. */
   readonly leaseTable: dynamodb.Table;
+  /** Per group with a `source`: alarms when CheckDrift reports the stacks on different revisions. */
+  readonly driftAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
   /** The deploy webhook endpoint; absent when no group has a `source` block. */
   readonly deployWebhook?: DeployWebhook;
 
@@ -169,6 +174,23 @@ export class ControlStack extends Stack {
       });
     }
     this.workflows = workflows;
+
+    const driftAlarms: Record<string, cloudwatch.Alarm> = {};
+    const alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);
+    for (const g of groups.filter((group) => group.source !== undefined)) {
+      const alarm = new cloudwatch.Alarm(this, `DeployDriftAlarm-${g.name}`, {
+        alarmDescription: `twinstack group ${g.name}: its stacks run different revisions (or one failed to deploy)`,
+        metric: new cloudwatch.Metric({ namespace: 'twinstack', metricName: DRIFT_METRIC, dimensionsMap: { group: g.name }, statistic: 'Maximum', period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+      alarm.addOkAction(alarmAction);
+      driftAlarms[g.name] = alarm;
+    }
+    this.driftAlarms = driftAlarms;
 
     if (groups.some((g) => g.source !== undefined)) {
       this.deployWebhook = new DeployWebhook(this, 'DeployWebhook', {

@@ -432,6 +432,14 @@ describe('ControlStack with a deploy source', () => {
       .filter((st) => asArray(st.Action).includes('states:StartExecution'));
     expect(starts.flatMap((st) => asArray(st.Resource))).toEqual([{ Ref: deployMachineId }]);
     expect(violations).toEqual([]);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'twinstack',
+      MetricName: 'DeployDrift',
+      Dimensions: [{ Name: 'group', Value: 'shop' }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('adds no webhook when no group has a source', () => {

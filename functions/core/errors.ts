@@ -109,7 +109,10 @@ export class InvalidInputError extends TwinstackError {
   readonly code = 'INVALID_INPUT';
 }
 
-/** Every error class, by the name ASL `ErrorEquals` uses. Tests check ASL against this list. */
+/**
+ * Every error class, by the name ASL `ErrorEquals` uses (some live next to their area,
+ * e.g. LeaseStoreError in core/deploy). Tests check ASL against this list.
+ */
 export const ERROR_NAMES = [
   'ConfigError',
   'HostKeyMismatchError',
@@ -125,5 +128,6 @@ export const ERROR_NAMES = [
   'DnsVerificationError',
   'ParameterStoreError',
   'InvalidInputError',
+  'LeaseStoreError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];

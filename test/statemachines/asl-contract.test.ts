@@ -27,7 +27,7 @@ function statesOf(definition: unknown): [string, AnyState][] {
 describe('statemachines/*.asl.json', () => {
   it('finds both workflows', () => {
     // Assess
-    expect(WORKFLOWS.sort()).toEqual(['failover', 'replicate']);
+    expect(WORKFLOWS.sort()).toEqual(['deploy', 'failover', 'replicate']);
   });
 
   it.each(WORKFLOWS)('%s passes asl-validator once its placeholders are bound', async (workflow) => {

@@ -18,6 +18,7 @@ import { DRIFT_METRIC } from '../../functions/handlers/check-drift.handler.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { DeployWebhook } from '../constructs/deploy-webhook.ts';
+import { ReplicationCheckSchedule } from '../constructs/replication-check-schedule.ts';
 import { StepFunction } from '../constructs/step-function.ts';
 import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
 
@@ -155,6 +156,10 @@ export class ControlStack extends Stack {
       }
     }
     this.functions = functions;
+
+    // Keeps each primary's last observation fresh: the evidence a failover weighs once it is gone.
+    const checkReplication = functions[placeholderOf('CheckReplication')];
+    if (checkReplication) new ReplicationCheckSchedule(this, 'ReplicationCheckSchedule', { checkReplication, groups });
 
     const workflows = {} as Record<ControlWorkflowName, Workflow>;
     for (const name of CONTROL_WORKFLOWS) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TwinstackConfig } from '../../functions/core/model.ts';
@@ -330,6 +330,22 @@ describe('ControlStack', () => {
     it('outputs the deploy state machine ARN', () => {
       // Assess
       template.hasOutput('DeployStateMachineArn', {});
+    });
+  });
+
+  describe('replication check schedule', () => {
+    it('runs CheckReplication every minute for every database of every group', () => {
+      // Prepare
+      const checkId = logicalIdOf(placeholderOf('CheckReplication'));
+      // Assess
+      for (const group of FIXTURE_CONFIG.groups) {
+        for (const db of group.databases) {
+          template.hasResourceProperties('AWS::Events::Rule', {
+            ScheduleExpression: 'rate(1 minute)',
+            Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [checkId, 'Arn'] }, Input: JSON.stringify({ group: group.name, database: db.name }) })]),
+          });
+        }
+      }
     });
   });
 

@@ -10,11 +10,9 @@ import { FileLeaseStore } from '../../../functions/adapters/local/file.lease-sto
 import { FileParameterStore } from '../../../functions/adapters/local/file.parameter-store.ts';
 import { resolveA, type DnsServerAddress } from '../../../functions/adapters/local/resolve-with.ts';
 import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
-import { Ssh2RemoteShell } from '../../../functions/adapters/ssh/ssh2.remote-shell.ts';
 import { systemClock } from '../../../functions/adapters/system.clock.ts';
-import { InvalidInputError } from '../../../functions/core/errors.ts';
 import type { DnsRecordSpec, DnsTarget } from '../../../functions/core/model.ts';
-import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import { groupShellOpener } from '../../../functions/handlers/deps/open-group-shell.ts';
 import type { StepDeps } from '../../../functions/handlers/deps/step-deps.ts';
 
 export interface LocalStepDepsOptions {
@@ -46,11 +44,7 @@ export function createLocalStepDeps(options: LocalStepDepsOptions): StepDeps {
   return {
     params,
     dns: new ZoneFileDnsRouter(options.zoneFile),
-    openShell: async (group: string) => {
-      const privateKey = await params.get(parameterNames.sshPrivateKey(group));
-      if (privateKey === undefined) throw new InvalidInputError(`group ${group} has no SSH key at ${parameterNames.sshPrivateKey(group)}`);
-      return new Ssh2RemoteShell({ privateKey });
-    },
+    openShell: groupShellOpener(params),
     health: new FetchHealthProbe(),
     clock: systemClock,
     logger: options.logger ?? new Logger({ serviceName: 'twinstack-local', logLevel: 'WARN' }),

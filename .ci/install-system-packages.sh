@@ -9,7 +9,7 @@
 # loopback addresses and ports, so those services are left as they are.
 set -eu
 
-PACKAGES="openssh-server openssh-client postgresql-15 iproute2 procps ca-certificates"
+PACKAGES="openssh-server openssh-client postgresql-15 iproute2 procps ca-certificates git"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-system-packages: must run as root (try: sudo $0)" >&2

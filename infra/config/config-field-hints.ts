@@ -33,7 +33,7 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   provider: { expect: '`github`, `gitlab` or `bitbucket`', fix: 'write the provider that sends (and signs) the webhooks, e.g. `provider: github`' },
   repository: { expect: 'a repository path: `owner/name` (GitHub, Bitbucket) or `group/subgroup/project` (GitLab)', fix: 'copy the path from the repository URL, e.g. `acme/shop`' },
   branch: { expect: 'a git branch name of letters, digits, ".", "_", "-" and "/" (no "..", no leading "-" or "/", not `refs/…`)', fix: 'write the branch that deploys, e.g. `main`' },
-  gitUrl: { expect: 'an `https://host/path`, `ssh://host/path` or `user@host:path` git URL without credentials or shell metacharacters', fix: 'use e.g. `git@github.com:acme/shop.git` (hosts authenticate with a deploy key, never with credentials in the URL)' },
+  gitUrl: { expect: 'an `https://host/path`, `ssh://host/path`, `user@host:path` or `file:///path` (a mirror on the hosts) git URL without credentials or shell metacharacters', fix: 'use e.g. `git@github.com:acme/shop.git` (hosts authenticate with a deploy key, never with credentials in the URL)' },
   hostConcurrency: { expect: 'a whole number of hosts from 1 to 50', fix: 'use `1` (one host of a stack at a time, the default) or more to deploy hosts in parallel' },
   primary: { expect: 'the primary stack', fix: 'add `primary:` with name, region, endpoint, healthUrl, hosts and deploy' },
   twin: { expect: 'the twin stack', fix: 'add `twin:` with the same host names as the primary (the twin is a clone)' },

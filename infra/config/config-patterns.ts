@@ -127,7 +127,12 @@ export function gitUrlProblem(value: string): string | undefined {
     } catch {
       return 'is not a URL';
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'ssh:') return `uses ${url.protocol.replace(/:$/, '')}, not https or ssh`;
+    if (url.protocol === 'file:') {
+      // A mirror on the hosts' own disk (the local drill uses one): an absolute local path only.
+      if (url.host !== '') return 'names a host in a file URL (use file:///absolute/path)';
+      return url.pathname.length <= 1 ? 'has no repository path' : absolutePathProblem(url.pathname);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'ssh:') return `uses ${url.protocol.replace(/:$/, '')}, not https, ssh or file`;
     if (url.password !== '') return 'contains credentials (a password)';
     if (url.protocol === 'https:' && url.username !== '') return 'contains credentials (a user name in an https URL)';
     if (url.protocol === 'ssh:' && url.username !== '' && !/^[a-z_][a-z0-9_-]{0,31}$/.test(url.username)) return 'has an invalid ssh user name';

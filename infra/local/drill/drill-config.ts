@@ -22,6 +22,8 @@ export interface DrillConfigInput {
   readonly appPort: number;
   readonly databasePort: number;
   readonly mode: 'sync' | 'async';
+  /** The group's git source (file:// mirror on the lab's disk), for the deploy phase. */
+  readonly gitUrl: string;
 }
 
 export const DRILL_GROUP = 'drill';
@@ -36,7 +38,7 @@ function stackYaml(role: 'primary' | 'twin', host: DrillHost, input: DrillConfig
       healthUrl: http://${host.address}:${input.appPort}/health
       deploy:
         directory: ${LAB_HOST_ROOT}/app
-        command: "true"
+        command: "test -f README.md"
       hosts:
         - name: app1
           address: ${host.address}
@@ -54,6 +56,11 @@ groups:
       zone: twinstack.test
       name: ${DRILL_DNS_NAME}
       ttl: 1
+    source:
+      provider: github
+      repository: twinstack/drill-app
+      branch: main
+      gitUrl: ${input.gitUrl}
     failover:
       cooldownSeconds: 300
       maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}

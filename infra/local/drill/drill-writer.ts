@@ -41,10 +41,10 @@ export class DrillWriter {
     this.loop = this.run();
   }
 
-  /** Resolves once `count` more writes after now have been acknowledged (or the writer stopped). */
+  /** Resolves once `count` writes acknowledged strictly after `after` exist (or the writer stopped). */
   waitForAcks(count: number, after = Date.now()): Promise<void> {
     return new Promise((resolve) => {
-      const check = () => this.stopped || this.acknowledged.filter((a) => a.at >= after).length >= count;
+      const check = () => this.stopped || this.acknowledged.filter((a) => a.at > after).length >= count;
       if (check()) return resolve();
       const listener = () => {
         if (check()) {

@@ -16,9 +16,10 @@ const program = new Command('drill')
   .option('--report-dir <dir>', 'where the summary, timeline and config are written', 'drill-report')
   .option('--writes-before <n>', 'acknowledged writes before the kill', '200')
   .option('--writes-after <n>', 'acknowledged writes after the kill', '100')
+  .option('--no-deploy', 'skip the deploy phase (a signed push deploying both stacks before the failover)')
   .parse();
 
-const opts = program.opts<{ json: boolean; mode: 'sync' | 'async'; labRoot: string; reportDir: string; writesBefore: string; writesAfter: string }>();
+const opts = program.opts<{ json: boolean; mode: 'sync' | 'async'; labRoot: string; reportDir: string; writesBefore: string; writesAfter: string; deploy: boolean }>();
 const started = Date.now();
 const log = opts.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
 if (!opts.json) log(`twinstack drill (${opts.mode} replication): two local stacks, a primary that dies, a failover`);
@@ -30,6 +31,7 @@ try {
     mode: opts.mode,
     writesBefore: Number(opts.writesBefore),
     writesAfter: Number(opts.writesAfter),
+    deploy: opts.deploy,
     log,
   });
   if (!opts.json) {

@@ -34,6 +34,7 @@ import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
 import { summarizeDrill, type DrillSummary } from './summarize-drill.ts';
 import { drillConfigYaml, DRILL_DNS_NAME, DRILL_GROUP, LAB_HOST_ROOT } from './drill-config.ts';
+import { createSourceRepository, initDeployDirectory, runDrillDeploy, type DrillDeployResult } from './drill-deploy.ts';
 
 export interface DrillOptions {
   readonly labRoot: string;
@@ -42,6 +43,8 @@ export interface DrillOptions {
   /** Acknowledged writes before the primary is killed, and after the failover. */
   readonly writesBefore: number;
   readonly writesAfter: number;
+  /** Deploy a revision to both stacks through a signed webhook before the failover. */
+  readonly deploy: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -50,6 +53,7 @@ const APP_PORT = 8080;
 const DB_PORT = 5432;
 const SSH_PORT = 2222;
 const DNS_SERVER = { address: '127.0.3.1', port: 10053 } as const;
+const WEBHOOK_SERVER = { address: '127.0.3.1', port: 8787 } as const;
 const HOSTS = { primary: '127.0.1.1', twin: '127.0.2.1' } as const;
 /** Hard bounds so a stuck drill ends by itself. */
 const MAX_PHASE_MS = 60_000;
@@ -100,6 +104,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     cleanup.add('PostgreSQL twin', () => destroyPostgres({ dataDir: pgTwinDir, remove: false }));
     timeline.end('lab: hosts, sshd, PostgreSQL primary');
 
+    // The group's code: a git repository the hosts fetch from; each deploy directory a git checkout.
+    const source = createSourceRepository(`${options.labRoot}-source`, labUser);
+    for (const role of ['primary', 'twin'] as const) initDeployDirectory(join(options.labRoot, role, 'srv', 'app'), labUser);
+
     // Config: the real file a user would write, validated by the real schema.
     mkdirSync(options.reportDir, { recursive: true });
     const configPath = join(options.reportDir, 'twinstack.drill.yaml');
@@ -109,6 +117,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       appPort: APP_PORT,
       databasePort: DB_PORT,
       mode: options.mode,
+      gitUrl: `file://${source.path}`,
     });
     writeFileSync(configPath, yaml);
     const group = findGroup(parseConfig(yaml, configPath).groups);
@@ -139,6 +148,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
     await waitFor('primary app healthy', () => healthy(group.primary.healthUrl), MAX_PHASE_MS);
     timeline.mark('primary app healthy');
+
+    // Code: one signed push deploys both stacks (the twin too, though it takes no traffic).
+    let deploy: DrillDeployResult | undefined;
+    if (options.deploy) {
+      timeline.begin('deploy: signed push → webhook → both stacks');
+      deploy = await runDrillDeploy({
+        group,
+        params,
+        stateDir,
+        listen: WEBHOOK_SERVER,
+        dnsServer: DNS_SERVER,
+        revision: source.revision,
+        log,
+        onServer: (server) => cleanup.add('webhook server', () => server.close()),
+      });
+      const everywhere = Object.values(deploy.deployed).every((r) => r === source.revision);
+      timeline.end('deploy: signed push → webhook → both stacks', `HTTP ${deploy.webhookStatus}, ${deploy.executionStatus}, ${everywhere ? 'both stacks' : 'DRIFT'} at ${source.revision.slice(0, 12)}`);
+      if (!everywhere) throw new Error(`deploy did not reach both stacks: ${JSON.stringify(deploy.deployed)}`);
+    }
 
     // The scheduled replication check keeps the failover's evidence fresh (EventBridge in AWS).
     const monitor = new ReplicationMonitor({ deps, group, intervalMs: 1_000, maxRuns: 600 });
@@ -212,6 +240,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       dnsAfter,
       failoverStatus: failoverResult.status,
       databases: databaseResults(group, failoverResult),
+      ...(deploy ? { deploy: { revision: deploy.revision, durationMs: deploy.durationMs, deployed: deploy.deployed } } : {}),
       wallMs: Date.now() - started,
     });
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);

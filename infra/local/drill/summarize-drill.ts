@@ -17,7 +17,16 @@ export interface DrillObservations {
   readonly dnsAfter?: string;
   readonly failoverStatus: string;
   readonly databases: readonly DrillDatabaseResult[];
+  readonly deploy?: DrillDeploySummary;
   readonly wallMs: number;
+}
+
+export interface DrillDeploySummary {
+  readonly revision: string;
+  /** Signed push sent → deploy workflow ended. */
+  readonly durationMs: number;
+  /** stack → revision it records as deployed. */
+  readonly deployed: Readonly<Record<string, string | undefined>>;
 }
 
 export interface DrillDatabaseResult {
@@ -44,6 +53,7 @@ export interface DrillSummary {
   readonly dnsBefore: string | null;
   readonly dnsAfter: string | null;
   readonly databases: readonly DrillDatabaseResult[];
+  readonly deploy: DrillDeploySummary | null;
   readonly wallMs: number;
 }
 
@@ -65,6 +75,7 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
     dnsBefore: o.dnsBefore ?? null,
     dnsAfter: o.dnsAfter ?? null,
     databases: o.databases,
+    deploy: o.deploy ?? null,
     wallMs: o.wallMs,
   };
 }

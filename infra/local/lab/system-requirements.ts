@@ -29,6 +29,8 @@ const REQUIREMENTS: readonly Requirement[] = [
   { paths: ['/usr/bin/ip', '/sbin/ip', '/bin/ip'], debianPackage: 'iproute2' },
   { paths: ['/usr/bin/ps', '/bin/ps'], debianPackage: 'procps' },
   { paths: ['/usr/sbin/useradd', '/usr/sbin/usermod'], debianPackage: 'passwd' },
+  // Deploys check out the pushed revision on each host; the drill's source is a git repository.
+  { paths: ['/usr/bin/git'], debianPackage: 'git' },
 ];
 
 export interface SystemRequirementsReport {

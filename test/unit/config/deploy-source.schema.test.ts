@@ -110,6 +110,7 @@ describe('gitUrlProblem', () => {
     'ssh://git@bitbucket.org/ws/repo.git',
     'ssh://git@127.0.0.1:2222/srv/git/shop.git',
     'https://git.example.com:8443/acme/shop',
+    'file:///srv/git/shop.git',
   ])('accepts %j', (value) => {
     expect(gitUrlProblem(value)).toBeUndefined();
   });
@@ -117,8 +118,9 @@ describe('gitUrlProblem', () => {
     ['https://user:token@github.com/acme/shop.git', /credentials/],
     ['https://token@github.com/acme/shop.git', /credentials/],
     ['ssh://git:pw@example.com/x.git', /password/],
-    ['http://github.com/acme/shop.git', /not https or ssh/],
-    ['file:///srv/git/shop.git', /not https or ssh/],
+    ['http://github.com/acme/shop.git', /not https, ssh or file/],
+    ['file://gitserver/srv/git/shop.git', /names a host/],
+    ['file:///', /no repository path/],
     ['git@github.com:acme/shop.git;reboot', /metacharacters/],
     ['https://github.com/acme/$(id).git', /metacharacters/],
     ['https://github.com/a b', /metacharacters/],

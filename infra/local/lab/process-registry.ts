@@ -91,18 +91,29 @@ export function signalProcess(pid: number, marker: ProcessMarker, signal: NodeJS
 
 /** Wait (bounded) until the process is gone; escalate to SIGKILL at the deadline. True when it is gone. */
 export async function waitForExit(pid: number, marker: ProcessMarker, timeoutMs = 10_000): Promise<boolean> {
+  // Gone means gone from /proc (or a zombie): a process that is exiting has already
+  // lost its command line, so the marker no longer matches while it still exists.
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isProcessRunning(pid, marker)) return true;
+    if (!processExists(pid)) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
   signalProcess(pid, marker, 'SIGKILL');
   const killDeadline = Date.now() + 2_000;
   while (Date.now() < killDeadline) {
-    if (!isProcessRunning(pid, marker)) return true;
+    if (!processExists(pid)) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return !isProcessRunning(pid, marker);
+  return !processExists(pid);
+}
+
+/** The PID exists and is not a zombie (whatever it runs). */
+function processExists(pid: number): boolean {
+  try {
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Synchronous `waitForExit` (blocks the thread; for synchronous cleanup paths only). */
@@ -110,16 +121,16 @@ export function waitForExitSync(pid: number, marker: ProcessMarker, timeoutMs = 
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isProcessRunning(pid, marker)) return true;
+    if (!processExists(pid)) return true;
     Atomics.wait(sleeper, 0, 0, 20);
   }
   signalProcess(pid, marker, 'SIGKILL');
   const killDeadline = Date.now() + 2_000;
   while (Date.now() < killDeadline) {
-    if (!isProcessRunning(pid, marker)) return true;
+    if (!processExists(pid)) return true;
     Atomics.wait(sleeper, 0, 0, 20);
   }
-  return !isProcessRunning(pid, marker);
+  return !processExists(pid);
 }
 
 /** Stop every registered process synchronously (signals only: usable in an `exit` handler). */

@@ -98,4 +98,41 @@ describe('failover workflow (local runtime, fake ports)', () => {
     expect(ran(h, 'promote')).toBe(promotions);
     expect(h.dns.changes).toHaveLength(changes);
   });
+
+  it('one failover per group at a time: a duplicate alarm while one runs does nothing', async () => {
+    // Prepare: another execution holds the group's failover lease
+    const h = await primaryDown();
+    await h.deps.lease?.acquire('failover:shop', 'first-alarm', 3600);
+    // Act
+    const duplicate = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'second-alarm' });
+    // Assess
+    expect(duplicate.status).toBe('SUCCEEDED');
+    expect(duplicate.events.some((e) => e.state === 'AlreadyRunning' && e.type === 'succeeded')).toBe(true);
+    expect(duplicate.events.some((e) => e.state === 'AssessFailover')).toBe(false);
+    expect([ran(h, 'fence'), ran(h, 'promote')]).toEqual([0, 0]);
+    expect(h.dns.changes).toEqual([]);
+  });
+
+  it.each([
+    ['a failover', () => primaryDown(), 'SUCCEEDED'],
+    ['a hold', async () => {
+      const h = await createHarness();
+      await replicateInWorld(h);
+      return h;
+    }, 'SUCCEEDED'],
+    ['a failure', async () => {
+      const h = await primaryDown();
+      h.world.brokenPromotions.add('audit');
+      return h;
+    }, 'FAILED'],
+  ] as const)('gives the lease back after %s, so the next alarm can act', async (_case, prepare, status) => {
+    // Prepare
+    const h = await prepare();
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'alarm-1' });
+    // Assess
+    expect(result.status).toBe(status);
+    expect(result.events.some((e) => e.state === 'ReleaseFailoverLease' && e.type === 'succeeded')).toBe(true);
+    expect(await h.deps.lease?.acquire('failover:shop', 'alarm-2', 60)).toBe(true);
+  });
 });

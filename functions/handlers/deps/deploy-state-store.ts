@@ -3,8 +3,7 @@ import { INITIAL_DEPLOY_STATE, type DeployState } from '../../core/deploy/deploy
 import { InvalidInputError } from '../../core/errors.ts';
 import type { DeploySource, FailoverGroup } from '../../core/model.ts';
 import { parameterNames } from '../../core/parameter-names.ts';
-import type { LeaseStore, ParameterStore } from '../../core/ports.ts';
-import type { StepDeps } from './step-deps.ts';
+import type { ParameterStore } from '../../core/ports.ts';
 
 /** INITIAL_DEPLOY_STATE when nothing was recorded yet; InvalidInputError when it is not JSON. */
 export async function loadDeployState(params: ParameterStore, group: string): Promise<DeployState> {
@@ -28,22 +27,10 @@ export function sourceOf(group: FailoverGroup): DeploySource {
   return group.source;
 }
 
-/** The lease store; InvalidInputError when the runtime wired none. */
-export function leaseOf(deps: StepDeps): LeaseStore {
-  if (!deps.lease) throw new InvalidInputError('no lease store is configured: deploys cannot be serialised');
-  return deps.lease;
-}
-
 /** The one lease every deploy of a group takes. */
 export const deployLeaseKey = (group: string) => `deploy:${group}`;
 
 /** ≥ the deploy workflow's TimeoutSeconds (7200): a holder never outlives its lease. */
 export const DEPLOY_LEASE_TTL_SECONDS = 7260;
 
-const HOLDER = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-/** Execution names are the lease holders; InvalidInputError for anything else. */
-export function validHolder(holder: unknown): string {
-  if (typeof holder !== 'string' || !HOLDER.test(holder)) throw new InvalidInputError(`invalid lease holder ${JSON.stringify(holder)}`);
-  return holder;
-}
+export { leaseOf, validHolder } from './group-lease.ts';

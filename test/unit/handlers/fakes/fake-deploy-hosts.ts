@@ -7,9 +7,12 @@ import type { CommandResult, RemoteCommand } from '../../../../functions/core/co
 import { HostUnreachableError } from '../../../../functions/core/errors.ts';
 import type { DeploySource, FailoverGroup, Host } from '../../../../functions/core/model.ts';
 import { parameterNames } from '../../../../functions/core/parameter-names.ts';
-import type { LeaseStore, RemoteShell } from '../../../../functions/core/ports.ts';
+import type { RemoteShell } from '../../../../functions/core/ports.ts';
 import type { StepDeps } from '../../../../functions/handlers/deps/step-deps.ts';
 import { createHarness, type Harness } from './fake-world.ts';
+import { MemoryLeaseStore } from './memory-lease-store.ts';
+
+export { MemoryLeaseStore };
 
 export const REV_A = 'a'.repeat(40);
 export const REV_B = 'b'.repeat(40);
@@ -108,26 +111,6 @@ export class FakeDeployFleet {
       default:
         return { exitCode: 127, stdout: '', stderr: `unknown command ${op}`, durationMs: 1 };
     }
-  }
-}
-
-/** A lease store in memory; time comes from `now()` so expiry can be tested. */
-export class MemoryLeaseStore implements LeaseStore {
-  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
-  readonly acquisitions: { key: string; holder: string; acquired: boolean }[] = [];
-  readonly releases: { key: string; holder: string }[] = [];
-  constructor(private readonly now: () => number = () => Date.now()) {}
-  acquire(key: string, holder: string, ttlSeconds: number): Promise<boolean> {
-    const current = this.leases.get(key);
-    const acquired = !current || current.holder === holder || current.expiresAt <= this.now();
-    if (acquired) this.leases.set(key, { holder, expiresAt: this.now() + ttlSeconds * 1000 });
-    this.acquisitions.push({ key, holder, acquired });
-    return Promise.resolve(acquired);
-  }
-  release(key: string, holder: string): Promise<void> {
-    this.releases.push({ key, holder });
-    if (this.leases.get(key)?.holder === holder) this.leases.delete(key);
-    return Promise.resolve();
   }
 }
 

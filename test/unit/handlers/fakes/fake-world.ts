@@ -4,6 +4,7 @@
  * fake RemoteShell plays against a tiny model of database servers on hosts.
  * Everything the fakes see is recorded so tests can assert what was (not) done.
  */
+import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CommandResult, RemoteCommand } from '../../../../functions/core/command.ts';
 import type { DatabaseEngine, DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
@@ -248,6 +249,7 @@ export async function createHarness(options: { now?: string; dnsVerifier?: StepD
       return world.shell();
     },
     engineFor: () => fakeEngine,
+    lease: new MemoryLeaseStore(() => Date.parse(options.now ?? '2026-01-01T12:00:00.000Z')),
     ...(options.dnsVerifier ? { dnsVerifier: options.dnsVerifier } : {}),
   };
   return { group, world, params, dns, health, deps, secrets: () => passwords(params) };

@@ -6,16 +6,16 @@ export interface GroupState {
   readonly active: StackRole;
   /** ISO time of the last completed failover, for the cool-down. */
   readonly lastFailoverAt?: string;
-  /**
-   * Per database: the primary as last observed healthy (CheckReplication, run by the
-   * replicate workflow and on a schedule). The evidence a failover weighs once the
-   * primary can no longer be read.
-   */
-  readonly lastPrimaryObservations?: Readonly<Record<string, PrimaryObservation>>;
   /** History of completed failovers, newest last (bounded). */
   readonly history?: readonly FailoverRecord[];
 }
 
+/**
+ * One database's primary as last observed healthy (CheckReplication, run by the
+ * replicate workflow and on a schedule): the evidence a failover weighs once the
+ * primary can no longer be read. Stored per database (parameterNames.observation),
+ * never inside GroupState, so the scheduled checks never race a RecordFailover.
+ */
 export interface PrimaryObservation {
   /** ISO time of the observation. */
   readonly at: string;

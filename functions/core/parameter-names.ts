@@ -4,6 +4,7 @@
  *
  *   /twinstack/<group>/config                     the validated group (JSON, not secret)
  *   /twinstack/<group>/state                      GroupState (JSON): active stack, last failover
+ *   /twinstack/<group>/observations/<db>          PrimaryObservation (JSON): the primary as last seen healthy
  *   /twinstack/<group>/secrets/<db>/<secret>      SecureString
  *   /twinstack/<group>/env/<stack>/<VAR>          published env vars (SecureString: may hold passwords)
  *   /twinstack/<group>/ssh/private-key            SecureString: the key the control plane logs in with
@@ -16,6 +17,8 @@ export const parameterNames = {
   groupPrefix: (group: string) => `${PARAMETER_ROOT}/${group}`,
   config: (group: string) => `${PARAMETER_ROOT}/${group}/config`,
   state: (group: string) => `${PARAMETER_ROOT}/${group}/state`,
+  /** PrimaryObservation (JSON) of one database: its own parameter, so concurrent checks never overwrite each other or the state. */
+  observation: (group: string, database: string) => `${PARAMETER_ROOT}/${group}/observations/${database}`,
   secret: (group: string, database: string, secret: 'replication-password' | 'app-password') =>
     `${PARAMETER_ROOT}/${group}/secrets/${database}/${secret}`,
   envPrefix: (group: string, stack: string) => `${PARAMETER_ROOT}/${group}/env/${stack}`,

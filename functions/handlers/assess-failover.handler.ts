@@ -13,6 +13,7 @@ import { estimateLag } from './deps/decisions.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup, loadState } from './deps/load-group.ts';
+import { loadObservation } from './deps/primary-observations.ts';
 import { describeError, observeStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
 import { stackPointedAt } from './deps/stack-pointed-at.ts';
@@ -26,7 +27,7 @@ export function createHandler(deps: StepDeps) {
   async function observeDatabases(
     shell: RemoteShell,
     group: FailoverGroup,
-    lastObservations: Readonly<Record<string, PrimaryObservation>>,
+    lastObservations: Readonly<Record<string, PrimaryObservation | undefined>>,
   ): Promise<DatabaseObservation[]> {
     return Promise.all(
       group.databases.map(async (database): Promise<DatabaseObservation> => {
@@ -61,10 +62,13 @@ export function createHandler(deps: StepDeps) {
       return undefined;
     });
     const probe = (url: string) => deps.health.check(url, HEALTH_TIMEOUT_MS).catch((error: unknown) => ({ healthy: false, detail: describeError(error) }));
+    const lastObservations = Object.fromEntries(
+      await Promise.all(group.databases.map(async (db) => [db.name, await loadObservation(deps.params, group.name, db.name)] as const)),
+    );
     const [primaryHealth, twinHealth, databases] = await Promise.all([
       probe(group.primary.healthUrl),
       probe(group.twin.healthUrl),
-      withShell(() => deps.openShell(group.name), (shell) => observeDatabases(shell, group, state.lastPrimaryObservations ?? {})),
+      withShell(() => deps.openShell(group.name), (shell) => observeDatabases(shell, group, lastObservations)),
     ]);
     const dnsPointsAt = stackPointedAt(group, dnsAnswer);
     return {

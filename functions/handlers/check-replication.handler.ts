@@ -1,6 +1,6 @@
 /**
  * CheckReplication: observe both copies of one database, report whether the twin
- * has caught up, and remember how the primary looked (GroupState.lastPrimaryObservations:
+ * has caught up, and remember how the primary looked (its PrimaryObservation parameter:
  * position and synchronous replicas, with the time) as the evidence a failover weighs
  * once the primary is gone. Run by the replicate workflow and on a schedule, so the
  * evidence stays fresh.
@@ -9,7 +9,8 @@ import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { findDatabase, loadGroup, loadState, saveState } from './deps/load-group.ts';
+import { findDatabase, loadGroup } from './deps/load-group.ts';
+import { saveObservation } from './deps/primary-observations.ts';
 import { readStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
@@ -42,8 +43,7 @@ export function createHandler(deps: StepDeps) {
         position: primary.position,
         syncReplicas: (primary.replicas ?? []).filter((r) => r.syncState === 'sync' && r.state === 'streaming').map((r) => r.name),
       };
-      const state = await loadState(deps.params, group.name);
-      await saveState(deps.params, group.name, { ...state, lastPrimaryObservations: { ...state.lastPrimaryObservations, [database.name]: observation } });
+      await saveObservation(deps.params, group.name, database.name, observation);
     }
     return { database: database.name, caughtUp: verdict.caughtUp, lagBytes: verdict.lagBytes, primaryPosition: primary.position, reasons: verdict.reasons };
   };

@@ -1,7 +1,7 @@
 /**
  * The scheduled CheckReplication: every database of every group is observed on a
  * fixed rate, so the evidence a failover weighs once a primary is gone (its last
- * position and synchronous replicas, GroupState.lastPrimaryObservations) is never
+ * position and synchronous replicas, parameterNames.observation) is never
  * older than the rate. `failover.maxObservationAgeSeconds` must exceed the rate
  * (the construct refuses otherwise, listing every group at fault).
  */

@@ -79,14 +79,21 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
     out.push({
       statement: new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
-        resources: groups.flatMap((g) => [parameterArn(parameterNames.config(g.name)), parameterArn(parameterNames.state(g.name))]),
+        resources: groups.flatMap((g) => [
+          parameterArn(parameterNames.config(g.name)),
+          parameterArn(parameterNames.state(g.name)),
+          ...g.databases.map((db) => parameterArn(parameterNames.observation(g.name, db.name))),
+        ]),
       }),
       wildcards: [],
     });
   }
   if (has('state:write')) {
     out.push({
-      statement: new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: groups.map((g) => parameterArn(parameterNames.state(g.name))) }),
+      statement: new iam.PolicyStatement({
+        actions: ['ssm:PutParameter'],
+        resources: groups.flatMap((g) => [parameterArn(parameterNames.state(g.name)), ...g.databases.map((db) => parameterArn(parameterNames.observation(g.name, db.name)))]),
+      }),
       wildcards: [],
     });
   }

@@ -10,7 +10,8 @@ const FAST = { retryIntervalMs: 0, waitMs: 0 };
 async function primaryDown(options: Parameters<typeof createHarness>[0] = {}): Promise<Harness> {
   const h = await createHarness(options);
   await replicateInWorld(h);
-  await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryObservations: { main: { at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }, audit: { at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] } } }));
+  await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary' }));
+  for (const db of ['main', 'audit']) await h.params.put(parameterNames.observation('shop', db), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }));
   h.world.unreachable.add('127.0.1.1');
   h.world.unreachable.add('127.0.1.2');
   h.health.healthy.set(h.group.primary.healthUrl, false);
@@ -102,7 +103,7 @@ describe('failover workflow (local runtime, fake ports)', () => {
   it('one failover per group at a time: a duplicate alarm while one runs does nothing', async () => {
     // Prepare: another execution holds the group's failover lease
     const h = await primaryDown();
-    await h.deps.lease?.acquire('failover:shop', 'first-alarm', 3600);
+    await h.deps.lease?.acquire('group:shop', 'first-alarm', 3600);
     // Act
     const duplicate = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'second-alarm' });
     // Assess
@@ -132,7 +133,7 @@ describe('failover workflow (local runtime, fake ports)', () => {
     const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'alarm-1' });
     // Assess
     expect(result.status).toBe(status);
-    expect(result.events.some((e) => e.state === 'ReleaseFailoverLease' && e.type === 'succeeded')).toBe(true);
-    expect(await h.deps.lease?.acquire('failover:shop', 'alarm-2', 60)).toBe(true);
+    expect(result.events.some((e) => e.state === 'ReleaseGroupLease' && e.type === 'succeeded')).toBe(true);
+    expect(await h.deps.lease?.acquire('group:shop', 'alarm-2', 60)).toBe(true);
   });
 });

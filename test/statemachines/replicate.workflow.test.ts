@@ -1,4 +1,4 @@
-import type { GroupState } from '../../functions/core/group-state.ts';
+import type { PrimaryObservation } from '../../functions/core/group-state.ts';
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
@@ -22,9 +22,10 @@ describe('replicate workflow (local runtime, fake ports)', () => {
     const checks = result.events.filter((e) => e.state === 'CheckReplication' && e.type === 'succeeded');
     expect(checks.length).toBeGreaterThan(2 * 2);
     expect(h.world.files.size).toBe(4);
-    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as GroupState;
-    expect(state.lastPrimaryObservations?.main).toMatchObject({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148' });
-    expect(state.lastPrimaryObservations?.audit).toMatchObject({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148' });
+    for (const db of ['main', 'audit']) {
+      const observation = JSON.parse((await h.params.get(parameterNames.observation('shop', db))) ?? '{}') as PrimaryObservation;
+      expect(observation).toMatchObject({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148' });
+    }
     const serialized = JSON.stringify(result);
     for (const secret of h.secrets()) expect(serialized).not.toContain(secret);
     expect(h.world.openShells).toBe(0);

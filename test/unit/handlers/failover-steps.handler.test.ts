@@ -14,7 +14,8 @@ describe('AssessFailover handler', () => {
     // Prepare
     const h = await createHarness();
     await replicateInWorld(h);
-    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary', lastPrimaryObservations: { main: { at: '2026-01-01T11:59:30.000Z', position: '0/3001148', syncReplicas: [] } } }));
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'primary' }));
+    await h.params.put(parameterNames.observation('shop', 'main'), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3001148', syncReplicas: [] }));
     h.world.unreachable.add('127.0.1.1');
     h.health.healthy.set(h.group.primary.healthUrl, false);
     // Act

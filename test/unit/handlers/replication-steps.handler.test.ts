@@ -1,4 +1,4 @@
-import type { GroupState } from '../../../functions/core/group-state.ts';
+import type { PrimaryObservation } from '../../../functions/core/group-state.ts';
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import * as check from '../../../functions/handlers/check-replication.handler.ts';
@@ -72,8 +72,8 @@ describe('replication step handlers', () => {
     // Assess
     expect(behind).toMatchObject({ caughtUp: false, lagBytes: 4096 });
     expect(caughtUp).toMatchObject({ caughtUp: true, lagBytes: 0, primaryPosition: '0/3000148' });
-    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as GroupState;
-    expect(state.lastPrimaryObservations).toEqual({ main: { at: '2026-01-01T12:00:00.000Z', position: '0/3000148', syncReplicas: expect.any(Array) as unknown } });
+    const observation = JSON.parse((await h.params.get(parameterNames.observation('shop', 'main'))) ?? '{}') as PrimaryObservation;
+    expect(observation).toEqual({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148', syncReplicas: expect.any(Array) as unknown });
     expect(h.world.openShells).toBe(0);
   });
 });

@@ -3,8 +3,9 @@
  * HTTP API v2 event). Answers within a few hundred ms: the deploy itself runs in the
  * `deploy` workflow.
  *
- * Order (each step only after the previous passed): body size (413) → group and its
- * `source` (404) → verification of the RAW body with the configured provider (401/400)
+ * Order (each step only after the previous passed): body size (413) → group named in
+ * `knownGroups` when given (404, before any Parameter Store read) → group and its
+ * `source` (404; a parameter the role may not read is an unknown group too) → verification of the RAW body with the configured provider (401/400)
  * → classification (ping 200, ignored 202) → start `deploy` under a name derived
  * from group + revision (202; a duplicate delivery starts nothing and gets 202 too).
  * Every rejection is logged with its delivery id, never with a secret, signature or body.
@@ -27,6 +28,8 @@ import type { WebhookLogger } from './webhook/webhook-logger.ts';
 
 export const DEPLOY_WORKFLOW = 'deploy';
 export const DEFAULT_CACHE_TTL_MS = 30_000;
+/** How long a refused (AccessDenied) load is remembered, and the least interval between two error logs of one group. */
+export const DEFAULT_FAILURE_TTL_MS = 10_000;
 
 export interface ReceiveWebhookDeps {
   readonly params: ParameterStore;
@@ -40,6 +43,13 @@ export interface ReceiveWebhookDeps {
   readonly cacheTtlMs?: number;
   /** @default the system clock */
   readonly clock?: Clock;
+  /**
+   * The groups this endpoint serves (those with a `source`). When given, any other
+   * group is answered 404 before the Parameter Store is touched. @default every group
+   */
+  readonly knownGroups?: readonly string[];
+  /** See DEFAULT_FAILURE_TTL_MS. @default 10 s */
+  readonly failureTtlMs?: number;
 }
 
 /** What the deploy workflow is started with. No secret in it (it is visible in the execution history). */
@@ -64,7 +74,9 @@ export function createHandler(deps: ReceiveWebhookDeps) {
   const clock = deps.clock ?? systemClock;
   const load = deps.loadGroup ?? loadGroupFromParams;
   // One cache per handler instance; the AWS entry builds one instance per Lambda container.
-  const cache = new WebhookGroupCache(deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
+  const cache = new WebhookGroupCache(deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS, undefined, deps.failureTtlMs ?? DEFAULT_FAILURE_TTL_MS);
+  const known = deps.knownGroups === undefined ? undefined : new Set(deps.knownGroups);
+  const failureLog = new FailureLogLimiter(deps.failureTtlMs ?? DEFAULT_FAILURE_TTL_MS);
 
   async function targetOf(name: string): Promise<WebhookTarget> {
     let group: FailoverGroup;
@@ -72,11 +84,18 @@ export function createHandler(deps: ReceiveWebhookDeps) {
       group = await load(deps.params, name);
     } catch (error) {
       if (error instanceof InvalidInputError) return { kind: 'unknown' };
+      if (isAccessDenied(error)) return { kind: 'denied' };
       throw error;
     }
     if (group.source === undefined) return { kind: 'no-source' };
-    const secrets = parseWebhookSecrets(await deps.params.get(parameterNames.webhookSecrets(group.name)));
-    return { kind: 'found', group, source: group.source, secrets };
+    let raw: string | undefined;
+    try {
+      raw = await deps.params.get(parameterNames.webhookSecrets(group.name));
+    } catch (error) {
+      if (isAccessDenied(error)) return { kind: 'denied' };
+      throw error;
+    }
+    return { kind: 'found', group, source: group.source, secrets: parseWebhookSecrets(raw) };
   }
 
   function reject(status: number, message: string, context: Record<string, unknown>): APIGatewayProxyStructuredResultV2 {
@@ -96,15 +115,20 @@ export function createHandler(deps: ReceiveWebhookDeps) {
     const body = readRawBody(event, maxBodyBytes);
     if (!body.ok) return reject(413, `body larger than ${maxBodyBytes} bytes`, { ...context, size: body.size });
     if (group === undefined) return reject(404, 'unknown group', context);
+    if (known !== undefined && !known.has(group)) return reject(404, 'unknown group', context);
 
     let target: WebhookTarget;
     try {
       target = await cache.get(group, receivedAt.getTime(), () => targetOf(group));
     } catch (error) {
-      deps.logger.error('webhook: cannot load group', { ...context, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      // A failing Parameter Store is logged once per group and interval, not once per delivery.
+      const suppressed = failureLog.admit(group, receivedAt.getTime());
+      if (suppressed !== undefined) {
+        deps.logger.error('webhook: cannot load group', { ...context, suppressed, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
       return toResult({ status: 503, body: { message: 'temporarily unavailable' } });
     }
-    if (target.kind === 'unknown') return reject(404, 'unknown group', context);
+    if (target.kind === 'unknown' || target.kind === 'denied') return reject(404, 'unknown group', context);
     if (target.kind === 'no-source') return reject(404, 'group takes no deploy webhooks', context);
     if (target.secrets.length === 0) deps.logger.error('webhook: group has no active secret', { ...context, parameter: parameterNames.webhookSecrets(group) });
 
@@ -131,6 +155,42 @@ export function createHandler(deps: ReceiveWebhookDeps) {
       return toResult({ status: 503, body: deliveryId === undefined ? { message: 'deploy could not be started' } : { message: 'deploy could not be started', deliveryId } });
     }
   };
+}
+
+/** True when `error` (or a cause of it) is an AWS AccessDenied: the role may not read that group's parameters. */
+export function isAccessDenied(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current.name === 'AccessDeniedException' || current.name === 'AccessDenied') return true;
+  }
+  return false;
+}
+
+/**
+ * Admits one log line per key and interval: `admit` answers how many were suppressed
+ * since the last admitted one, or undefined while the interval runs. Bounded in size.
+ */
+export class FailureLogLimiter {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxKeys = 256,
+  ) {}
+
+  admit(key: string, nowMs: number): number | undefined {
+    const seen = this.last.get(key);
+    if (seen && nowMs - seen.at < this.intervalMs) {
+      seen.suppressed += 1;
+      return undefined;
+    }
+    this.last.delete(key);
+    if (this.last.size >= this.maxKeys) {
+      const oldest = this.last.keys().next().value;
+      if (oldest !== undefined) this.last.delete(oldest);
+    }
+    this.last.set(key, { at: nowMs, suppressed: 0 });
+    return seen?.suppressed ?? 0;
+  }
 }
 
 /** AWS Lambda entry: SSM and Step Functions clients built once, on the first invocation. */

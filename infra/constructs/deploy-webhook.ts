@@ -12,7 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { FailoverGroup } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
-import { DEPLOY_STATE_MACHINE_ARN_ENV } from '../../functions/handlers/webhook/webhook-env.ts';
+import { DEPLOY_STATE_MACHINE_ARN_ENV, WEBHOOK_GROUPS_ENV } from '../../functions/handlers/webhook/webhook-env.ts';
 import { InvalidConstructPropsError } from './construct-props-error.ts';
 
 export interface DeployWebhookProps {
@@ -132,6 +132,8 @@ export class DeployWebhook extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         [DEPLOY_STATE_MACHINE_ARN_ENV]: props.deployStateMachine.stateMachineArn,
+        // Deliveries to any other group are answered 404 before any SSM read.
+        [WEBHOOK_GROUPS_ENV]: groups.map((g) => g.name).join(','),
       },
       bundling: {
         forceDockerBundling: false,

@@ -86,6 +86,20 @@ describe('DeployWebhook', () => {
     template.resourceCountIs('AWS::Lambda::Url', 0);
   });
 
+  it.each<[string, FailoverGroup[], string]>([
+    ['only the first of two groups has a source', GROUPS, GROUPS[0]?.name ?? ''],
+    ['both groups have a source', FIXTURE_CONFIG.groups.map((g) => ({ ...g, source: SOURCE })), FIXTURE_CONFIG.groups.map((g) => g.name).join(',')],
+  ])('names the groups it serves in TWINSTACK_WEBHOOK_GROUPS when %s', (_, groups, expected) => {
+    // Act
+    const custom = groups === GROUPS ? template : Template.fromStack(build({ groups }).stack);
+
+    // Assess
+    expect(expected).not.toBe('');
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TWINSTACK_WEBHOOK_GROUPS: expected }) },
+    });
+  });
+
   it('grants only GetParameter on config and webhook secrets of groups with a source, KMS via SSM, and StartExecution on deploy', () => {
     // Act
     const statements = statementsOf(template, built.stack, built.webhook);

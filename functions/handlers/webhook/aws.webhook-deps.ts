@@ -1,6 +1,7 @@
 /**
  * ReceiveWebhook deps in AWS Lambda: SSM Parameter Store and Step Functions, clients
- * created once per module; the deploy state machine ARN from DEPLOY_STATE_MACHINE_ARN.
+ * created once per module; the deploy state machine ARN from DEPLOY_STATE_MACHINE_ARN and
+ * the served groups from TWINSTACK_WEBHOOK_GROUPS (others: 404 before any SSM read).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -9,7 +10,7 @@ import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { SfnWorkflowStarter } from '../../adapters/aws/sfn.workflow-starter.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { ReceiveWebhookDeps } from '../receive-webhook.handler.ts';
-import { DEPLOY_STATE_MACHINE_ARN_ENV } from './webhook-env.ts';
+import { DEPLOY_STATE_MACHINE_ARN_ENV, parseWebhookGroups, WEBHOOK_GROUPS_ENV } from './webhook-env.ts';
 
 /** The value of a required environment variable; ConfigError naming it when absent. */
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -23,7 +24,9 @@ let deps: ReceiveWebhookDeps | undefined;
 export function awsWebhookDeps(): ReceiveWebhookDeps {
   if (deps) return deps;
   const deployArn = requiredEnv(DEPLOY_STATE_MACHINE_ARN_ENV);
+  const knownGroups = parseWebhookGroups(process.env[WEBHOOK_GROUPS_ENV]);
   deps = {
+    ...(knownGroups !== undefined ? { knownGroups } : {}),
     params: new SsmParameterStore(new SSMClient({})),
     starter: new SfnWorkflowStarter(new SFNClient({}), (workflow) => {
       if (workflow !== 'deploy') throw new ConfigError(`this function starts only the deploy workflow, not ${workflow}`);

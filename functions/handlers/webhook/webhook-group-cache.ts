@@ -4,13 +4,17 @@ import type { DeploySource, FailoverGroup } from '../../core/model.ts';
 export type WebhookTarget =
   | { readonly kind: 'found'; readonly group: FailoverGroup; readonly source: DeploySource; readonly secrets: readonly string[] }
   | { readonly kind: 'unknown' }
+  /** The Parameter Store refused the read (AccessDenied): not a group this endpoint serves. */
+  | { readonly kind: 'denied' }
   | { readonly kind: 'no-source' };
 
 /**
  * A small time-bounded cache of groups and their webhook secrets, so a burst of
  * deliveries costs one Parameter Store read and a rotated secret is picked up
  * within `ttlMs`. Bounded in size (oldest entry evicted); concurrent misses for
- * one group share one load; a failed load is not cached.
+ * one group share one load; a failed load is not cached (the next delivery retries);
+ * a `denied` answer is kept only `deniedTtlMs`, so a flood of deliveries to such a
+ * group costs one Parameter Store read per interval.
  */
 export class WebhookGroupCache {
   private readonly entries = new Map<string, { readonly expiresAt: number; readonly value: Promise<WebhookTarget> }>();
@@ -18,6 +22,7 @@ export class WebhookGroupCache {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 256,
+    private readonly deniedTtlMs = ttlMs,
   ) {}
 
   get(group: string, nowMs: number, load: () => Promise<WebhookTarget>): Promise<WebhookTarget> {
@@ -31,9 +36,16 @@ export class WebhookGroupCache {
     const value = load();
     const entry = { expiresAt: nowMs + this.ttlMs, value };
     this.entries.set(group, entry);
-    value.catch(() => {
-      if (this.entries.get(group) === entry) this.entries.delete(group);
-    });
+    value.then(
+      (target) => {
+        if (target.kind === 'denied' && this.entries.get(group) === entry) {
+          this.entries.set(group, { expiresAt: nowMs + Math.min(this.ttlMs, this.deniedTtlMs), value });
+        }
+      },
+      () => {
+        if (this.entries.get(group) === entry) this.entries.delete(group);
+      },
+    );
     return value;
   }
 }

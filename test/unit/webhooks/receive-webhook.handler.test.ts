@@ -5,6 +5,7 @@ import type { FailoverGroup } from '../../../functions/core/model.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import type { Clock, ParameterStore, WorkflowStarter } from '../../../functions/core/ports.ts';
 import { createHandler, type ReceiveWebhookDeps } from '../../../functions/handlers/receive-webhook.handler.ts';
+import { parseWebhookGroups } from '../../../functions/handlers/webhook/webhook-env.ts';
 import type { WebhookLogger } from '../../../functions/handlers/webhook/webhook-logger.ts';
 import { apiEvent, githubEvent, githubPush, groupWith, hmac, OLD_SECRET, REVISION, SECRET, SOURCES } from './webhook-fixtures.ts';
 
@@ -315,5 +316,89 @@ describe('receiveWebhook handler', () => {
 
     // Assess
     expect([first.statusCode, second.statusCode]).toEqual([503, 202]);
+  });
+
+  it.each([
+    { name: 'a group not in knownGroups', knownGroups: ['other'], group: 'shop', status: 404, gets: 0 },
+    { name: 'an unknown group when knownGroups is empty', knownGroups: [], group: 'nope', status: 404, gets: 0 },
+    { name: 'a group in knownGroups', knownGroups: ['shop'], group: 'shop', status: 202, gets: 2 },
+    { name: 'any group without knownGroups (looked up)', knownGroups: undefined, group: 'nope', status: 404, gets: 1 },
+  ])('answers $name with $status after $gets Parameter Store reads', async ({ knownGroups, group, status, gets }) => {
+    // Prepare
+    const handle = w.make(knownGroups === undefined ? {} : { knownGroups });
+
+    // Act
+    const result = await handle(githubEvent(PUSH, { group }));
+
+    // Assess
+    expect(result.statusCode).toBe(status);
+    expect(w.params.gets).toBe(gets);
+  });
+
+  it.each([
+    { name: 'the config', denied: (name: string) => name === parameterNames.config('shop') },
+    { name: 'the webhook secrets', denied: (name: string) => name === parameterNames.webhookSecrets('shop') },
+  ])('answers 404 when SSM denies reading $name, remembers it briefly, and logs no error', async ({ denied }) => {
+    // Prepare
+    let reads = 0;
+    const accessDenied = Object.assign(new Error('cannot read parameter: AccessDeniedException'), {
+      name: 'ParameterStoreError',
+      cause: Object.assign(new Error('User is not authorized to perform ssm:GetParameter'), { name: 'AccessDeniedException' }),
+    });
+    const refusing: ParameterStore = {
+      get: (name) => {
+        reads++;
+        return denied(name) ? Promise.reject(accessDenied) : w.params.get(name);
+      },
+      put: (n, v) => w.params.put(n, v),
+      getByPath: () => Promise.resolve({}),
+    };
+    const handle = w.make({ params: refusing, failureTtlMs: 10_000 });
+
+    // Act
+    const burst = await Promise.all(Array.from({ length: 5 }, () => handle(githubEvent(PUSH))));
+    const readsDuringBurst = reads;
+    w.clock.set('2025-01-02T03:04:16.000Z');
+    const later = await handle(githubEvent(PUSH));
+
+    // Assess
+    expect([...burst, later].map((r) => r.statusCode)).toEqual(Array(6).fill(404));
+    expect(readsDuringBurst).toBeLessThanOrEqual(2);
+    expect(reads).toBeGreaterThan(readsDuringBurst);
+    expect(w.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(w.starter.starts).toHaveLength(0);
+  });
+
+  it('logs a failing parameter store once per interval, counting the suppressed failures', async () => {
+    // Prepare
+    const failing: ParameterStore = {
+      get: () => Promise.reject(new Error('ThrottlingException')),
+      put: (n, v) => w.params.put(n, v),
+      getByPath: () => Promise.resolve({}),
+    };
+    const handle = w.make({ params: failing, failureTtlMs: 10_000 });
+
+    // Act
+    const results = [];
+    for (let i = 0; i < 20; i++) results.push(await handle(githubEvent(PUSH)));
+    w.clock.set('2025-01-02T03:04:16.000Z');
+    results.push(await handle(githubEvent(PUSH)));
+
+    // Assess
+    expect(results.map((r) => r.statusCode)).toEqual(Array(21).fill(503));
+    const errors = w.logger.lines.filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.attributes['suppressed'])).toEqual([0, 19]);
+  });
+});
+
+describe('parseWebhookGroups', () => {
+  it.each<[string | undefined, string[] | undefined]>([
+    [undefined, undefined],
+    ['', []],
+    ['shop', ['shop']],
+    ['shop, blog,,', ['shop', 'blog']],
+  ])('reads %j as %j', (value, expected) => {
+    // Act + Assess
+    expect(parseWebhookGroups(value)).toEqual(expected);
   });
 });

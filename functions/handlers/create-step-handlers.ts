@@ -6,9 +6,9 @@
 import type { StepDeps } from './deps/step-deps.ts';
 import type { StepName } from './step-catalog.ts';
 import * as acquireDeployLease from './acquire-deploy-lease.handler.ts';
-import * as acquireFailoverLease from './acquire-failover-lease.handler.ts';
+import * as acquireGroupLease from './acquire-group-lease.handler.ts';
 import * as assessFailover from './assess-failover.handler.ts';
-import * as releaseFailoverLease from './release-failover-lease.handler.ts';
+import * as releaseGroupLease from './release-group-lease.handler.ts';
 import * as checkDrift from './check-drift.handler.ts';
 import * as checkReplication from './check-replication.handler.ts';
 import * as checkStackHealth from './check-stack-health.handler.ts';
@@ -41,8 +41,8 @@ export function createStepHandlers(deps: StepDeps): Record<StepName, StepHandler
     StartReplication: startReplication.createHandler(deps),
     CheckReplication: checkReplication.createHandler(deps),
     PublishEnvVars: publishEnvVars.createHandler(deps),
-    AcquireFailoverLease: acquireFailoverLease.createHandler(deps),
-    ReleaseFailoverLease: releaseFailoverLease.createHandler(deps),
+    AcquireGroupLease: acquireGroupLease.createHandler(deps),
+    ReleaseGroupLease: releaseGroupLease.createHandler(deps),
     AssessFailover: assessFailover.createHandler(deps),
     DecideFailover: decideFailover.createHandler(deps),
     FenceOldPrimary: fenceOldPrimary.createHandler(deps),

@@ -83,11 +83,17 @@ describe('statemachines/*.asl.json', () => {
     const tasks = statesOf(definition).filter(([, s]) => s.Type === 'Task');
     // Assess
     for (const [name, task] of tasks) expect(task.Retry?.[0]?.ErrorEquals, name).toContain('HostUnreachableError');
-    // ReportFailure itself, and the failover's final lease release (it also runs after
-    // ReportFailure, so catching into it would loop), are the only exceptions.
-    const exempt = workflow === 'failover' ? ['ReportFailure', 'ReleaseFailoverLease'] : ['ReportFailure'];
+    // ReportFailure itself, the final group lease release of failover and replicate (it
+    // also runs after ReportFailure, so catching into it would loop), and the failover's
+    // PublishEnvVars (best-effort after DNS moved: its Catch goes on to MarkFailedOver)
+    // are the only exceptions.
+    const exempt: Record<string, readonly string[]> = {
+      failover: ['ReportFailure', 'ReleaseGroupLease', 'PublishEnvVars'],
+      replicate: ['ReportFailure', 'ReleaseGroupLease'],
+    };
+    const exemptHere = exempt[workflow] ?? ['ReportFailure'];
     for (const [name, state] of Object.entries(definition.States)) {
-      if ((state.Type === 'Task' || state.Type === 'Map') && !exempt.includes(name)) expect(state.Catch?.[0]?.Next, name).toBe('ReportFailure');
+      if ((state.Type === 'Task' || state.Type === 'Map') && !exemptHere.includes(name)) expect(state.Catch?.[0]?.Next, name).toBe('ReportFailure');
     }
   });
 

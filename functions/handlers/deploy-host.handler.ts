@@ -7,11 +7,14 @@
  * 3. `.env.deploy` (mode 600, over stdin): the stack's published env vars + TWINSTACK_REVISION/GROUP/STACK;
  * 4. `sh -c <deploy.command>` in the directory with `.env.deploy` exported and TWINSTACK_REVISION set;
  * 5. the marker is written only after the command exited 0.
- * A non-zero exit is a RemoteCommandError (redacted); the output holds no env values.
+ * A non-zero exit is a RemoteCommandError redacted of every published value and of the
+ * bare passwords inside published URLs (decoded and URL-encoded); the output holds no env values.
  */
 import {
   checkoutCommand,
+  passwordsInUrls,
   readMarkerCommand,
+  redactionsOf,
   renderDeployEnv,
   runDeployCommand,
   validateDeployTarget,
@@ -68,7 +71,8 @@ export function createHandler(deps: StepDeps) {
       if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) env[variable] = value;
     }
     Object.assign(env, { TWINSTACK_GROUP: group.name, TWINSTACK_STACK: stack.name, TWINSTACK_REVISION: revision });
-    const secrets = Object.values(published).filter((v) => v.length >= 8);
+    // DeployHost may read only the published env (no secrets:read): the bare passwords come from the published URLs.
+    const secrets = redactionsOf(Object.values(published), passwordsInUrls(Object.values(published)));
 
     const started = deps.clock.now().getTime();
     return withShell(() => deps.openShell(group.name), async (shell) => {

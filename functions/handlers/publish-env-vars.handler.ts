@@ -3,9 +3,12 @@
  * engine.publishedEnv + TWINSTACK_GROUP/STACK/ROLE), written to the ParameterStore
  * (secret) and to `<deploy.directory>/.env.twinstack` (mode 600) on every host of
  * the stack. File content travels over stdin, never argv; output carries names only.
+ * Every published value and every raw database secret (and its URL-encoded form) is
+ * redacted from the write command's output and errors.
  * The standby stack's hosts may be down (failover): unreachable ones are reported, not thrown.
  */
 import type { RemoteCommand } from '../core/command.ts';
+import { passwordsInUrls, redactionsOf } from '../core/deploy/deploy-commands.ts';
 import { HostUnreachableError, RemoteTimeoutError } from '../core/errors.ts';
 import type { FailoverGroup, Stack, StackRole } from '../core/model.ts';
 import { databaseHost, stackOf } from '../core/model.ts';
@@ -51,24 +54,27 @@ export function writeEnvFileCommand(directory: string, content: string, secrets:
 }
 
 export function createHandler(deps: StepDeps) {
-  async function envOf(group: FailoverGroup, stack: Stack, role: 'active' | 'standby'): Promise<Record<string, string>> {
+  /** The stack's env vars, and the raw database secrets they were made from (to redact). */
+  async function envOf(group: FailoverGroup, stack: Stack, role: 'active' | 'standby'): Promise<{ env: Record<string, string>; rawSecrets: string[] }> {
     const env: Record<string, string> = {};
+    const rawSecrets: string[] = [];
     for (const database of group.databases) {
       const secrets = await loadSecrets(deps.params, group.name, database.name);
+      rawSecrets.push(secrets.appPassword, secrets.replicationPassword);
       Object.assign(env, engineOf(deps, database.engine).publishedEnv({ database, host: databaseHost(stack, database) }, secrets));
     }
-    return { ...env, TWINSTACK_GROUP: group.name, TWINSTACK_STACK: stack.name, TWINSTACK_ROLE: role };
+    return { env: { ...env, TWINSTACK_GROUP: group.name, TWINSTACK_STACK: stack.name, TWINSTACK_ROLE: role }, rawSecrets };
   }
 
   async function publish(shell: RemoteShell, group: FailoverGroup, which: StackRole, active: StackRole): Promise<PublishedStack> {
     const stack = stackOf(group, which);
     const role = which === active ? 'active' : 'standby';
-    const env = await envOf(group, stack, role);
+    const { env, rawSecrets } = await envOf(group, stack, role);
     for (const [name, value] of Object.entries(env)) {
       await deps.params.put(parameterNames.env(group.name, stack.name, name), value, { secret: true });
     }
     const content = renderEnvFile(env);
-    const secrets = Object.values(env).filter((v) => v.length >= 8);
+    const secrets = redactionsOf(Object.values(env), [...rawSecrets, ...passwordsInUrls(Object.values(env))]);
     const hosts: PublishedStack['hosts'][number][] = [];
     for (const host of stack.hosts) {
       try {

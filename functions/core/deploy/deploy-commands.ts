@@ -98,3 +98,47 @@ export function writeMarkerCommand(directory: string, revision: string): RemoteC
 export function renderDeployEnv(env: Readonly<Record<string, string>>): string {
   return Object.keys(env).sort().map((k) => `${k}='${(env[k] ?? '').replace(/'/g, `'\\''`)}'\n`).join('');
 }
+
+/**
+ * Everything to mask in the output and errors of a command that handles published env
+ * vars: every non-empty published value (however short), and every raw secret (database
+ * passwords as stored) together with its URL-encoded form, so a command that prints a
+ * bare password cannot leak it through stderr into an error or a Step Functions cause.
+ * Unique, non-empty strings; `redact` masks the longest first.
+ */
+export function redactionsOf(published: Iterable<string>, rawSecrets: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const value of published) if (value.length > 0) out.add(value);
+  for (const secret of rawSecrets) {
+    if (secret.length === 0) continue;
+    out.add(secret);
+    out.add(encodeURIComponent(secret));
+  }
+  return [...out];
+}
+
+/**
+ * The passwords in the userinfo of URL-shaped values (`scheme://user:password@host…`),
+ * decoded, as they were before `encodeURIComponent`. Lets a step that may only read the
+ * published env vars (not the database secrets) still mask the bare passwords.
+ */
+export function passwordsInUrls(values: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(value)) continue;
+    let password: string;
+    try {
+      password = new URL(value).password;
+    } catch {
+      continue;
+    }
+    if (password.length === 0) continue;
+    out.push(password);
+    try {
+      out.push(decodeURIComponent(password));
+    } catch {
+      // not valid percent-encoding: the raw form is masked already
+    }
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../../functions/core/command.ts';
-import { checkoutCommand, renderDeployEnv, runDeployCommand, validateDeployTarget, writeDeployEnvCommand } from '../../../functions/core/deploy/deploy-commands.ts';
+import { checkoutCommand, passwordsInUrls, redactionsOf, renderDeployEnv, runDeployCommand, validateDeployTarget, writeDeployEnvCommand } from '../../../functions/core/deploy/deploy-commands.ts';
 import { InvalidInputError } from '../../../functions/core/errors.ts';
 
 const REV = '0123456789abcdef0123456789abcdef01234567';
@@ -55,5 +55,27 @@ describe('deploy commands', () => {
     const text = renderDeployEnv({ B: "it's $(id)", A: 'x' });
     // Assess
     expect(text).toBe(`A='x'\nB=${shellQuote("it's $(id)")}\n`);
+  });
+});
+
+describe('redactionsOf', () => {
+  it.each<[string, string[], string[], string[]]>([
+    ['keeps short published values, drops empty ones', ['ab', '', 'x'], [], ['ab', 'x']],
+    ['adds raw secrets and their URL-encoded forms', ['postgres://u:p%40ss@h/db'], ['p@ss'], ['postgres://u:p%40ss@h/db', 'p@ss', 'p%40ss']],
+    ['keeps each string once', ['same', 'same'], ['same', ''], ['same']],
+  ])('%s', (_, published, raw, expected) => {
+    // Act + Assess
+    expect(redactionsOf(published, raw).sort()).toEqual(expected.sort());
+  });
+});
+
+describe('passwordsInUrls', () => {
+  it.each<[string, string[], string[]]>([
+    ['a URL password, encoded and decoded', ['postgres://app:p%40ss%2Fw@127.0.0.1:5432/main'], ['p%40ss%2Fw', 'p@ss/w']],
+    ['a plain password once per form', ['redis://:s3cret@h:6379'], ['s3cret', 's3cret']],
+    ['nothing for URLs without a password or non-URLs', ['postgres://app@h/db', 'https://h/x@y', 'active', '5432'], []],
+  ])('finds %s', (_, values, expected) => {
+    // Act + Assess
+    expect(passwordsInUrls(values)).toEqual(expected);
   });
 });

@@ -133,6 +133,38 @@ describe('DeployHost handler', () => {
   });
 
   it.each([
+    { name: 'the bare password of a published URL', leak: 'pw-S3cret-de' },
+    { name: 'a URL-encoded password', leak: 'p%40ss%2Fw%3Ard', extra: 'postgres://app:p%40ss%2Fw%3Ard@127.0.2.1:5432/audit' },
+    { name: 'the decoded form of that password', leak: 'p@ss/w:rd', extra: 'postgres://app:p%40ss%2Fw%3Ard@127.0.2.1:5432/audit' },
+    { name: 'a short published value', leak: 'k3y', extra: 'k3y' },
+  ])('masks $name that the deploy command prints to stderr in the thrown error', async ({ leak, extra }) => {
+    // Prepare
+    const h = await createDeployHarness();
+    if (extra !== undefined) await h.params.put(parameterNames.env('shop', 'shop-de', 'EXTRA'), extra, { secret: true });
+    const deps = {
+      ...h.deps,
+      openShell: async (group: string) => {
+        const inner = await h.deps.openShell(group);
+        return {
+          exec: (host: Parameters<typeof inner.exec>[0], command: Parameters<typeof inner.exec>[1]) =>
+            command.argv[3] === 'twinstack-deploy'
+              ? Promise.resolve({ exitCode: 1, stdout: '', stderr: `psql: password "${leak}" rejected`, durationMs: 1 })
+              : inner.exec(host, command),
+          close: () => inner.close(),
+        };
+      },
+    };
+    // Act
+    const failure = await deployHost.createHandler(deps)(input).catch((e: unknown) => e);
+    // Assess
+    expect(failure).toBeInstanceOf(RemoteCommandError);
+    const { message, stderr } = failure as RemoteCommandError;
+    expect(message).toContain('password "***" rejected');
+    expect(stderr).toBe('psql: password "***" rejected');
+    expect(`${message}${stderr}`).not.toContain(leak);
+  });
+
+  it.each([
     { name: 'a short revision', change: { revision: 'abcdef' } },
     { name: 'an unknown stack', change: { stack: 'nope' } },
     { name: 'an unknown host', change: { host: 'nope' } },

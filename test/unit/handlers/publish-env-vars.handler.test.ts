@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { createHandler, renderEnvFile } from '../../../functions/handlers/publish-env-vars.handler.ts';
+import { RemoteCommandError } from '../../../functions/core/errors.ts';
+import type { RemoteShell } from '../../../functions/core/ports.ts';
 import { createHarness, replicateInWorld } from './fakes/fake-world.ts';
 
 describe('PublishEnvVars handler', () => {
@@ -55,5 +57,38 @@ describe('PublishEnvVars handler', () => {
     const text = renderEnvFile({ B: "it's", A: 'x y' });
     // Assess
     expect(text).toBe("A='x y'\nB='it'\\''s'\n");
+  });
+
+  it.each([
+    { name: 'the bare app password', leak: 'app-main-S3cret!y' },
+    { name: 'the bare replication password (never published)', leak: 'repl-audit-S3cret!x' },
+    { name: 'the URL-encoded form of a password', leak: 'p%40ss%2Fw%3Ard', app: 'p@ss/w:rd' },
+    { name: 'a short published value', leak: 'shop-eu' },
+  ])('masks $name that the env file write prints to stderr in the thrown error', async ({ leak, app }) => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    if (app !== undefined) await h.params.put(parameterNames.secret('shop', 'main', 'app-password'), app, { secret: true });
+    const deps = {
+      ...h.deps,
+      openShell: async (group: string): Promise<RemoteShell> => {
+        const inner = await h.deps.openShell(group);
+        return {
+          exec: (host, command) =>
+            command.argv[3] === 'twinstack-env'
+              ? Promise.resolve({ exitCode: 1, stdout: '', stderr: `cannot write: "${leak}"`, durationMs: 1 })
+              : inner.exec(host, command),
+          close: () => inner.close(),
+        };
+      },
+    };
+    // Act
+    const failure = await createHandler(deps)({ group: 'shop' }).catch((e: unknown) => e);
+    // Assess
+    expect(failure).toBeInstanceOf(RemoteCommandError);
+    const { message, stderr } = failure as RemoteCommandError;
+    expect(message).toContain('cannot write: "***"');
+    expect(stderr).toBe('cannot write: "***"');
+    expect(`${message}${stderr}`).not.toContain(leak);
   });
 });

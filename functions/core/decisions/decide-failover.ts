@@ -7,6 +7,13 @@
  *   so a stack never switches with part of its data left behind;
  * - a twin that cannot be observed, or is not running, blocks even a forced failover:
  *   there would be nothing to promote;
+ * - a twin that is already primary counts as promoted only with evidence that twinstack
+ *   promoted it (`promotedByTwinstack`), and, while the old primary is live and primary,
+ *   only when it is not behind it; otherwise it blocks, even when forced;
+ * - a primary database that could not be observed for any reason but an unreachable host
+ *   (`primaryErrorKind` `fault`, or absent) blocks, even when forced: it may still take
+ *   writes and fencing cannot be guaranteed; so does an unreachable primary database
+ *   while the primary stack answers healthy over HTTP (a partition, not an outage);
  * - without `force`: a healthy primary (outage not confirmed), the cool-down after the
  *   last failover, an unhealthy twin stack, a lag above the limit, or an unknowable
  *   loss each hold the failover; with `force` each is overridden and named, with the
@@ -14,8 +21,12 @@
  * - evidence about a primary that can no longer be read (its last position, its sync
  *   replicas) counts only while younger than `maxObservationAgeSeconds`; a lag measured
  *   against it is a lower bound and is reported as one;
- * - already failed over (twin active or DNS on the twin, every twin database primary) is
- *   a hold, so duplicate alarms and re-runs change nothing.
+ * - already failed over (the group state says the twin is active, every twin database
+ *   primary) is a hold, so duplicate alarms and re-runs change nothing;
+ * - a partial failover (DNS already on the twin, every twin database promoted by
+ *   twinstack, but the group state still on the primary) is a `failover`, so the
+ *   remaining idempotent steps run and the failover is finally recorded; the healthy-
+ *   primary gate does not hold then (traffic already moved), the other gates still do.
  */
 import type { DatabaseObservation, DatabaseVerdict, FailoverDecision, FailoverSnapshot } from './failover-snapshot.ts';
 import { formatBytes } from './format-bytes.ts';
@@ -60,14 +71,69 @@ function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number): 
   return { bytes: Math.max(0, db.lagBytes), note: ` (at least: primary last observed ${Math.round(age)} s ago)` };
 }
 
-function judgeDatabase(db: DatabaseObservation, force: boolean, now: Date, maxAgeSeconds: number): DatabaseVerdict {
+interface JudgeContext {
+  readonly force: boolean;
+  readonly now: Date;
+  readonly maxAgeSeconds: number;
+  readonly primaryHealthy: boolean;
+}
+
+/**
+ * Blocks that come from the primary side and no `force` overrides: a primary that
+ * could not be observed for a reason other than an unreachable host, or an
+ * unreachable primary database behind a healthy primary stack. Undefined: no block.
+ */
+function primarySideBlock(db: DatabaseObservation, primaryHealthy: boolean): string | undefined {
+  if (db.primary) return undefined;
+  const error = db.primaryError ?? 'no status and no error recorded';
+  if ((db.primaryErrorKind ?? 'fault') !== 'unreachable') {
+    return `primary of ${db.name} could not be observed (${error}): fencing cannot be guaranteed`;
+  }
+  if (primaryHealthy) {
+    return `primary healthy but its database cannot be reached: refusing to promote a second writable primary (${db.name}: ${error})`;
+  }
+  return undefined;
+}
+
+/**
+ * A twin that is already primary: ours (the promoted marker) and, while the old
+ * primary is live and primary, not behind it (an exact lag of 0).
+ */
+function judgePrimaryTwin(db: DatabaseObservation): DatabaseVerdict {
+  const { name, twin } = db;
+  if (twin?.promotedByTwinstack !== true) {
+    return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} is a primary twinstack did not promote (a standalone clone?): refusing`] };
+  }
+  if (db.primary?.role === 'primary') {
+    if (db.lagBound !== 'exact' || db.lagBytes === undefined) {
+      return {
+        name,
+        action: 'blocked',
+        lossBytes: null,
+        reasons: [`twin of ${name} is already primary while the primary is live and primary too, and it is not known to be at or past the primary's position: refusing`],
+      };
+    }
+    if (db.lagBytes > 0) {
+      return {
+        name,
+        action: 'blocked',
+        lossBytes: db.lagBytes,
+        reasons: [`twin of ${name} is already primary but ${formatBytes(db.lagBytes)} behind the live primary: refusing`],
+      };
+    }
+    return { name, action: 'already-primary', lossBytes: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack), at or past the live primary's position`] };
+  }
+  return { name, action: 'already-primary', lossBytes: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack)`] };
+}
+
+function judgeDatabase(db: DatabaseObservation, { force, now, maxAgeSeconds, primaryHealthy }: JudgeContext): DatabaseVerdict {
   const { name, twin } = db;
   if (!twin) {
     return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
   }
-  if (twin.role === 'primary') {
-    return { name, action: 'already-primary', lossBytes: 0, reasons: [`twin of ${name} is already primary`] };
-  }
+  const primaryBlock = primarySideBlock(db, primaryHealthy);
+  if (primaryBlock !== undefined) return { name, action: 'blocked', lossBytes: null, reasons: [primaryBlock] };
+  if (twin.role === 'primary') return judgePrimaryTwin(db);
   if (twin.role !== 'replica') {
     return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
   }
@@ -100,18 +166,30 @@ function secondsSince(lastFailoverAt: string | undefined, now: Date): number | u
 
 export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverDecision {
   const force = snapshot.force;
-  const databases = snapshot.databases.map((db) => judgeDatabase(db, force, now, snapshot.maxObservationAgeSeconds));
+  const context: JudgeContext = { force, now, maxAgeSeconds: snapshot.maxObservationAgeSeconds, primaryHealthy: snapshot.primaryHealth.healthy };
+  const databases = snapshot.databases.map((db) => judgeDatabase(db, context));
   const databaseReasons = databases.flatMap((d) => d.reasons);
 
-  const onTwin = snapshot.activeStack === 'twin' || snapshot.dnsPointsAt === 'twin';
-  if (onTwin && snapshot.databases.every((db) => db.twin?.role === 'primary')) {
-    const where = [snapshot.activeStack === 'twin' && 'twin is the active stack', snapshot.dnsPointsAt === 'twin' && 'DNS points at the twin'].filter(Boolean).join(', ');
+  if (snapshot.activeStack === 'twin' && snapshot.databases.every((db) => db.twin?.role === 'primary')) {
+    const where = [snapshot.dnsPointsAt === 'twin' && 'DNS points at the twin', 'twin is the active stack'].filter(Boolean).join(', ');
     return { action: 'hold', reasons: [`already failed over: ${where}, every twin database is primary`], databases, forced: force };
   }
 
+  // A partial failover: traffic already moved and every twin database is ours and primary,
+  // but RecordFailover never ran. Completing it is the only way to a consistent state.
+  const completing = snapshot.dnsPointsAt === 'twin' && databases.every((d) => d.action === 'already-primary');
+  const completingReasons = completing
+    ? [
+        'DNS already points at the twin and every twin database is primary (promoted by twinstack), but the group state still says the primary is active: completing the failover (the remaining steps are idempotent)',
+        ...(snapshot.primaryHealth.healthy
+          ? [`primary stack healthy (${snapshot.primaryHealth.detail}) but DNS already points at the twin: traffic already moved, so its health does not hold the failover`]
+          : []),
+      ]
+    : [];
+
   const gates: { readonly holds: boolean; readonly reason: string; readonly forcedReason: string }[] = [];
   gates.push({
-    holds: snapshot.primaryHealth.healthy,
+    holds: snapshot.primaryHealth.healthy && !completing,
     reason: `primary stack healthy (${snapshot.primaryHealth.detail}): outage not confirmed`,
     forcedReason: `forced while the primary stack is healthy (${snapshot.primaryHealth.detail}): it is fenced before promotion`,
   });
@@ -137,13 +215,16 @@ export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverD
   if (blocked.length > 0 || (!force && holding.length > 0)) {
     const gateReasons = force ? [] : holding.map((g) => g.reason);
     const blockedNote = blocked.length > 0 ? [`blocked databases: ${blocked.map((d) => d.name).join(', ')}`] : [];
-    return { action: 'hold', reasons: [...gateReasons, ...blockedNote, ...databaseReasons], databases, forced: force };
+    const incomplete = completing
+      ? ['DNS already points at the twin and every twin database is primary, but the group state still says the primary is active: the failover is incomplete and waits for the reasons above']
+      : [];
+    return { action: 'hold', reasons: [...gateReasons, ...blockedNote, ...incomplete, ...databaseReasons], databases, forced: force };
   }
 
   const lossSummary = force ? [`forced failover loses: ${describeLoss(databases)}`] : [];
   return {
     action: 'failover',
-    reasons: [...holding.map((g) => g.forcedReason), ...lossSummary, ...databaseReasons],
+    reasons: [...completingReasons, ...holding.map((g) => g.forcedReason), ...lossSummary, ...databaseReasons],
     databases,
     forced: force,
   };

@@ -25,3 +25,18 @@ export function estimateLag(
   if (twinPosition === undefined || primaryPosition === undefined) return undefined;
   return Math.max(0, positionDiff(primaryPosition, twinPosition));
 }
+
+/**
+ * Bytes a LIVE primary is ahead of a twin that is already primary too (a re-run
+ * after a promotion, before or despite fencing), for DatabaseObservation.lagBytes
+ * with `lagBound: 'exact'`: decideFailover accepts such a twin only at 0.
+ *
+ * Invariants: defined only when both are primaries with known positions (the
+ * positions of two timelines compare only as a lower bound of what the twin lacks:
+ * anything above 0 proves a loss); never negative.
+ */
+export function estimatePrimaryTwinLag(primary: DatabaseStatus | undefined, twin: DatabaseStatus | undefined, positionDiff: PositionDiff): number | undefined {
+  if (primary?.role !== 'primary' || twin?.role !== 'primary') return undefined;
+  if (primary.position === undefined || twin.position === undefined) return undefined;
+  return Math.max(0, positionDiff(primary.position, twin.position));
+}

@@ -13,12 +13,21 @@ export interface DatabaseObservation {
   readonly twin?: DatabaseStatus;
   /** Why a side could not be observed (e.g. `HOST_UNREACHABLE: …`). */
   readonly primaryError?: string;
+  /**
+   * Why the primary could not be observed: `unreachable` only when its host could
+   * not be connected to at all (HostUnreachableError at connection time); `fault`
+   * for everything else (host key mismatch, authentication refused, unparseable
+   * output, non-zero exit, timeout). Absent with a `primaryError`: treated as `fault`.
+   */
+  readonly primaryErrorKind?: 'unreachable' | 'fault';
   readonly twinError?: string;
   /** The primary as last observed healthy (GroupState), whether or not it can be read now. */
   readonly lastPrimaryObservation?: PrimaryObservation;
   /**
    * Bytes the twin is behind the primary, computed by the engine from the best
-   * positions available; undefined when unknowable. See `lagBound`.
+   * positions available; undefined when unknowable. See `lagBound`. For a twin that
+   * is already primary while the primary is live, the bytes the live primary is
+   * ahead of the twin (with `lagBound: 'exact'`): anything but 0 blocks.
    */
   readonly lagBytes?: number;
   /**

@@ -1,21 +1,38 @@
 /**
  * What to do with the old primary before anything is promoted.
- * Invariant: a reachable server is fenced unless it is already stopped and marked;
- * an unreachable host is `isolated`: it cannot be stopped, and its traffic is
- * revoked by the DNS switch (the only safe claim we can make about it).
+ * Invariants:
+ * - a reachable server is fenced unless it is already stopped and marked;
+ * - an unobserved server is `isolated` ONLY when its host could not be connected
+ *   to at all (`kind: 'unreachable'`): it cannot be stopped, and its traffic is
+ *   revoked by the DNS switch (the only safe claim we can make about it);
+ * - any other failure to observe it (host key mismatch, authentication refused,
+ *   unparseable output, non-zero exit, timeout, or no kind given) is `refuse`: the
+ *   server may be running and writable, so fencing cannot be guaranteed and
+ *   nothing may be promoted (the handler throws FencingError).
  */
 import type { DatabaseStatus } from '../engines/database-engine.ts';
 
 export interface FencePlan {
-  readonly action: 'fence' | 'already-fenced' | 'isolated';
+  readonly action: 'fence' | 'already-fenced' | 'isolated' | 'refuse';
   readonly reasons: readonly string[];
 }
 
-export function planFence(oldPrimary: DatabaseStatus | undefined, observeError?: string): FencePlan {
+/** Why the old primary could not be observed; absent is treated as `fault`. */
+export type ObserveErrorKind = 'unreachable' | 'fault';
+
+export function planFence(oldPrimary: DatabaseStatus | undefined, observeError?: string, kind?: ObserveErrorKind): FencePlan {
   if (!oldPrimary) {
+    if (kind === 'unreachable') {
+      return {
+        action: 'isolated',
+        reasons: [`old primary unreachable${observeError ? ` (${observeError})` : ''}: it cannot be stopped; its traffic is revoked by the DNS switch`],
+      };
+    }
     return {
-      action: 'isolated',
-      reasons: [`old primary unreachable${observeError ? ` (${observeError})` : ''}: it cannot be stopped; its traffic is revoked by the DNS switch`],
+      action: 'refuse',
+      reasons: [
+        `old primary could not be observed (${observeError ?? 'no status and no error recorded'}), and its host was not shown unreachable: it may still accept writes, fencing cannot be guaranteed`,
+      ],
     };
   }
   if (oldPrimary.role === 'stopped' && oldPrimary.fenced) return { action: 'already-fenced', reasons: ['old primary is stopped and marked fenced'] };

@@ -1,7 +1,9 @@
 /**
  * What to do with one twin database at promotion time.
- * Invariant: only a running replica is promoted; a primary is left alone
- * (idempotent re-run); a stopped, unknown or unobserved server is refused.
+ * Invariants: only a running replica is promoted; a primary is left alone
+ * (idempotent re-run) only when twinstack promoted it (`promotedByTwinstack`):
+ * a primary without that evidence (a standalone clone, a copy of another primary)
+ * is refused, as is a stopped, unknown or unobserved server.
  */
 import type { DatabaseStatus } from '../engines/database-engine.ts';
 
@@ -14,6 +16,9 @@ export function planPromotion(twin: DatabaseStatus | undefined, observeError?: s
   if (!twin) return { action: 'refuse', reasons: [`twin not observed${observeError ? `: ${observeError}` : ''}`] };
   switch (twin.role) {
     case 'primary':
+      if (twin.promotedByTwinstack !== true) {
+        return { action: 'refuse', reasons: ['twin is a primary twinstack did not promote (a standalone clone?): refusing'] };
+      }
       return {
         action: 'already-primary',
         reasons: [twin.writable ? 'twin is already a writable primary' : 'twin is already primary but not writable: promotion verifies it'],

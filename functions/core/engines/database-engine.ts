@@ -53,6 +53,13 @@ export interface DatabaseStatus {
   readonly replicas?: readonly AttachedReplica[];
   /** The server was fenced by twinstack (it must not come back as a writable primary). */
   readonly fenced: boolean;
+  /**
+   * Evidence that twinstack itself promoted this server (PostgreSQL: the
+   * `twinstack.promoted` marker in its data directory). A primary without it is
+   * not ours to count as promoted (a standalone clone, a copy of another primary).
+   * Absent: unknown, treated as false.
+   */
+  readonly promotedByTwinstack?: boolean;
 }
 
 /** Context every builder gets: which database, on which host, with which peer. */

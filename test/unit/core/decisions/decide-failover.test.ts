@@ -8,7 +8,11 @@ const NOW = new Date('2026-05-01T12:00:00Z');
 
 const PRIMARY_DOWN: DatabaseStatus | undefined = undefined;
 const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/5000000', receivedPosition: '0/5000000', replayGapBytes: 0, streaming: false };
-const PROMOTED: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [] };
+/** A twin twinstack promoted (its promoted marker is there). */
+const PROMOTED: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [], promotedByTwinstack: true };
+/** A twin that is primary without twinstack's marker: a standalone clone. */
+const STANDALONE_PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [] };
+const LIVE_PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000000', replicas: [] };
 const STOPPED: DatabaseStatus = { role: 'stopped', writable: false, fenced: false };
 const SYNC_PRIMARY: DatabaseStatus = {
   role: 'primary',
@@ -29,12 +33,18 @@ function observation(overrides: Partial<DatabaseObservation> = {}): DatabaseObse
     replicaName: 'twin_main',
     primary: PRIMARY_DOWN,
     primaryError: 'HOST_UNREACHABLE: timeout',
+    primaryErrorKind: 'unreachable',
     twin: REPLICA,
     lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: [] },
     lagBytes: 1024,
     lagBound: 'lower-bound',
     ...overrides,
   };
+}
+
+/** The primary database answers (a live primary): the lag is exact. */
+function live(overrides: Partial<DatabaseObservation> = {}): DatabaseObservation {
+  return observation({ primary: LIVE_PRIMARY, primaryError: undefined, primaryErrorKind: undefined, lagBound: 'exact', ...overrides });
 }
 
 function snapshot(overrides: Partial<FailoverSnapshot> = {}): FailoverSnapshot {
@@ -108,7 +118,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'already failed over even when forced (idempotent)',
-    snapshot: snapshot({ dnsPointsAt: 'twin', force: true, databases: [observation({ twin: PROMOTED })] }),
+    snapshot: snapshot({ activeStack: 'twin', dnsPointsAt: 'twin', force: true, databases: [observation({ twin: PROMOTED })] }),
     action: 'hold',
     verdicts: [['already-primary', 0]],
     reasons: ['already failed over: DNS points at the twin'],
@@ -122,14 +132,14 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'primary healthy',
-    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' } }),
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, databases: [live()] }),
     action: 'hold',
     verdicts: [['promote', 1024]],
     reasons: ['primary stack healthy (HTTP 200): outage not confirmed'],
   },
   {
     name: 'primary healthy, forced',
-    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, force: true }),
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, force: true, databases: [live()] }),
     action: 'failover',
     verdicts: [['promote', 1024]],
     reasons: ['forced while the primary stack is healthy', 'forced failover loses: main 1.0 KiB'],
@@ -277,10 +287,172 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'several gates at once are all reported',
-    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' }, twinHealth: { healthy: false, detail: 'HTTP 503' }, lastFailoverAt: '2026-05-01T11:59:00Z' }),
+    snapshot: snapshot({
+      primaryHealth: { healthy: true, detail: 'HTTP 200' },
+      twinHealth: { healthy: false, detail: 'HTTP 503' },
+      lastFailoverAt: '2026-05-01T11:59:00Z',
+      databases: [live()],
+    }),
     action: 'hold',
     verdicts: [['promote', 1024]],
     reasons: ['outage not confirmed', 'within the 3600 s cool-down', 'twin stack unhealthy'],
+  },
+  // Evidence that twinstack promoted a twin that is already primary.
+  {
+    name: 'twin primary without the promoted marker (a standalone clone): blocked',
+    snapshot: snapshot({ databases: [observation({ twin: STANDALONE_PRIMARY })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main is a primary twinstack did not promote (a standalone clone?): refusing', 'blocked databases: main'],
+  },
+  {
+    name: 'twin primary without the promoted marker, forced: still blocked',
+    snapshot: snapshot({ force: true, databases: [observation({ twin: STANDALONE_PRIMARY })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main is a primary twinstack did not promote (a standalone clone?): refusing'],
+  },
+  {
+    name: 'twin primary with the marker explicitly false: blocked',
+    snapshot: snapshot({ databases: [observation({ twin: { ...PROMOTED, promotedByTwinstack: false } })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main is a primary twinstack did not promote'],
+  },
+  {
+    name: 'standalone twin primary with DNS on the twin: not counted as a failover already done',
+    snapshot: snapshot({ dnsPointsAt: 'twin', databases: [observation({ twin: STANDALONE_PRIMARY })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['twin of main is a primary twinstack did not promote'],
+  },
+  {
+    name: 'twin promoted, live primary too, twin behind it (exact): blocked even when forced',
+    snapshot: snapshot({ force: true, databases: [live({ twin: PROMOTED, lagBytes: 4096 })] }),
+    action: 'hold',
+    verdicts: [['blocked', 4096]],
+    reasons: ['twin of main is already primary but 4.0 KiB behind the live primary: refusing'],
+  },
+  {
+    name: 'twin promoted, live primary too, twin at its position (exact 0): already primary',
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: 0 })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0]],
+    reasons: ["at or past the live primary's position"],
+  },
+  {
+    name: 'twin promoted, live primary too, positions not compared: blocked',
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: undefined, lagBound: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['not known to be at or past the primary'],
+  },
+  {
+    name: 'twin promoted, live primary too, only a lower bound: blocked',
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: 0, lagBound: 'lower-bound' })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['not known to be at or past the primary'],
+  },
+  {
+    name: 'twin promoted, old primary stopped: its position does not matter',
+    snapshot: snapshot({ databases: [live({ primary: STOPPED, twin: PROMOTED, lagBytes: undefined, lagBound: undefined })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0]],
+    reasons: ['twin of main is already primary (promoted by twinstack)'],
+  },
+  // The primary database could not be observed.
+  {
+    name: 'primary not observed for a fault (host key mismatch): blocked',
+    snapshot: snapshot({ databases: [observation({ primaryError: 'HOST_KEY_MISMATCH: SHA256:x', primaryErrorKind: 'fault' })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main could not be observed (HOST_KEY_MISMATCH: SHA256:x): fencing cannot be guaranteed', 'blocked databases: main'],
+  },
+  {
+    name: 'primary not observed for a fault, forced: still blocked',
+    snapshot: snapshot({ force: true, databases: [observation({ primaryError: 'COMMAND_TIMEOUT: status', primaryErrorKind: 'fault' })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main could not be observed (COMMAND_TIMEOUT: status): fencing cannot be guaranteed'],
+  },
+  {
+    name: 'primary not observed, no kind given: treated as a fault',
+    snapshot: snapshot({ force: true, databases: [observation({ primaryError: 'UNEXPECTED_OUTPUT: garbage', primaryErrorKind: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main could not be observed (UNEXPECTED_OUTPUT: garbage): fencing cannot be guaranteed'],
+  },
+  {
+    name: 'primary not observed, no error and no kind: treated as a fault',
+    snapshot: snapshot({ databases: [observation({ primaryError: undefined, primaryErrorKind: undefined })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary of main could not be observed (no status and no error recorded)'],
+  },
+  {
+    name: 'primary not observed for a fault, twin already promoted: blocked',
+    snapshot: snapshot({ databases: [observation({ twin: PROMOTED, primaryError: 'AUTH_REFUSED', primaryErrorKind: 'fault' })] }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['fencing cannot be guaranteed'],
+  },
+  {
+    name: 'primary stack healthy but its database unreachable, forced: blocked',
+    snapshot: snapshot({ force: true, primaryHealth: { healthy: true, detail: 'HTTP 200' } }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['primary healthy but its database cannot be reached: refusing to promote a second writable primary (main: HOST_UNREACHABLE: timeout)'],
+  },
+  {
+    name: 'primary stack healthy but its database unreachable: blocked, and the gate holds too',
+    snapshot: snapshot({ primaryHealth: { healthy: true, detail: 'HTTP 200' } }),
+    action: 'hold',
+    verdicts: [['blocked', null]],
+    reasons: ['outage not confirmed', 'primary healthy but its database cannot be reached'],
+  },
+  // Re-run after a partial failover (DNS switched, RecordFailover never ran).
+  {
+    name: 'DNS on the twin, twin promoted, state still on the primary: completes the failover',
+    snapshot: snapshot({ dnsPointsAt: 'twin', databases: [observation({ twin: PROMOTED })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0]],
+    reasons: ['but the group state still says the primary is active: completing the failover'],
+  },
+  {
+    name: 'DNS on the twin, twin promoted, state on the primary, primary stack healthy: traffic already moved',
+    snapshot: snapshot({ dnsPointsAt: 'twin', primaryHealth: { healthy: true, detail: 'HTTP 200' }, databases: [live({ primary: STOPPED, twin: PROMOTED })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0]],
+    reasons: ['completing the failover', 'primary stack healthy (HTTP 200) but DNS already points at the twin: traffic already moved'],
+  },
+  {
+    name: 'DNS on the twin, twin promoted, state on the primary, within the cool-down: holds',
+    snapshot: snapshot({ dnsPointsAt: 'twin', lastFailoverAt: '2026-05-01T11:30:00Z', databases: [observation({ twin: PROMOTED })] }),
+    action: 'hold',
+    verdicts: [['already-primary', 0]],
+    reasons: ['within the 3600 s cool-down', 'the failover is incomplete'],
+  },
+  {
+    name: 'DNS on the twin, twin promoted, state on the primary, twin stack unhealthy: holds',
+    snapshot: snapshot({ dnsPointsAt: 'twin', twinHealth: { healthy: false, detail: 'HTTP 503' }, databases: [observation({ twin: PROMOTED })] }),
+    action: 'hold',
+    verdicts: [['already-primary', 0]],
+    reasons: ['twin stack unhealthy (HTTP 503)'],
+  },
+  {
+    name: 'DNS on the twin, one twin database still a replica: an ordinary failover, not a completion',
+    snapshot: snapshot({ dnsPointsAt: 'twin', databases: [observation({ twin: PROMOTED }), observation({ name: 'orders' })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0], ['promote', 1024]],
+    reasons: ['replica orders lag 1.0 KiB within limit'],
+  },
+  {
+    name: 'twin active in the group state but one twin database still a replica: not already failed over',
+    snapshot: snapshot({ activeStack: 'twin', dnsPointsAt: 'twin', databases: [observation({ twin: PROMOTED }), observation({ name: 'orders' })] }),
+    action: 'failover',
+    verdicts: [['already-primary', 0], ['promote', 1024]],
+    reasons: ['twin of main is already primary'],
   },
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
 import { lsnDiff } from '../../../../functions/core/engines/postgres/lsn.ts';
-import { estimateLag } from '../../../../functions/core/decisions/estimate-lag.ts';
+import { estimateLag, estimatePrimaryTwinLag } from '../../../../functions/core/decisions/estimate-lag.ts';
 
 const PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/3000400', replicas: [] };
 const STOPPED: DatabaseStatus = { role: 'stopped', writable: false, fenced: true };
@@ -21,6 +21,25 @@ describe('estimateLag', () => {
   ])('$name → $lag', ({ primary, twin, last, lag }) => {
     // Act
     const estimate = estimateLag(primary, twin, last, lsnDiff);
+
+    // Assess
+    expect(estimate).toBe(lag);
+  });
+});
+
+describe('estimatePrimaryTwinLag', () => {
+  const TWIN_PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/3000100', replicas: [], promotedByTwinstack: true };
+
+  it.each([
+    { name: 'live primary ahead of the promoted twin', primary: PRIMARY, twin: TWIN_PRIMARY, lag: 0x300 },
+    { name: 'twin past the live primary: 0, never negative', primary: PRIMARY, twin: { ...TWIN_PRIMARY, position: '0/4000000' }, lag: 0 },
+    { name: 'twin still a replica: not this estimate', primary: PRIMARY, twin: REPLICA, lag: undefined },
+    { name: 'old primary stopped', primary: STOPPED, twin: TWIN_PRIMARY, lag: undefined },
+    { name: 'old primary unobserved', primary: undefined, twin: TWIN_PRIMARY, lag: undefined },
+    { name: 'twin position unknown', primary: PRIMARY, twin: { role: 'primary' as const, writable: true, fenced: false }, lag: undefined },
+  ])('$name → $lag', ({ primary, twin, lag }) => {
+    // Act
+    const estimate = estimatePrimaryTwinLag(primary, twin, lsnDiff);
 
     // Assess
     expect(estimate).toBe(lag);

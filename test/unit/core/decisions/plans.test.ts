@@ -7,6 +7,9 @@ import { planRestore } from '../../../../functions/core/decisions/plan-restore.t
 
 const PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/3000000', replicas: [] };
 const READ_ONLY_PRIMARY: DatabaseStatus = { ...PRIMARY, writable: false };
+/** Primaries that carry twinstack's promoted marker. */
+const PROMOTED_PRIMARY: DatabaseStatus = { ...PRIMARY, promotedByTwinstack: true };
+const PROMOTED_READ_ONLY_PRIMARY: DatabaseStatus = { ...READ_ONLY_PRIMARY, promotedByTwinstack: true };
 const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/3000000', streaming: true };
 const FENCED_REPLICA: DatabaseStatus = { ...REPLICA, fenced: true };
 const STOPPED: DatabaseStatus = { role: 'stopped', writable: false, fenced: false };
@@ -17,8 +20,11 @@ describe('planPromotion', () => {
   it.each([
     { name: 'replica', twin: REPLICA, action: 'promote', reason: 'twin is a replica at 0/3000000' },
     { name: 'fenced replica', twin: FENCED_REPLICA, action: 'promote', reason: 'fenced marker is cleared' },
-    { name: 'writable primary', twin: PRIMARY, action: 'already-primary', reason: 'already a writable primary' },
-    { name: 'read-only primary', twin: READ_ONLY_PRIMARY, action: 'already-primary', reason: 'not writable' },
+    { name: 'writable primary', twin: PROMOTED_PRIMARY, action: 'already-primary', reason: 'already a writable primary' },
+    { name: 'read-only primary', twin: PROMOTED_READ_ONLY_PRIMARY, action: 'already-primary', reason: 'not writable' },
+    { name: 'writable primary without the marker', twin: PRIMARY, action: 'refuse', reason: 'twin is a primary twinstack did not promote (a standalone clone?): refusing' },
+    { name: 'read-only primary without the marker', twin: READ_ONLY_PRIMARY, action: 'refuse', reason: 'twinstack did not promote' },
+    { name: 'primary with the marker false', twin: { ...PRIMARY, promotedByTwinstack: false }, action: 'refuse', reason: 'twinstack did not promote' },
     { name: 'stopped', twin: STOPPED, action: 'refuse', reason: 'stopped' },
     { name: 'unknown', twin: UNKNOWN, action: 'refuse', reason: 'state unknown' },
     { name: 'not observed', twin: undefined, action: 'refuse', reason: 'twin not observed: HOST_UNREACHABLE' },
@@ -32,6 +38,15 @@ describe('planPromotion', () => {
   });
 });
 
+interface FenceCase {
+  readonly name: string;
+  readonly old: DatabaseStatus | undefined;
+  readonly kind?: 'unreachable' | 'fault' | undefined;
+  readonly error?: string | undefined;
+  readonly action: string;
+  readonly reason: string;
+}
+
 describe('planFence', () => {
   it.each([
     { name: 'writable primary', old: PRIMARY, action: 'fence', reason: 'running as primary and accepts writes' },
@@ -40,9 +55,25 @@ describe('planFence', () => {
     { name: 'stopped, not marked', old: STOPPED, action: 'fence', reason: 'not marked' },
     { name: 'stopped and marked', old: FENCED, action: 'already-fenced', reason: 'stopped and marked fenced' },
     { name: 'unreachable', old: undefined, action: 'isolated', reason: 'unreachable (HOST_UNREACHABLE: timeout): it cannot be stopped; its traffic is revoked by the DNS switch' },
-  ])('$name → $action', ({ old, action, reason }) => {
+    { name: 'reachable status ignores the kind', old: PRIMARY, kind: 'fault' as const, action: 'fence', reason: 'running as primary' },
+    {
+      name: 'not observed for a fault',
+      old: undefined,
+      kind: 'fault' as const,
+      error: 'HOST_KEY_MISMATCH: SHA256:x',
+      action: 'refuse',
+      reason: 'could not be observed (HOST_KEY_MISMATCH: SHA256:x), and its host was not shown unreachable: it may still accept writes, fencing cannot be guaranteed',
+    },
+    { name: 'not observed, no kind given', old: undefined, kind: undefined, error: 'COMMAND_TIMEOUT', action: 'refuse', reason: 'fencing cannot be guaranteed' },
+    { name: 'not observed, no kind and no error', old: undefined, kind: undefined, error: undefined, action: 'refuse', reason: 'no status and no error recorded' },
+  ] as const satisfies readonly FenceCase[])('$name → $action', (row: FenceCase) => {
+    // Prepare: unless a row says otherwise, the host was unreachable at connection time
+    const { old, action, reason } = row;
+    const kind = 'kind' in row ? row.kind : 'unreachable';
+    const error = 'error' in row ? row.error : 'HOST_UNREACHABLE: timeout';
+
     // Act
-    const plan = planFence(old, 'HOST_UNREACHABLE: timeout');
+    const plan = planFence(old, error, kind);
 
     // Assess
     expect(plan.action).toBe(action);

@@ -1,8 +1,15 @@
 /**
  * FenceOldPrimary: stop every database of the primary stack taking writes, before
- * anything is promoted. An unreachable primary is reported `isolated` (it cannot be
- * told, and the decider already accepted that); a reachable one that stays writable
- * after the fence is a FencingError (promoting now could make two writable primaries).
+ * anything is promoted. Invariants:
+ * - nothing is promoted after this step unless every old primary database is fenced,
+ *   already fenced, or `isolated` (its host cannot be reached at all);
+ * - an observation fault (host key mismatch, authentication, a timed-out or failing
+ *   status command…) means the host answered and the server may be running: planFence
+ *   refuses and this step throws FencingError before fencing anything;
+ * - an isolated primary whose stack still answers its health URL is not dead, only cut
+ *   off from us: FencingError ("unreachable over SSH but still serving");
+ * - a reachable one that stays writable after the fence is a FencingError (promoting
+ *   now could make two writable primaries).
  */
 import { planFence } from './deps/decisions.ts';
 import { FencingError } from '../core/errors.ts';
@@ -10,9 +17,12 @@ import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup } from './deps/load-group.ts';
-import { observeStatus, readStatus } from './deps/observe-database.ts';
+import { describeError, observeStatus, readStatus } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+
+/** How long the primary's health URL gets to answer when its databases are unreachable over SSH. */
+export const ISOLATION_HEALTH_TIMEOUT_MS = 3_000;
 
 export interface FenceOldPrimaryInput { readonly group: string }
 export interface FenceOutcome {
@@ -25,13 +35,33 @@ export interface FenceOldPrimaryResult { readonly group: string; readonly databa
 export function createHandler(deps: StepDeps) {
   return async (event: FenceOldPrimaryInput): Promise<FenceOldPrimaryResult> => {
     const group = await loadGroup(deps.params, event.group);
-    const databases = await withShell(() => deps.openShell(group.name), (shell) =>
-      Promise.all(
-        group.databases.map(async (database): Promise<FenceOutcome> => {
+    const databases = await withShell(() => deps.openShell(group.name), async (shell) => {
+      // Observe and plan every database first: a refusal or a still-serving primary stops the step before anything is fenced.
+      const planned = await Promise.all(
+        group.databases.map(async (database) => {
           const engine = engineOf(deps, database.engine);
           const host = databaseHost(group.primary, database);
           const observed = await observeStatus(shell, engine, database, host);
-          const plan = planFence(observed.status, observed.error);
+          return { database, engine, host, plan: planFence(observed.status, observed.error, observed.errorKind) };
+        }),
+      );
+      const refused = planned.filter((p) => p.plan.action === 'refuse');
+      if (refused.length > 0) {
+        throw new FencingError(`old primary cannot be fenced safely: ${refused.map((p) => `${p.database.name} on ${p.host.name}: ${p.plan.reasons.join('; ')}`).join(' | ')}`);
+      }
+      const isolated = planned.filter((p) => p.plan.action === 'isolated');
+      if (isolated.length > 0) {
+        const health = await deps.health
+          .check(group.primary.healthUrl, ISOLATION_HEALTH_TIMEOUT_MS)
+          .catch((error: unknown) => ({ healthy: false, detail: describeError(error) }));
+        if (health.healthy) {
+          throw new FencingError(
+            `primary unreachable over SSH but still serving: refusing (${isolated.map((p) => p.database.name).join(', ')} on ${group.primary.name}; ${group.primary.healthUrl} answered ${health.detail})`,
+          );
+        }
+      }
+      return Promise.all(
+        planned.map(async ({ database, engine, host, plan }): Promise<FenceOutcome> => {
           if (plan.action === 'isolated') return { database: database.name, outcome: 'isolated', reasons: plan.reasons };
           if (plan.action === 'already-fenced') return { database: database.name, outcome: 'already-fenced', reasons: plan.reasons };
           await runCommand(shell, host, engine.fence({ database, host }));
@@ -40,8 +70,8 @@ export function createHandler(deps: StepDeps) {
           deps.logger.info('old primary fenced', { group: group.name, database: database.name });
           return { database: database.name, outcome: 'fenced', reasons: plan.reasons };
         }),
-      ),
-    );
+      );
+    });
     return { group: group.name, databases };
   };
 }

@@ -1,6 +1,9 @@
 /**
  * PromoteDatabase: promote the twin's copy of one database and verify it accepts
- * writes. Idempotent: an already-promoted twin is verified, not promoted again.
+ * writes. planPromotion only decides refuse vs go; on go the engine's promote
+ * command always runs: it is idempotent (no second timeline on a primary) and it
+ * also repairs what a re-run must repair, e.g. a synchronous_standby_names copied
+ * by the base backup that would block every write of a promoted primary.
  */
 import { planPromotion } from './deps/decisions.ts';
 import { PromotionError } from '../core/errors.ts';
@@ -30,7 +33,7 @@ export function createHandler(deps: StepDeps) {
       const before = await readStatus(shell, engine, database, host);
       const plan = planPromotion(before);
       if (plan.action === 'refuse') throw new PromotionError(`twin ${database.name} cannot be promoted: ${plan.reasons.join('; ')}`);
-      if (plan.action === 'promote') await runCommand(shell, host, engine.promote({ database, host }));
+      await runCommand(shell, host, engine.promote({ database, host }));
       const after = await readStatus(shell, engine, database, host);
       if (after.role !== 'primary' || !after.writable) {
         throw new PromotionError(`twin ${database.name} on ${host.name} is ${after.role}${after.writable ? '' : ' (read-only)'} after promotion`);

@@ -1,6 +1,7 @@
 /**
  * ReportFailure: after a caught error, observe (never change) where DNS points and
- * what the group state says, and return a report. It must not throw on observation
+ * what the group state says, and return a report; for a failover, also say plainly
+ * what had happened to the databases (fenced? promoted?) from the workflow state. It must not throw on observation
  * faults: what could not be observed is said in the report.
  */
 import type { StackRole } from '../core/model.ts';
@@ -10,11 +11,22 @@ import { describeError } from './deps/observe-database.ts';
 import { stackPointedAt } from './deps/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
+/** What a failover had done to the databases when it failed (the workflow state, `input.$: $`); every part may be absent. */
+export interface FailedWorkflowState {
+  readonly decision?: { readonly action?: string };
+  /** FenceOldPrimary's result. */
+  readonly fenced?: { readonly databases?: readonly { readonly database?: string; readonly outcome?: string }[] };
+  /** PromoteDatabases' result (one entry per database). */
+  readonly promoted?: readonly { readonly database?: string; readonly action?: string }[];
+}
+
 export interface ReportFailureInput {
   readonly group: string;
   readonly workflow?: string;
   /** The Catch output: `{Error, Cause}`. */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The whole workflow state at the failure (decision, fenced, promoted when they were reached). */
+  readonly input?: FailedWorkflowState;
 }
 export interface FailureReport {
   readonly status: 'failed';
@@ -22,7 +34,41 @@ export interface FailureReport {
   readonly cause: string;
   readonly dnsPointsAt: StackRole | 'other' | 'unknown';
   readonly activeStack?: StackRole;
+  /** What happened to the databases, in plain words (failover only; absent otherwise). */
+  readonly databases?: string;
   readonly note: string;
+}
+
+/** Input is JSON from the workflow: check the shape instead of trusting the type. */
+function isList<T>(value: readonly T[] | undefined): value is readonly T[] {
+  return Array.isArray(value);
+}
+
+const list = (items: readonly string[]) => (items.length > 0 ? ` (${items.join(', ')})` : '');
+
+/**
+ * Plainly what a failed failover did to the databases, from the state it reached:
+ * the one thing an operator must know first is whether the group still has a
+ * writable database and whether traffic reaches it.
+ */
+export function describeDatabases(state: FailedWorkflowState | undefined, dnsPointsAt: FailureReport['dnsPointsAt']): string {
+  const decision = state?.decision?.action;
+  if (decision === undefined) return 'No failover decision was reached: no database was fenced or promoted.';
+  if (decision !== 'failover') return `The decision was ${decision}: no database was fenced or promoted.`;
+  const fenced = state?.fenced?.databases;
+  if (!isList(fenced)) {
+    return 'Fencing of the old primary did not complete and the twin was NOT promoted: some old primary databases may already be stopped; check them (the group may have no writable database) — operator action needed.';
+  }
+  const fencedList = list(fenced.map((d) => `${d.database ?? '?'}: ${d.outcome ?? '?'}`));
+  const promoted = state?.promoted;
+  if (!isList(promoted)) {
+    return `Old primary fenced${fencedList}, twin NOT promoted (some twin databases may have been promoted before the failure): the group has no writable database serving traffic — operator action needed.`;
+  }
+  const promotedList = list(promoted.map((d) => `${d.database ?? '?'}: ${d.action ?? '?'}`));
+  const traffic =
+    dnsPointsAt === 'twin' ? 'DNS points at the twin: traffic reaches the promoted databases.'
+    : 'DNS does not point at the twin: the twin is writable but receives no traffic through the group name — switch DNS (operator action needed).';
+  return `Old primary fenced${fencedList}, twin promoted${promotedList}. ${traffic}`;
 }
 
 const MAX_CAUSE = 2000;
@@ -47,9 +93,10 @@ export function createHandler(deps: StepDeps) {
       : dnsPointsAt === 'twin' ? 'DNS already points at the twin: the switch happened before the failure.'
       : dnsPointsAt === 'other' ? 'DNS points at neither stack.'
       : 'Where DNS points could not be determined.';
-    const note = [`${event.workflow ?? 'workflow'} failed with ${error}; nothing was changed by this report.`, where, ...problems].join(' ');
-    deps.logger.error('workflow failed', { group: event.group, error, dnsPointsAt });
-    return { status: 'failed', error, cause, dnsPointsAt, ...(activeStack ? { activeStack } : {}), note };
+    const databases = event.workflow === 'failover' ? describeDatabases(event.input, dnsPointsAt) : undefined;
+    const note = [`${event.workflow ?? 'workflow'} failed with ${error}; nothing was changed by this report.`, ...(databases ? [databases] : []), where, ...problems].join(' ');
+    deps.logger.error('workflow failed', { group: event.group, error, dnsPointsAt, ...(databases ? { databases } : {}) });
+    return { status: 'failed', error, cause, dnsPointsAt, ...(activeStack ? { activeStack } : {}), ...(databases ? { databases } : {}), note };
   };
 }
 

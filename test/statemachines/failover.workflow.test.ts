@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { HostKeyMismatchError, ParameterStoreError } from '../../functions/core/errors.ts';
 import { dnsTargetOf } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
@@ -135,5 +136,86 @@ describe('failover workflow (local runtime, fake ports)', () => {
     expect(result.status).toBe(status);
     expect(result.events.some((e) => e.state === 'ReleaseGroupLease' && e.type === 'succeeded')).toBe(true);
     expect(await h.deps.lease?.acquire('group:shop', 'alarm-2', 60)).toBe(true);
+  });
+
+  it('moves traffic before publishing the role: SwitchDns → VerifyDns → RecordFailover → PublishEnvVars', async () => {
+    // Prepare
+    const h = await primaryDown();
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const order = result.events.filter((e) => e.type === 'succeeded').map((e) => e.state);
+    const at = (state: string) => order.indexOf(state);
+    expect([at('SwitchDns'), at('VerifyDns'), at('RecordFailover'), at('PublishEnvVars')].every((i) => i >= 0)).toBe(true);
+    expect(at('SwitchDns')).toBeLessThan(at('VerifyDns'));
+    expect(at('VerifyDns')).toBeLessThan(at('RecordFailover'));
+    expect(at('RecordFailover')).toBeLessThan(at('PublishEnvVars'));
+  });
+
+  it('a PublishEnvVars failure after the switch does not fail the failover: publishError recorded, lease released', async () => {
+    // Prepare: every env parameter write fails
+    const h = await primaryDown();
+    const put = h.params.put.bind(h.params);
+    h.params.put = (name, value, options) => (name.includes('/env/') ? Promise.reject(new ParameterStoreError(`cannot write ${name}`)) : put(name, value, options));
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'alarm-1' });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ outcome: 'failed-over', publishError: { Error: 'ParameterStoreError' } });
+    expect(result.events.some((e) => e.state === 'ReportFailure')).toBe(false);
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
+    expect(JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}')).toMatchObject({ active: 'twin' });
+    expect(await h.deps.lease?.acquire('group:shop', 'alarm-2', 60)).toBe(true);
+  });
+
+  it.each([
+    {
+      name: 'the old primary answers but cannot be observed (host key mismatch): refused',
+      atFence: (h: Harness) => {
+        h.world.unreachable.delete('127.0.1.1');
+        h.world.faults.set('127.0.1.1', new HostKeyMismatchError('host key changed'));
+      },
+      says: /cannot be fenced safely/,
+    },
+    {
+      name: 'the old primary is unreachable over SSH but its stack still serves: refused',
+      atFence: (h: Harness) => h.health.healthy.set(h.group.primary.healthUrl, true),
+      says: /still serving/,
+    },
+  ])('FenceOldPrimary: $name — FencingError, nothing promoted, DNS untouched, report says so', async ({ atFence, says }) => {
+    // Prepare: AssessFailover (the first shell) sees the primary down; the world changes before FenceOldPrimary (the second)
+    const h = await primaryDown();
+    const logged = vi.spyOn(h.deps.logger, 'error');
+    let shells = 0;
+    const deps = {
+      ...h.deps,
+      openShell: (group: string) => {
+        if (++shells === 2) atFence(h);
+        return h.deps.openShell(group);
+      },
+    };
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('FencingError');
+    expect(result.cause).toMatch(says);
+    expect(result.events.some((e) => e.state === 'PromoteDatabase')).toBe(false);
+    expect([ran(h, 'fence'), ran(h, 'promote')]).toEqual([0, 0]);
+    expect(h.dns.changes).toEqual([]);
+    expect(JSON.stringify(logged.mock.calls)).toMatch(/Fencing of the old primary did not complete and the twin was NOT promoted/);
+  });
+
+  it('ReportFailure says the twin was NOT promoted after a failed promotion', async () => {
+    // Prepare
+    const h = await primaryDown();
+    h.world.brokenPromotions.add('audit');
+    const logged = vi.spyOn(h.deps.logger, 'error');
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(JSON.stringify(logged.mock.calls)).toMatch(/Old primary fenced \(main: isolated, audit: isolated\), twin NOT promoted/);
   });
 });

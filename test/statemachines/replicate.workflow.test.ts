@@ -68,4 +68,42 @@ describe('replicate workflow (local runtime, fake ports)', () => {
     expect(result.error).toBe('HostUnreachableError');
     expect(result.events.filter((e) => e.state === 'RestoreReplica' && e.type === 'retry')).toHaveLength(3);
   });
+
+  it('one workflow changing the group at a time: a replicate while a failover holds the group lease does nothing', async () => {
+    // Prepare: a failover execution holds the group lease
+    const h = await createHarness();
+    await h.deps.lease?.acquire('group:shop', 'failover-alarm', 3600);
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-1' });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.events.some((e) => e.state === 'AlreadyRunning' && e.type === 'succeeded')).toBe(true);
+    expect(result.events.some((e) => e.state === 'PlanReplication')).toBe(false);
+    expect(h.world.execs).toEqual([]);
+    expect(await h.deps.lease?.acquire('group:shop', 'failover-alarm', 3600)).toBe(true);
+  });
+
+  it.each([
+    ['a replication', () => createHarness(), 'SUCCEEDED'],
+    ['a catch-up failure', async () => {
+      const h = await createHarness();
+      h.world.db('127.0.2.1', 'main').catchUpPerRead = 0;
+      return h;
+    }, 'FAILED'],
+    ['a refused restore', async () => {
+      const h = await createHarness();
+      await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
+      return h;
+    }, 'FAILED'],
+  ] as const)('gives the group lease back after %s, so a failover can act', async (_case, prepare, status) => {
+    // Prepare
+    const h = await prepare();
+    // Act
+    const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-1' });
+    // Assess
+    expect(result.status).toBe(status);
+    expect(result.events.some((e) => e.state === 'AcquireGroupLease' && e.type === 'succeeded')).toBe(true);
+    expect(result.events.some((e) => e.state === 'ReleaseGroupLease' && e.type === 'succeeded')).toBe(true);
+    expect(await h.deps.lease?.acquire('group:shop', 'failover-alarm', 60)).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 /** Observe one copy of a database; transport faults become an error string (a snapshot records them, it does not throw). */
 import type { DatabaseEngine, DatabaseStatus } from '../../core/engines/database-engine.ts';
-import { TwinstackError } from '../../core/errors.ts';
+import { HostUnreachableError, TwinstackError } from '../../core/errors.ts';
 import type { Database, Host } from '../../core/model.ts';
 import type { RemoteShell } from '../../core/ports.ts';
 import { runCommand } from './run-command.ts';
@@ -10,15 +10,32 @@ export async function readStatus(shell: RemoteShell, engine: DatabaseEngine, dat
   return engine.parseStatus(result);
 }
 
-export type Observation = { readonly status: DatabaseStatus; readonly error?: undefined } | { readonly status?: undefined; readonly error: string };
+/**
+ * Why a database could not be observed:
+ * - `unreachable`: no connection could be made to its host (HostUnreachableError only):
+ *   the host may be down or cut off, so what it does now is unknown but it cannot be told;
+ * - `fault`: anything else (host key mismatch, authentication, timeout of a running
+ *   command, a failing command, unexpected output…): the host answered, so the server
+ *   may well be running and taking writes. Never treat a fault as a dead primary.
+ */
+export type ObservationErrorKind = 'unreachable' | 'fault';
 
-/** Like readStatus, but any failure is returned as `CODE: message` instead of thrown. */
+export type Observation =
+  | { readonly status: DatabaseStatus; readonly error?: undefined; readonly errorKind?: undefined }
+  | { readonly status?: undefined; readonly error: string; readonly errorKind: ObservationErrorKind };
+
+/** Like readStatus, but any failure is returned as `CODE: message` (and its kind) instead of thrown. */
 export async function observeStatus(shell: RemoteShell, engine: DatabaseEngine, database: Database, host: Host): Promise<Observation> {
   try {
     return { status: await readStatus(shell, engine, database, host) };
   } catch (error) {
-    return { error: describeError(error) };
+    return { error: describeError(error), errorKind: errorKindOf(error) };
   }
+}
+
+/** `unreachable` only when the connection could not be made; every other failure is a `fault`. */
+export function errorKindOf(error: unknown): ObservationErrorKind {
+  return error instanceof HostUnreachableError ? 'unreachable' : 'fault';
 }
 
 export function describeError(error: unknown): string {

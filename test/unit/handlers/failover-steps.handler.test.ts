@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { HostKeyMismatchError, HostUnreachableError, RemoteCommandError, RemoteTimeoutError, SshAuthenticationError, UnexpectedOutputError } from '../../../functions/core/errors.ts';
+import { dnsTargetOf } from '../../../functions/core/model.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import * as acquireLease from '../../../functions/handlers/acquire-group-lease.handler.ts';
+import { errorKindOf, observeStatus } from '../../../functions/handlers/deps/observe-database.ts';
+import * as releaseLease from '../../../functions/handlers/release-group-lease.handler.ts';
 import * as assess from '../../../functions/handlers/assess-failover.handler.ts';
 import * as fence from '../../../functions/handlers/fence-old-primary.handler.ts';
 import * as promote from '../../../functions/handlers/promote-database.handler.ts';
@@ -7,7 +12,53 @@ import * as record from '../../../functions/handlers/record-failover.handler.ts'
 import * as report from '../../../functions/handlers/report-failure.handler.ts';
 import * as switchDns from '../../../functions/handlers/switch-dns.handler.ts';
 import * as verifyDns from '../../../functions/handlers/verify-dns.handler.ts';
-import { createHarness, replicateInWorld } from './fakes/fake-world.ts';
+import { createHarness, fakeEngine, replicateInWorld, type Harness } from './fakes/fake-world.ts';
+
+/** The twin of the harness as a failover leaves it: every database a writable primary twinstack promoted. */
+function twinPromoted(h: Harness): void {
+  for (const d of h.group.databases) Object.assign(h.world.db('127.0.2.1', d.name), { role: 'primary', writable: true, streaming: false, promotedByTwinstack: true });
+}
+
+describe('observeStatus', () => {
+  it.each([
+    ['HostUnreachableError', new HostUnreachableError('connect ECONNREFUSED'), 'unreachable'],
+    ['HostKeyMismatchError', new HostKeyMismatchError('key changed'), 'fault'],
+    ['SshAuthenticationError', new SshAuthenticationError('denied'), 'fault'],
+    ['RemoteTimeoutError', new RemoteTimeoutError('status timed out'), 'fault'],
+    ['RemoteCommandError', new RemoteCommandError('exit 2', 2, 'boom'), 'fault'],
+    ['UnexpectedOutputError', new UnexpectedOutputError('garbage'), 'fault'],
+    ['a plain Error', new Error('something else'), 'fault'],
+  ] as const)('%s: the error string and its kind', async (_name, error, kind) => {
+    // Prepare
+    const h = await createHarness();
+    h.world.faults.set('127.0.1.1', error);
+    const shell = h.world.shell();
+    // Act
+    const observed = await observeStatus(shell, fakeEngine, h.group.databases[0]!, h.group.primary.hosts[0]!);
+    await shell.close();
+    // Assess
+    expect(observed.status).toBeUndefined();
+    expect(observed.errorKind).toBe(kind);
+    expect(errorKindOf(error)).toBe(kind);
+    expect(observed.error).toContain(error.message);
+  });
+});
+
+describe('AcquireGroupLease and ReleaseGroupLease handlers', () => {
+  it('take one lease per group, key group:<group>, outliving the longest workflow (replicate, 7200 s), and give it back', async () => {
+    // Prepare
+    const h = await createHarness();
+    // Act
+    const first = await acquireLease.createHandler(h.deps)({ group: 'shop', holder: 'replicate-1' });
+    const second = await acquireLease.createHandler(h.deps)({ group: 'shop', holder: 'failover-1' });
+    const released = await releaseLease.createHandler(h.deps)({ group: 'shop', holder: 'replicate-1' });
+    const third = await acquireLease.createHandler(h.deps)({ group: 'shop', holder: 'failover-1' });
+    // Assess
+    expect([first.acquired, second.acquired, third.acquired]).toEqual([true, false, true]);
+    expect([first.key, released.key]).toEqual(['group:shop', 'group:shop']);
+    expect(acquireLease.GROUP_LEASE_TTL_SECONDS).toBeGreaterThan(7200);
+  });
+});
 
 describe('AssessFailover handler', () => {
   it('records an unreachable primary as an error string and estimates lag from the last known position', async () => {
@@ -41,6 +92,7 @@ describe('FenceOldPrimary handler', () => {
     await h.params.put(parameterNames.config('shop'), groupJson);
     Object.assign(h.world.db('127.0.1.2', 'audit'), { role: 'primary', writable: true });
     h.world.unreachable.add('127.0.1.2');
+    h.health.healthy.set(h.group.primary.healthUrl, false);
     // Act
     const result = await fence.createHandler(h.deps)({ group: 'shop' });
     // Assess
@@ -60,6 +112,32 @@ describe('FenceOldPrimary handler', () => {
     expect(again.databases.every((d) => d.outcome === 'already-fenced')).toBe(true);
     expect(h.world.execs.filter((e) => e.argv[1] === 'fence')).toHaveLength(fencesBefore);
   });
+
+  it.each([
+    { name: 'host key mismatch on the primary: refuse', fault: new HostKeyMismatchError('key changed'), unreachable: false, healthy: false, health: undefined, error: /cannot be fenced safely/ },
+    { name: 'status command times out: refuse', fault: new RemoteTimeoutError('status timed out'), unreachable: false, healthy: false, health: undefined, error: /cannot be fenced safely/ },
+    { name: 'authentication refused: refuse', fault: new SshAuthenticationError('denied'), unreachable: false, healthy: false, health: undefined, error: /cannot be fenced safely/ },
+    { name: 'unreachable over SSH but its health URL answers: refuse', fault: undefined, unreachable: true, healthy: true, health: undefined, error: /unreachable over SSH but still serving/ },
+    { name: 'unreachable and its health URL does not answer: isolated', fault: undefined, unreachable: true, healthy: false, health: undefined, error: undefined },
+    { name: 'unreachable and the health probe throws: isolated', fault: undefined, unreachable: true, healthy: false, health: 'throws', error: undefined },
+  ])('$name', async ({ fault, unreachable, healthy, health, error }) => {
+    // Prepare
+    const h = await createHarness();
+    if (fault) h.world.faults.set('127.0.1.1', fault);
+    if (unreachable) h.world.unreachable.add('127.0.1.1');
+    h.health.healthy.set(h.group.primary.healthUrl, healthy);
+    const deps = health === 'throws' ? { ...h.deps, health: { check: () => Promise.reject(new Error('probe failed')) } } : h.deps;
+    // Act
+    const run = fence.createHandler(deps)({ group: 'shop' });
+    // Assess
+    if (error) {
+      await expect(run).rejects.toMatchObject({ name: 'FencingError', message: expect.stringMatching(error) as unknown });
+    } else {
+      expect((await run).databases.map((d) => d.outcome)).toEqual(['isolated', 'isolated']);
+    }
+    expect(h.world.execs.filter((e) => e.argv[1] === 'fence')).toHaveLength(0);
+    expect(h.world.openShells).toBe(0);
+  });
 });
 
 describe('PromoteDatabase handler', () => {
@@ -74,7 +152,9 @@ describe('PromoteDatabase handler', () => {
     // Assess
     expect(first.action).toBe('promoted');
     expect(second.action).toBe('already-primary');
-    expect(h.world.execs.filter((e) => e.argv[1] === 'promote')).toHaveLength(1);
+    expect(h.world.promotions).toHaveLength(1);
+    // The engine's promote command runs on every go (idempotent; it repairs e.g. a blocking synchronous_standby_names).
+    expect(h.world.execs.filter((e) => e.argv[1] === 'promote')).toHaveLength(2);
     expect(h.world.db('127.0.2.1', 'main')).toMatchObject({ role: 'primary', writable: true });
     expect(h.world.openShells).toBe(0);
   });
@@ -94,6 +174,7 @@ describe('SwitchDns and VerifyDns handlers', () => {
   it('points the name at the twin once and verifies it', async () => {
     // Prepare
     const h = await createHarness();
+    twinPromoted(h);
     const switchHandler = switchDns.createHandler(h.deps);
     // Act
     const first = await switchHandler({ group: 'shop' });
@@ -103,6 +184,33 @@ describe('SwitchDns and VerifyDns handlers', () => {
     expect([first.changed, second.changed]).toEqual([true, false]);
     expect(h.dns.changes).toEqual([{ type: 'A', value: '127.0.2.2' }]);
     expect(verified.verified).toBe(true);
+  });
+
+  it.each([
+    { name: 'every twin database a writable primary: switched', twin: { role: 'primary', writable: true }, unreachable: false, error: undefined },
+    { name: 'one twin database still a replica: PromotionError', twin: { role: 'replica', writable: false }, unreachable: false, error: 'PromotionError' },
+    { name: 'one twin database a read-only primary: PromotionError', twin: { role: 'primary', writable: false }, unreachable: false, error: 'PromotionError' },
+    { name: 'one twin database stopped: PromotionError', twin: { role: 'stopped', writable: false }, unreachable: false, error: 'PromotionError' },
+    { name: 'twin database host unreachable: HostUnreachableError (retried by the workflow)', twin: { role: 'primary', writable: true }, unreachable: true, error: 'HostUnreachableError' },
+  ] as const)('SwitchDns re-reads the twin first — $name', async ({ twin, unreachable, error }) => {
+    // Prepare
+    const h = await createHarness();
+    twinPromoted(h);
+    Object.assign(h.world.db('127.0.2.1', 'audit'), twin);
+    if (unreachable) h.world.unreachable.add('127.0.2.1');
+    // Act
+    const run = switchDns.createHandler(h.deps)({ group: 'shop' });
+    // Assess
+    if (error) {
+      await expect(run).rejects.toMatchObject({ name: error });
+      expect(h.dns.changes).toEqual([]);
+      expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.primary));
+    } else {
+      expect((await run).changed).toBe(true);
+      expect(h.dns.changes).toEqual([dnsTargetOf(h.group.twin)]);
+    }
+    expect(h.world.execs.filter((e) => e.argv[1] === 'status' && e.host === '127.0.2.1')).toHaveLength(2);
+    expect(h.world.openShells).toBe(0);
   });
 
   it('VerifyDns throws DnsVerificationError while the verifier does not see the twin', async () => {
@@ -143,6 +251,36 @@ describe('ReportFailure handler', () => {
     expect(result.note).toMatch(/still points at the primary/);
     expect(h.params.puts).toHaveLength(putsBefore);
     expect(h.dns.changes).toEqual([]);
+  });
+
+  const fenced = { databases: [{ database: 'main', outcome: 'fenced' }, { database: 'audit', outcome: 'isolated' }] };
+  const promoted = [{ database: 'main', action: 'promoted' }, { database: 'audit', action: 'promoted' }];
+  it.each([
+    { name: 'failed before a decision', input: {}, dns: 'primary', says: /No failover decision was reached: no database was fenced or promoted/ },
+    { name: 'failed while fencing', input: { decision: { action: 'failover' } }, dns: 'primary', says: /Fencing of the old primary did not complete and the twin was NOT promoted/ },
+    { name: 'fenced, promotion failed', input: { decision: { action: 'failover' }, fenced }, dns: 'primary', says: /Old primary fenced \(main: fenced, audit: isolated\), twin NOT promoted .*no writable database .*operator action needed/ },
+    { name: 'promoted, DNS not switched', input: { decision: { action: 'failover' }, fenced, promoted }, dns: 'primary', says: /twin promoted \(main: promoted, audit: promoted\)\. DNS does not point at the twin.*operator action needed/ },
+    { name: 'promoted and switched, failed after', input: { decision: { action: 'failover' }, fenced, promoted }, dns: 'twin', says: /twin promoted .*DNS points at the twin: traffic reaches the promoted databases/ },
+  ] as const)('says plainly what happened to the databases: $name', async ({ input, dns, says }) => {
+    // Prepare
+    const h = await createHarness();
+    if (dns === 'twin') h.dns.records.set(h.group.dns.name, dnsTargetOf(h.group.twin));
+    // Act
+    const result = await report.createHandler(h.deps)({ group: 'shop', workflow: 'failover', error: { Error: 'PromotionError', Cause: 'x' }, input });
+    // Assess
+    expect(result.databases).toMatch(says);
+    expect(result.note).toContain(result.databases);
+    expect(h.dns.changes).toEqual([]);
+  });
+
+  it('says nothing about fencing or promotion for other workflows', async () => {
+    // Prepare
+    const h = await createHarness();
+    // Act
+    const result = await report.createHandler(h.deps)({ group: 'shop', workflow: 'replicate', error: { Error: 'ReplicaNotCaughtUpError', Cause: 'x' }, input: {} });
+    // Assess
+    expect(result.databases).toBeUndefined();
+    expect(result.note).not.toMatch(/fenced|promoted/);
   });
 
   it('still reports when the group cannot be observed', async () => {

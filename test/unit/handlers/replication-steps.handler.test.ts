@@ -1,5 +1,6 @@
 import type { PrimaryObservation } from '../../../functions/core/group-state.ts';
 import { describe, expect, it } from 'vitest';
+import { dnsTargetOf } from '../../../functions/core/model.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import * as check from '../../../functions/handlers/check-replication.handler.ts';
 import * as plan from '../../../functions/handlers/plan-replication.handler.ts';
@@ -57,6 +58,27 @@ describe('replication step handlers', () => {
     expect(result.action).toBe('refused');
     expect(result.reasons.join(' ')).toMatch(/active/);
     expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(0);
+  });
+
+  it.each([
+    { name: 'DNS points at the twin: refused', dns: 'twin', twin: { role: 'replica', writable: false, streaming: false }, action: 'refused', says: /DNS points at the twin/ },
+    { name: 'a writable primary twinstack promoted (failover not recorded): refused', dns: 'primary', twin: { role: 'primary', writable: true, promotedByTwinstack: true }, action: 'refused', says: /writable primary/ },
+    { name: 'a writable primary twinstack promoted, DNS already on it: refused', dns: 'twin', twin: { role: 'primary', writable: true, promotedByTwinstack: true }, action: 'refused', says: /DNS points at the twin.*writable primary/ },
+    { name: 'a stale standalone clone (writable, never promoted by twinstack): restored', dns: 'primary', twin: { role: 'primary', writable: true, promotedByTwinstack: false }, action: 'restored', says: /stale copy/ },
+    { name: 'a stopped twin, DNS on the primary: restored', dns: 'primary', twin: { role: 'stopped', writable: false }, action: 'restored', says: /primary stack is active/ },
+  ] as const)('RestoreReplica observes DNS and the twin — $name', async ({ dns, twin, action, says }) => {
+    // Prepare
+    const h = await createHarness();
+    await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    Object.assign(h.world.db('127.0.2.1', 'main'), twin);
+    h.dns.records.set(h.group.dns.name, dnsTargetOf(dns === 'twin' ? h.group.twin : h.group.primary));
+    // Act
+    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    // Assess
+    expect(result.action).toBe(action);
+    expect(result.reasons.join(' ')).toMatch(says);
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(action === 'restored' ? 1 : 0);
+    expect(h.world.openShells).toBe(0);
   });
 
   it('CheckReplication reports lag, then caught up, and records the primary position', async () => {

@@ -71,6 +71,8 @@ export interface FakeDb {
   prepared: boolean;
   /** Bytes a streaming replica catches up per status read. */
   catchUpPerRead: number;
+  /** Set when a replica is promoted (PostgreSQL: the twinstack.promoted marker); a restore clears it. */
+  promotedByTwinstack: boolean;
 }
 
 const lsn = (n: number) => `0/${n.toString(16).toUpperCase()}`;
@@ -106,12 +108,16 @@ export class FakeWorld {
   openShells = 0;
   /** Promotions of these databases leave them read-only (a broken promote). */
   readonly brokenPromotions = new Set<string>();
+  /** Every exec on these hosts fails with this error (the host answers, but e.g. its key or the command is wrong). */
+  readonly faults = new Map<string, Error>();
+  /** `<address>/<database>` of every replica → primary transition (a promote on a primary is not one). */
+  readonly promotions: string[] = [];
 
   db(address: string, name: string): FakeDb {
     const key = `${address}/${name}`;
     let db = this.dbs.get(key);
     if (!db) {
-      db = { role: 'stopped', writable: false, fenced: false, position: 0, streaming: false, prepared: false, catchUpPerRead: Number.MAX_SAFE_INTEGER };
+      db = { role: 'stopped', writable: false, fenced: false, position: 0, streaming: false, prepared: false, catchUpPerRead: Number.MAX_SAFE_INTEGER, promotedByTwinstack: false };
       this.dbs.set(key, db);
     }
     return db;
@@ -125,6 +131,8 @@ export class FakeWorld {
         if (closed) return Promise.reject(new Error('shell used after close'));
         this.execs.push({ host: host.address, argv: command.argv, ...(command.stdin ? { stdin: command.stdin } : {}), ...(command.secretEnv ? { secretEnv: command.secretEnv } : {}) });
         if (this.unreachable.has(host.address)) return Promise.reject(new HostUnreachableError(`${host.address}: connect ECONNREFUSED`));
+        const fault = this.faults.get(host.address);
+        if (fault) return Promise.reject(fault);
         return Promise.resolve(this.play(host, command));
       },
       close: () => {
@@ -150,7 +158,7 @@ export class FakeWorld {
         return ok();
       case 'restore': {
         const primary = this.db(peer ?? '', name);
-        Object.assign(db, { role: 'replica', writable: false, fenced: false, streaming: false, position: Math.max(0, primary.position - 4096) });
+        Object.assign(db, { role: 'replica', writable: false, fenced: false, streaming: false, promotedByTwinstack: false, position: Math.max(0, primary.position - 4096) });
         return ok();
       }
       case 'start-replication':
@@ -165,6 +173,7 @@ export class FakeWorld {
           role: db.role,
           writable: db.writable,
           fenced: db.fenced,
+          ...(db.promotedByTwinstack ? { promotedByTwinstack: true } : {}),
           ...(db.role !== 'stopped' ? { position: lsn(db.position) } : {}),
           ...(db.role === 'replica' ? { streaming: db.streaming, receivedPosition: lsn(db.position), replayGapBytes: 0 } : {}),
         }));
@@ -174,7 +183,8 @@ export class FakeWorld {
       case 'promote':
         if (db.role === 'primary') return ok();
         if (db.role !== 'replica') return { exitCode: 1, stdout: '', stderr: 'not a replica', durationMs: 1 };
-        Object.assign(db, { role: 'primary', writable: !this.brokenPromotions.has(name), streaming: false });
+        Object.assign(db, { role: 'primary', writable: !this.brokenPromotions.has(name), streaming: false, promotedByTwinstack: true });
+        this.promotions.push(`${host.address}/${name}`);
         return ok();
       default:
         return ok();

@@ -1,6 +1,8 @@
 /**
  * RemoteShell over ssh2: pinned host keys, one reused connection per host,
- * secrets delivered over stdin, redacted and bounded output.
+ * secrets delivered over stdin, redacted and bounded output, and commands bounded
+ * on both sides (a local timer that signals and closes the channel, a remote
+ * coreutils `timeout` around the command).
  */
 import { constants as osConstants } from 'node:os';
 import ssh2 from 'ssh2';
@@ -53,10 +55,27 @@ interface Connection {
   closed: boolean;
 }
 
-/** The remote command line: only shell-quoted words; secrets never appear in it. */
+/** Grace after the remote `timeout` sent TERM before it sends KILL (seconds). */
+export const REMOTE_KILL_AFTER_SECONDS = 5;
+
+/**
+ * `timeout --signal=TERM --kill-after=5 <s>` (coreutils): the remote side stops the
+ * command's whole process group by itself once `timeoutMs` (rounded up to whole
+ * seconds) has passed, even when the channel close or signal never reaches it.
+ * Empty when the command has no positive, finite timeout.
+ */
+export function remoteTimeoutWords(timeoutMs: number): string[] {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return [];
+  return ['timeout', '--signal=TERM', `--kill-after=${REMOTE_KILL_AFTER_SECONDS}`, String(Math.max(1, Math.ceil(timeoutMs / 1000)))];
+}
+
+/**
+ * The remote command line: only shell-quoted words; secrets never appear in it.
+ * Shape: `[timeout …] [env NAME=value…] [sh -c SECRET_ENV_WRAPPER sh <n>] argv…`.
+ */
 export function buildCommandLine(command: RemoteCommand): string {
   if (command.argv.length === 0) throw new InvalidInputError(`command "${command.description}" has an empty argv`);
-  const words: string[] = [];
+  const words: string[] = [...remoteTimeoutWords(command.timeoutMs)];
   const env = Object.entries(command.env ?? {});
   if (env.length > 0) {
     words.push('env');
@@ -283,7 +302,7 @@ export class Ssh2RemoteShell implements RemoteShell {
       client.once('close', onConnectionClose);
       const timer = setTimeout(() => {
         settle(() => reject(new RemoteTimeoutError(`"${redact(command.description, secrets)}" on ${host.name} did not finish within ${command.timeoutMs} ms`)));
-        channel?.close();
+        if (channel) stopChannel(channel);
       }, command.timeoutMs);
 
       client.exec(commandLine, (error, opened) => {
@@ -293,7 +312,7 @@ export class Ssh2RemoteShell implements RemoteShell {
         }
         channel = opened;
         if (settled) {
-          opened.close();
+          stopChannel(opened);
           return;
         }
         opened.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -318,6 +337,44 @@ export class Ssh2RemoteShell implements RemoteShell {
       });
     });
   }
+}
+
+/**
+ * Ask the remote side to KILL the command, then close the channel. The signal is
+ * best effort (OpenSSH may ignore it); the remote `timeout` wrapper is the backstop.
+ */
+export function stopChannel(channel: ClientChannel): void {
+  try {
+    sendSignal(channel, 'KILL');
+  } catch {
+    // channel already closing, or signals unsupported
+  }
+  channel.close();
+}
+
+/** ssh2 1.x internals a channel has: its protocol and the remote channel id. */
+interface ChannelInternals {
+  readonly outgoing?: { readonly id?: number; readonly state?: string };
+  readonly _client?: { readonly _protocol?: { signal?(channelId: number, signalName: string): void } };
+}
+
+/**
+ * `channel.signal(name)`, also once stdin was ended: ssh2's public `signal()` silently
+ * does nothing on a channel that is no longer writable (and every exec ends stdin at
+ * once), so the request then goes through the channel's protocol while the channel is
+ * not closed (RFC 4254 allows requests after EOF).
+ */
+function sendSignal(channel: ClientChannel, name: string): void {
+  if (channel.writable) {
+    channel.signal(name);
+    return;
+  }
+  const internals = channel as unknown as ChannelInternals;
+  const id = internals.outgoing?.id;
+  const protocol = internals._client?._protocol;
+  const state = internals.outgoing?.state;
+  // After our EOF (state 'eof') the channel still takes requests: EOF only ends our data.
+  if ((state === 'open' || state === 'eof') && typeof id === 'number' && typeof protocol?.signal === 'function') protocol.signal(id, name);
 }
 
 function endConnection(connection: Connection): Promise<void> {

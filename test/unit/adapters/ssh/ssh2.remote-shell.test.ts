@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { ClientChannel } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_CAPTURED_BYTES, Ssh2RemoteShell } from '../../../../functions/adapters/ssh/ssh2.remote-shell.ts';
-import type { RemoteCommand } from '../../../../functions/core/command.ts';
+import { buildCommandLine, MAX_CAPTURED_BYTES, SECRET_ENV_WRAPPER, Ssh2RemoteShell, stopChannel } from '../../../../functions/adapters/ssh/ssh2.remote-shell.ts';
+import { shellQuote, type RemoteCommand } from '../../../../functions/core/command.ts';
 import {
   HostKeyMismatchError,
   HostUnreachableError,
@@ -59,7 +63,7 @@ describe('Ssh2RemoteShell', () => {
 
     // Assess
     expect(result).toMatchObject({ exitCode: 0, stdout: "hello 'world'", stderr: '' });
-    expect(server.execs[0]?.command).toBe(`printf %s 'hello '\\''world'\\'''`);
+    expect(server.execs[0]?.command).toBe(`timeout --signal=TERM --kill-after=5 10 printf %s 'hello '\\''world'\\'''`);
   });
 
   it('resolves with a non-zero exit code and stderr instead of rejecting', async () => {
@@ -137,6 +141,25 @@ describe('Ssh2RemoteShell', () => {
     expect(after.stdout).toBe('still usable\n');
   });
 
+  it('stops the remote command itself (remote timeout) even when the channel close and signal do not reach it', async () => {
+    // Prepare: the fake server kills only the outer sh; the command runs two processes below it.
+    const dir = mkdtempSync(join(tmpdir(), 'twinstack-ssh-'));
+    const pidFile = join(dir, 'pid');
+    try {
+      // Act
+      const outcome = shell.exec(host, command({ argv: ['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile], timeoutMs: 1000 }));
+      await expect(outcome).rejects.toBeInstanceOf(RemoteTimeoutError);
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      await until(() => !isAlive(pid), 8000);
+
+      // Assess
+      expect(pid).toBeGreaterThan(0);
+      expect(isAlive(pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 15_000);
+
   it('delivers secretEnv over stdin, never on the command line, then passes the command its stdin', async () => {
     // Prepare
     const secret = "p@ss w'rd $(x)\n";
@@ -156,6 +179,7 @@ describe('Ssh2RemoteShell', () => {
     expect(received?.command).not.toContain('p@ss');
     expect(received?.command).not.toContain(secretBase64);
     expect(received?.command).toContain("env 'MODE=fast lane'");
+    expect(received?.command.startsWith('timeout --signal=TERM --kill-after=5 10 env ')).toBe(true);
     expect(received?.stdin).toBe(`DB_PASSWORD=${secretBase64}\n|after-secrets`);
     expect(result).toMatchObject({ exitCode: 0, stdout: `${secretBase64}\nfast lane|after-secrets` });
   });
@@ -229,3 +253,70 @@ describe('Ssh2RemoteShell', () => {
     expect(server.connectionCount()).toBe(0);
   });
 });
+
+describe('buildCommandLine', () => {
+  const wrapper = `sh -c ${shellQuote(SECRET_ENV_WRAPPER)} sh 1`;
+  it.each<[string, Partial<RemoteCommand>, string]>([
+    ['whole seconds', { timeoutMs: 10_000 }, 'timeout --signal=TERM --kill-after=5 10 echo hi'],
+    ['a fraction rounded up', { timeoutMs: 1_500 }, 'timeout --signal=TERM --kill-after=5 2 echo hi'],
+    ['less than a second as one second', { timeoutMs: 300 }, 'timeout --signal=TERM --kill-after=5 1 echo hi'],
+    ['no positive timeout: no wrapper', { timeoutMs: 0 }, 'echo hi'],
+    ['an infinite timeout: no wrapper', { timeoutMs: Infinity }, 'echo hi'],
+    ['env and secrets after the timeout, secret values absent', { timeoutMs: 60_000, env: { MODE: 'a b' }, secretEnv: { PW: 'hunter2' } }, `timeout --signal=TERM --kill-after=5 60 env 'MODE=a b' ${wrapper} echo hi`],
+  ])('prefixes %s', (_, overrides, expected) => {
+    // Act
+    const line = buildCommandLine(command({ argv: ['echo', 'hi'], ...overrides }));
+
+    // Assess
+    expect(line).toBe(expected);
+    expect(line).not.toContain('hunter2');
+  });
+});
+
+describe('stopChannel', () => {
+  /** A stand-in for ssh2's ClientChannel with its 1.x internals; records what it is asked. */
+  function fakeChannel(writable: boolean, state: string, signalThrows = false) {
+    const calls: string[] = [];
+    const channel = {
+      writable,
+      outgoing: { id: 7, state },
+      _client: { _protocol: { signal: (id: number, name: string) => calls.push(`protocol ${id} ${name}`) } },
+      signal: (name: string) => {
+        if (signalThrows) throw new Error('channel gone');
+        calls.push(`signal ${name}`);
+      },
+      close: () => calls.push('close'),
+    };
+    return { channel: channel as unknown as ClientChannel, calls };
+  }
+
+  it.each<[string, boolean, string, boolean, string[]]>([
+    ['a writable channel: its own signal(), then close', true, 'open', false, ['signal KILL', 'close']],
+    ['stdin ended (eof): the request through the protocol, then close', false, 'eof', false, ['protocol 7 KILL', 'close']],
+    ['a closing channel: no signal, only close', false, 'closing', false, ['close']],
+    ['a signal that throws: still closes', true, 'open', true, ['close']],
+  ])('sends KILL on %s', (_, writable, state, signalThrows, expected) => {
+    // Prepare
+    const { channel, calls } = fakeChannel(writable, state, signalThrows);
+
+    // Act
+    stopChannel(channel);
+
+    // Assess
+    expect(calls).toEqual(expected);
+  });
+});
+
+async function until(condition: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -30,6 +30,16 @@ import {
   STATUS_SCRIPT,
 } from './postgres/postgres-scripts.ts';
 
+/**
+ * Command timeouts of the failover steps. A step runs status + promote + status
+ * (PromoteDatabase) or status + fence + status (FenceOldPrimary); each sum stays
+ * within 150 s, under the steps' 180 s Lambda/Task timeouts, and every script
+ * bounds its own waits below its command timeout (see postgres-scripts.ts).
+ */
+export const STATUS_TIMEOUT_MS = 20_000;
+export const PROMOTE_TIMEOUT_MS = 100_000;
+export const FENCE_TIMEOUT_MS = 90_000;
+
 interface ScriptCommand {
   readonly description: string;
   readonly script: string;
@@ -103,7 +113,7 @@ export const postgresEngine: DatabaseEngine = {
   },
 
   status(target) {
-    return scriptCommand({ description: `status of ${where(target)}`, script: STATUS_SCRIPT, target, timeoutMs: 20_000 });
+    return scriptCommand({ description: `status of ${where(target)}`, script: STATUS_SCRIPT, target, timeoutMs: STATUS_TIMEOUT_MS });
   },
 
   parseStatus(result: CommandResult): DatabaseStatus {
@@ -115,11 +125,11 @@ export const postgresEngine: DatabaseEngine = {
   },
 
   fence(target) {
-    return scriptCommand({ description: `fence ${where(target)}`, script: FENCE_SCRIPT, target, timeoutMs: 90_000 });
+    return scriptCommand({ description: `fence ${where(target)}`, script: FENCE_SCRIPT, target, timeoutMs: FENCE_TIMEOUT_MS });
   },
 
   promote(target) {
-    return scriptCommand({ description: `promote ${where(target)}`, script: PROMOTE_SCRIPT, target, timeoutMs: 110_000 });
+    return scriptCommand({ description: `promote ${where(target)}`, script: PROMOTE_SCRIPT, target, timeoutMs: PROMOTE_TIMEOUT_MS });
   },
 
   setSynchronousReplicas(target, replicaNames) {

@@ -26,6 +26,8 @@ const statusSchema = z.object({
   role: z.enum(['primary', 'replica', 'stopped', 'unknown']),
   writable: z.boolean(),
   fenced: z.boolean(),
+  /** The twinstack.promoted marker; absent from older scripts (then unknown: not reported). */
+  promotedByTwinstack: z.boolean().optional(),
   position: lsn.nullish(),
   receivedPosition: lsn.nullish(),
   replayGapBytes: bytes.nullish(),
@@ -62,6 +64,7 @@ export function parsePostgresStatus(result: CommandResult): DatabaseStatus {
     role: s.role,
     writable: running && s.writable,
     fenced: s.fenced,
+    ...(s.promotedByTwinstack !== undefined && { promotedByTwinstack: s.promotedByTwinstack }),
     ...(s.position != null && { position: s.position }),
     ...(s.role === 'replica' && s.receivedPosition != null && { receivedPosition: s.receivedPosition }),
     ...(s.role === 'replica' && s.replayGapBytes != null && { replayGapBytes: s.replayGapBytes }),

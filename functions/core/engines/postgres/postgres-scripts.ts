@@ -13,7 +13,14 @@
  * - our own sessions commit with synchronous_commit=local (PGOPTIONS), so role
  *   changes never wait for a synchronous replica that is not attached yet;
  * - pg_ctl and other chatter goes to stderr, so stdout carries only the result
- *   (one JSON line for status, fence and promote).
+ *   (one JSON line for status, fence and promote);
+ * - secrets never reach the server's environment: pg_ctl starts it through
+ *   `env -u` without them, and PGPASSWORD is set on the pg_basebackup line only;
+ * - nothing waits unbounded: psql runs under `timeout` (SQL_TIMEOUT seconds, per
+ *   script), pg_ctl with `-t`, pg_basebackup under `timeout`, loops against a
+ *   deadline, so a script outlives its command's timeout by little if at all;
+ * - `<dataDir>/twinstack.promoted` marks a server twinstack promoted (status reports
+ *   it as promotedByTwinstack); a restore removes the copy a base backup brings.
  *
  * Written for PostgreSQL 15 on Debian (`/usr/lib/postgresql/15/bin`), run by dash.
  */
@@ -23,15 +30,17 @@ const PREAMBLE = String.raw`set -eu
 BIN=$1; DATA=$2; SOCK=$3; PORT=$4; SUPER=$5; LISTEN=$6; shift 6
 export PGCONNECT_TIMEOUT=10
 export PGOPTIONS='-c synchronous_commit=local'
-sql() { "$BIN/psql" -h "$SOCK" -p "$PORT" -U "$SUPER" -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"; }
+SQL_TIMEOUT=30
+sql_within() { t=$1; shift; timeout -k 5 "$t" "$BIN/psql" -h "$SOCK" -p "$PORT" -U "$SUPER" -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"; }
+sql() { sql_within "$SQL_TIMEOUT" "$@"; }
 is_running() { "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 node_options() { printf '%s' "-c port=$PORT -c listen_addresses='$LISTEN' -c unix_socket_directories='$SOCK'"; }
-start_node() { mkdir -p "$SOCK"; "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -o "$(node_options)" start >&2; }
-restart_node() { mkdir -p "$SOCK"; "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -m fast -o "$(node_options)" restart >&2; }
+start_node() { mkdir -p "$SOCK"; env -u TWINSTACK_REPLICATION_PASSWORD -u TWINSTACK_APP_PASSWORD -u PGPASSWORD "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -o "$(node_options)" start >&2; }
+restart_node() { mkdir -p "$SOCK"; env -u TWINSTACK_REPLICATION_PASSWORD -u TWINSTACK_APP_PASSWORD -u PGPASSWORD "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -m fast -o "$(node_options)" restart >&2; }
 wait_ready() {
-  n=0
+  deadline=$(($(date +%s) + 60))
   until "$BIN/pg_isready" -q -h "$SOCK" -p "$PORT" -t 5; do
-    n=$((n + 1)); [ "$n" -lt 60 ] || { echo "server did not accept connections within 60 attempts" >&2; return 1; }
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "server did not accept connections within 60 s" >&2; return 1; }
     sleep 1
   done
 }
@@ -79,19 +88,22 @@ if [ "$PENDING" = t ]; then restart_node; wait_ready; echo "restarted for settin
 /**
  * Twin. Args after the node ones: primary address, replicationUser, replica name
  * (application_name). Env: PGPASSWORD (the replication password, for pg_basebackup;
- * `-R` stores it in primary_conninfo inside the 0700 data directory).
+ * `-R` stores it in primary_conninfo inside the 0700 data directory). It is moved
+ * into an unexported variable at once and given to pg_basebackup alone.
  */
 export const RESTORE_REPLICA_SCRIPT = PREAMBLE + String.raw`PRIMARY_ADDR=$1; REPL_USER=$2; REPLICA_NAME=$3
 : "${'$'}{PGPASSWORD:?replication password missing}"
+REPL_PW=$PGPASSWORD; unset PGPASSWORD
 case "$DATA" in /?*/?*) ;; *) echo "refusing to empty data directory $DATA" >&2; exit 2 ;; esac
 if is_running; then "$BIN/pg_ctl" -D "$DATA" stop -m fast -w -t 60 >&2; echo "stopped the running server"; fi
 mkdir -p "$DATA"
 find "$DATA" -mindepth 1 -delete
 echo "emptied $DATA"
-"$BIN/pg_basebackup" -D "$DATA" -d "host=$PRIMARY_ADDR port=$PORT user=$REPL_USER application_name=$REPLICA_NAME connect_timeout=10" -R -X stream -c fast -w
+PGPASSWORD="$REPL_PW" timeout -k 10 600 "$BIN/pg_basebackup" -D "$DATA" -d "host=$PRIMARY_ADDR port=$PORT user=$REPL_USER application_name=$REPLICA_NAME connect_timeout=10" -R -X stream -c fast -w
+REPL_PW=
 chmod 700 "$DATA"
 sed -i '/^[[:space:]]*synchronous_standby_names[[:space:]]*=/d' "$DATA/postgresql.auto.conf"
-rm -f "$DATA/twinstack.fenced"
+rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.promoted"
 echo "base backup restored from $PRIMARY_ADDR:$PORT"
 start_node
 wait_ready
@@ -111,9 +123,11 @@ echo "started the replica"
 
 /** Any node. Args after the node ones: none. Always exits 0 and prints one JSON line. */
 export const STATUS_SCRIPT = PREAMBLE + String.raw`set +e
+SQL_TIMEOUT=15
 FENCED=false; [ -f "$DATA/twinstack.fenced" ] && FENCED=true
-if ! is_running; then printf '{"role":"stopped","writable":false,"fenced":%s}\n' "$FENCED"; exit 0; fi
-OUT=$(sql -v fenced="$FENCED" <<'SQL'
+PROMOTED=false; [ -f "$DATA/twinstack.promoted" ] && PROMOTED=true
+if ! is_running; then printf '{"role":"stopped","writable":false,"fenced":%s,"promotedByTwinstack":%s}\n' "$FENCED" "$PROMOTED"; exit 0; fi
+OUT=$(sql -v fenced="$FENCED" -v promoted="$PROMOTED" <<'SQL'
 SELECT json_build_object(
   'role', CASE WHEN pg_is_in_recovery() THEN 'replica' ELSE 'primary' END,
   'writable', NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off',
@@ -127,12 +141,13 @@ SELECT json_build_object(
       'name', application_name, 'state', state, 'syncState', sync_state,
       'replayLagBytes', pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, flush_lsn, write_lsn, sent_lsn, '0/0'))::bigint
     ) ORDER BY application_name), '[]'::json) FROM pg_stat_replication) END,
-  'fenced', :'fenced'::boolean
+  'fenced', :'fenced'::boolean,
+  'promotedByTwinstack', :'promoted'::boolean
 );
 SQL
 )
 if [ $? -eq 0 ] && [ -n "$OUT" ]; then printf '%s\n' "$OUT"; exit 0; fi
-printf '{"role":"unknown","writable":false,"fenced":%s,"detail":"server is running but did not answer"}\n' "$FENCED"
+printf '{"role":"unknown","writable":false,"fenced":%s,"promotedByTwinstack":%s,"detail":"server is running but did not answer"}\n' "$FENCED" "$PROMOTED"
 exit 0
 `;
 
@@ -155,22 +170,35 @@ printf '{"fenced":true,"wasRunning":%s}\n' "$WAS"
  * Twin. Args after the node ones: none. Promotes a replica, clears
  * synchronous_standby_names (a lone promoted node would block every commit),
  * removes the fenced marker and verifies the server accepts writes.
+ *
+ * The promoted marker is written just before pg_promote: a promotion whose signal
+ * was sent but whose script was cut off still carries it. A server that is already
+ * primary WITHOUT the marker was not promoted by twinstack (a standalone clone):
+ * it is refused (exit 5), never adopted. Worst case ≈ 10 + 50 + 10 + 26 s < 100 s.
  */
-export const PROMOTE_SCRIPT = PREAMBLE + String.raw`is_running || { echo "PostgreSQL is not running in $DATA: cannot promote" >&2; exit 3; }
+export const PROMOTE_SCRIPT = PREAMBLE + String.raw`SQL_TIMEOUT=10
+is_running || { echo "PostgreSQL is not running in $DATA: cannot promote" >&2; exit 3; }
 PROMOTED=false; ALREADY=false
-if [ "$(sql -c 'SELECT pg_is_in_recovery()')" = t ]; then
-  [ "$(sql -c 'SELECT pg_promote(true, 60)')" = t ] || { echo "pg_promote did not finish within 60 s" >&2; exit 4; }
-  PROMOTED=true
-  sql -c 'ALTER SYSTEM RESET synchronous_standby_names' -c 'SELECT pg_reload_conf()' >/dev/null
-else
-  ALREADY=true
-  BLOCKED=$(sql -c "SELECT current_setting('synchronous_standby_names') <> '' AND NOT EXISTS (SELECT 1 FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))")
-  if [ "$BLOCKED" = t ]; then sql -c 'ALTER SYSTEM RESET synchronous_standby_names' -c 'SELECT pg_reload_conf()' >/dev/null; echo "cleared synchronous_standby_names: no synchronous replica attached" >&2; fi
-fi
+IN_RECOVERY=$(sql -c 'SELECT pg_is_in_recovery()')
+case "$IN_RECOVERY" in
+  t)
+    touch "$DATA/twinstack.promoted"
+    [ "$(sql_within 50 -c 'SELECT pg_promote(true, 45)')" = t ] || { echo "pg_promote did not finish within 45 s" >&2; exit 4; }
+    PROMOTED=true
+    sql -c 'ALTER SYSTEM RESET synchronous_standby_names' -c 'SELECT pg_reload_conf()' >/dev/null
+    ;;
+  f)
+    [ -f "$DATA/twinstack.promoted" ] || { echo "already a primary that twinstack did not promote (no twinstack.promoted in $DATA): refusing to adopt it" >&2; exit 5; }
+    ALREADY=true
+    BLOCKED=$(sql -c "SELECT current_setting('synchronous_standby_names') <> '' AND NOT EXISTS (SELECT 1 FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))")
+    if [ "$BLOCKED" = t ]; then sql -c 'ALTER SYSTEM RESET synchronous_standby_names' -c 'SELECT pg_reload_conf()' >/dev/null; echo "cleared synchronous_standby_names: no synchronous replica attached" >&2; fi
+    ;;
+  *) echo "pg_is_in_recovery() answered $IN_RECOVERY" >&2; exit 4 ;;
+esac
 rm -f "$DATA/twinstack.fenced"
-n=0
+deadline=$(($(date +%s) + 15))
 until [ "$(sql -c "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'")" = t ]; do
-  n=$((n + 1)); [ "$n" -lt 30 ] || { echo "not writable after promotion" >&2; exit 4; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "not writable within 15 s after promotion" >&2; exit 4; }
   sleep 1
 done
 printf '{"promoted":%s,"alreadyPrimary":%s}\n' "$PROMOTED" "$ALREADY"

@@ -52,6 +52,26 @@ describe('postgresEngine.parseStatus', () => {
     { name: 'stopped', stdout: STOPPED, status: { role: 'stopped', writable: false, fenced: false } },
     { name: 'fenced', stdout: FENCED, status: { role: 'stopped', writable: false, fenced: true } },
     { name: 'running but not answering', stdout: UNKNOWN, status: { role: 'unknown', writable: false, fenced: false } },
+    {
+      name: 'primary twinstack promoted (marker present)',
+      stdout: '{"role" : "primary", "writable" : true, "position" : "0/5000100", "replicas" : [], "fenced" : false, "promotedByTwinstack" : true}',
+      status: { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [], promotedByTwinstack: true },
+    },
+    {
+      name: 'standalone primary (marker absent)',
+      stdout: '{"role" : "primary", "writable" : true, "position" : "0/5000100", "replicas" : [], "fenced" : false, "promotedByTwinstack" : false}',
+      status: { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [], promotedByTwinstack: false },
+    },
+    {
+      name: 'stopped, marker reported',
+      stdout: '{"role":"stopped","writable":false,"fenced":true,"promotedByTwinstack":true}\n',
+      status: { role: 'stopped', writable: false, fenced: true, promotedByTwinstack: true },
+    },
+    {
+      name: 'running but not answering, marker reported',
+      stdout: '{"role":"unknown","writable":false,"fenced":false,"promotedByTwinstack":false,"detail":"server is running but did not answer"}\n',
+      status: { role: 'unknown', writable: false, fenced: false, promotedByTwinstack: false },
+    },
     { name: 'chatter before the JSON line', stdout: `waiting for server...\n${STOPPED}`, status: { role: 'stopped', writable: false, fenced: false } },
   ])('parses $name', ({ stdout, status }) => {
     // Act
@@ -78,6 +98,7 @@ describe('postgresEngine.parseStatus', () => {
     { name: 'position not an LSN', stdout: '{"role":"primary","writable":true,"fenced":false,"position":"3000000","replicas":[]}' },
     { name: 'lag not a number', stdout: '{"role":"primary","writable":true,"fenced":false,"position":"0/1","replicas":[{"name":"t","state":"streaming","syncState":"sync","replayLagBytes":"0"}]}' },
     { name: 'a JSON array', stdout: '[1,2]' },
+    { name: 'promoted marker not a boolean', stdout: '{"role":"primary","writable":true,"fenced":false,"position":"0/1","replicas":[],"promotedByTwinstack":"yes"}' },
   ])('rejects $name', ({ stdout }) => {
     // Act / Assess
     expect(() => postgresEngine.parseStatus(result(stdout))).toThrow(UnexpectedOutputError);

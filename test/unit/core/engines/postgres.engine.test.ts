@@ -179,6 +179,19 @@ describe('postgresEngine commands', () => {
   });
 });
 
+describe('postgresEngine failover command timeouts', () => {
+  it.each([
+    { step: 'PromoteDatabase', act: () => postgresEngine.promote(target()) },
+    { step: 'FenceOldPrimary', act: () => postgresEngine.fence(target()) },
+  ])('$step: status + command + status stays within 150 s (the step has 180 s)', ({ act }) => {
+    // Act
+    const total = 2 * postgresEngine.status(target()).timeoutMs + act().timeoutMs;
+
+    // Assess
+    expect(total).toBeLessThanOrEqual(150_000);
+  });
+});
+
 describe('postgresEngine.publishedEnv', () => {
   it('publishes the connection settings with the password only in DATABASE_URL, URL-encoded', () => {
     // Act

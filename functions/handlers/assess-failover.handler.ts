@@ -9,7 +9,7 @@ import type { FailoverGroup } from '../core/model.ts';
 import { databaseHost } from '../core/model.ts';
 import type { RemoteShell } from '../core/ports.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { estimateLag } from './deps/decisions.ts';
+import { estimateLag, estimatePrimaryTwinLag } from './deps/decisions.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup, loadState } from './deps/load-group.ts';
@@ -39,13 +39,15 @@ export function createHandler(deps: StepDeps) {
         const lastSeen = lastObservations[database.name];
         // Against a live primary the lag is exact; against its last observation, a lower bound.
         const livePrimary = primary.status?.role === 'primary' && primary.status.position !== undefined;
-        const lagBytes = estimateLag(primary.status, twin.status, lastSeen?.position, (to, from) => engine.positionDiff(to, from));
+        const diff = (to: string, from: string) => engine.positionDiff(to, from);
+        // A twin already promoted (a re-run) is compared with a live old primary too: anything behind is a loss.
+        const lagBytes = estimateLag(primary.status, twin.status, lastSeen?.position, diff) ?? estimatePrimaryTwinLag(primary.status, twin.status, diff);
         return {
           name: database.name,
           mode: database.replication.mode,
           maxLagBytes: database.replication.maxLagBytes,
           replicaName: replicaNameOf(group, database),
-          ...(primary.status ? { primary: primary.status } : { primaryError: primary.error }),
+          ...(primary.status ? { primary: primary.status } : { primaryError: primary.error, primaryErrorKind: primary.errorKind }),
           ...(twin.status ? { twin: twin.status } : { twinError: twin.error }),
           ...(lastSeen !== undefined ? { lastPrimaryObservation: lastSeen } : {}),
           ...(lagBytes !== undefined ? { lagBytes, lagBound: livePrimary ? ('exact' as const) : ('lower-bound' as const) } : {}),

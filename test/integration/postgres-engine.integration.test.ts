@@ -175,6 +175,36 @@ describe('postgresEngine over real SSH', () => {
     expect(await scalar(onTwin, 'SELECT pid FROM pg_stat_wal_receiver')).toBe(pidBefore);
   });
 
+  it('keeps secrets out of the servers\' environment (readable in /proc/<pid>/environ for their whole life)', async () => {
+    // Prepare: both postmasters (the twin's was started by the restore, which had PGPASSWORD) and the long-lived WAL processes
+    const postmasters = [primary, twin].map((h) => Number(readFileSync(h.realPath(`${database.postgres.dataDir}/postmaster.pid`), 'utf8').split('\n')[0]));
+    const walProcesses = [
+      await scalar(onPrimary, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walsender'"),
+      await scalar(onTwin, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walreceiver'"),
+    ].map(Number);
+
+    // Act
+    const environments = [...postmasters, ...walProcesses].map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+
+    // Assess
+    expect(postmasters.every((pid) => Number.isInteger(pid) && pid > 1)).toBe(true);
+    for (const environment of environments) {
+      expect(environment).not.toContain(SECRETS.replicationPassword);
+      expect(environment).not.toContain(SECRETS.appPassword);
+      expect(environment).not.toMatch(/TWINSTACK_(REPLICATION|APP)_PASSWORD|PGPASSWORD/);
+    }
+  });
+
+  it('refuses to promote a primary twinstack did not promote (a standalone clone): nothing changes', async () => {
+    // Act
+    const outcome = runChecked(shell, primary.host, postgresEngine.promote(onPrimary));
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/exit code 5/);
+    expect(await status(onPrimary)).toMatchObject({ role: 'primary', writable: true });
+    expect((await status(onPrimary)).promotedByTwinstack ?? false).toBe(false);
+  });
+
   it('replicates rows written on the primary to the twin', async () => {
     // Prepare
     const ids = [1, 2, 3, 4, 5];
@@ -214,7 +244,7 @@ describe('postgresEngine over real SSH', () => {
 
     // Assess
     expect(JSON.parse(promoted.stdout.trim())).toMatchObject({ promoted: true, alreadyPrimary: false });
-    expect(await status(onTwin)).toMatchObject({ role: 'primary', writable: true, fenced: false });
+    expect(await status(onTwin)).toMatchObject({ role: 'primary', writable: true, fenced: false, promotedByTwinstack: true });
     const rows = await withApp(twin.host, async (c) => {
       await c.query("INSERT INTO items (id, note) VALUES (6, 'after failover')");
       return (await c.query<{ id: number }>('SELECT id FROM items ORDER BY id')).rows.map((r) => r.id);

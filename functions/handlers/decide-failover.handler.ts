@@ -1,13 +1,28 @@
-/** DecideFailover: the pure decideFailover over the snapshot AssessFailover gathered. */
+/**
+ * DecideFailover: the pure decideFailover over the snapshot AssessFailover gathered.
+ * A refusal (hold while the group is still on its primary) is the moment an operator
+ * must look — decide whether to force — so it is logged with its reasons and counted
+ * as the `FailoverHeld` metric, which alarms. A hold because the failover already
+ * happened (the twin is active) is not a refusal and counts nothing.
+ */
 import { decideFailover } from './deps/decisions.ts';
 import type { FailoverDecision, FailoverSnapshot } from '../core/decisions/failover-snapshot.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
+export const FAILOVER_HELD_METRIC = 'FailoverHeld';
+
 export interface DecideFailoverInput { readonly snapshot: FailoverSnapshot }
 
 export function createHandler(deps: StepDeps) {
-  return (event: DecideFailoverInput): Promise<FailoverDecision> => Promise.resolve(decideFailover(event.snapshot, deps.clock.now()));
+  return (event: DecideFailoverInput): Promise<FailoverDecision> => {
+    const decision = decideFailover(event.snapshot, deps.clock.now());
+    if (decision.action === 'hold' && event.snapshot.activeStack !== 'twin') {
+      deps.logger.warn('failover held: an operator must decide whether to force it', { group: event.snapshot.group, reasons: decision.reasons });
+      deps.recordMetric?.(FAILOVER_HELD_METRIC, 1, { group: event.snapshot.group });
+    }
+    return Promise.resolve(decision);
+  };
 }
 
 export const handler = awsEntry(createHandler);

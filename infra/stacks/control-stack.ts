@@ -15,6 +15,7 @@ import type { TwinstackConfig } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { LEASE_TABLE_ENV } from '../../functions/handlers/deps/aws.step-deps.ts';
 import { DRIFT_METRIC } from '../../functions/handlers/check-drift.handler.ts';
+import { FAILOVER_HELD_METRIC } from '../../functions/handlers/decide-failover.handler.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { DeployWebhook } from '../constructs/deploy-webhook.ts';
@@ -179,6 +180,19 @@ export class ControlStack extends Stack {
       });
     }
     this.workflows = workflows;
+
+    // A held failover (lag, unknowable loss, unconfirmed outage…) needs an operator: alarm on it.
+    for (const g of groups) {
+      const held = new cloudwatch.Alarm(this, `FailoverHeldAlarm-${g.name}`, {
+        alarmDescription: `twinstack group ${g.name}: a failover was held (see the DecideFailover reasons); decide whether to force it`,
+        metric: new cloudwatch.Metric({ namespace: 'twinstack', metricName: FAILOVER_HELD_METRIC, dimensionsMap: { group: g.name }, statistic: 'Maximum', period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      held.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    }
 
     const driftAlarms: Record<string, cloudwatch.Alarm> = {};
     const alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);

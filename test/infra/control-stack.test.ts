@@ -153,7 +153,7 @@ describe('ControlStack', () => {
 
     it('alarms on failed, timed-out and aborted executions of each workflow, notifying the topic', () => {
       // Act
-      const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties['Metrics'] !== undefined);
 
       // Assess
       expect(alarms).toHaveLength(CONTROL_WORKFLOWS.length);
@@ -333,6 +333,21 @@ describe('ControlStack', () => {
     });
   });
 
+  describe('held failover alarm', () => {
+    it('alarms the topic when a failover of any group is held', () => {
+      // Assess
+      for (const group of FIXTURE_CONFIG.groups) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'FailoverHeld',
+          Namespace: 'twinstack',
+          Dimensions: [{ Name: 'group', Value: group.name }],
+          Threshold: 1,
+          AlarmActions: Match.anyValue(),
+        });
+      }
+    });
+  });
+
   describe('replication check schedule', () => {
     it('runs CheckReplication every minute for every database of every group', () => {
       // Prepare
@@ -448,7 +463,8 @@ describe('ControlStack with a deploy source', () => {
       .filter((st) => asArray(st.Action).includes('states:StartExecution'));
     expect(starts.flatMap((st) => asArray(st.Resource))).toEqual([{ Ref: deployMachineId }]);
     expect(violations).toEqual([]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 1);
+    // A failure alarm per workflow, a held-failover alarm per group, one drift alarm for the group with a source.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'twinstack',
       MetricName: 'DeployDrift',

@@ -6,6 +6,7 @@ import * as acquireLease from '../../../functions/handlers/acquire-group-lease.h
 import { errorKindOf, observeStatus } from '../../../functions/handlers/deps/observe-database.ts';
 import * as releaseLease from '../../../functions/handlers/release-group-lease.handler.ts';
 import * as assess from '../../../functions/handlers/assess-failover.handler.ts';
+import * as decide from '../../../functions/handlers/decide-failover.handler.ts';
 import * as fence from '../../../functions/handlers/fence-old-primary.handler.ts';
 import * as promote from '../../../functions/handlers/promote-database.handler.ts';
 import * as record from '../../../functions/handlers/record-failover.handler.ts';
@@ -291,5 +292,35 @@ describe('ReportFailure handler', () => {
     // Assess
     expect(result).toMatchObject({ status: 'failed', dnsPointsAt: 'unknown' });
     expect(result.note).toMatch(/could not observe/);
+  });
+});
+
+describe('DecideFailover handler', () => {
+  const cases = [
+    ['a refusal while the group is on its primary', { activeStack: 'primary', primaryHealthy: true }, [{ name: 'FailoverHeld', value: 1, dimensions: { group: 'shop' } }]],
+    ['a hold because the twin is already active', { activeStack: 'twin', primaryHealthy: true }, []],
+    ['a failover', { activeStack: 'primary', primaryHealthy: false }, []],
+  ] as const;
+
+  it.each(cases)('counts FailoverHeld for %s only when it is a refusal', async (_case, situation, expected) => {
+    // Prepare
+    const h = await createHarness();
+    await replicateInWorld(h);
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: situation.activeStack }));
+    await h.params.put(parameterNames.observation('shop', 'main'), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }));
+    await h.params.put(parameterNames.observation('shop', 'audit'), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }));
+    if (!situation.primaryHealthy) {
+      h.world.unreachable.add('127.0.1.1');
+      h.world.unreachable.add('127.0.1.2');
+      h.health.healthy.set(h.group.primary.healthUrl, false);
+    }
+    const metrics: { name: string; value: number; dimensions: Readonly<Record<string, string>> }[] = [];
+    const deps = { ...h.deps, recordMetric: (name: string, value: number, dimensions: Readonly<Record<string, string>>) => metrics.push({ name, value, dimensions }) };
+    const snapshot = await assess.createHandler(deps)({ group: 'shop' });
+    // Act
+    const decision = await decide.createHandler(deps)({ snapshot });
+    // Assess
+    expect(decision.action).toBe(expected.length > 0 || situation.activeStack === 'twin' ? 'hold' : 'failover');
+    expect(metrics).toEqual(expected);
   });
 });

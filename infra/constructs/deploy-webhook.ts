@@ -14,6 +14,7 @@ import type { FailoverGroup } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { DEPLOY_STATE_MACHINE_ARN_ENV, WEBHOOK_GROUPS_ENV } from '../../functions/handlers/webhook/webhook-env.ts';
 import { InvalidConstructPropsError } from './construct-props-error.ts';
+import { lambdaBundling } from './lambda-bundling.ts';
 
 export interface DeployWebhookProps {
   /** The deploy workflow the webhook starts. */
@@ -31,9 +32,6 @@ export interface DeployWebhookProps {
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }
-
-/** Lets ESM bundles `require()` the CommonJS modules some dependencies still load (same as StepFunction). */
-const CREATE_REQUIRE_BANNER = "import { createRequire as __twinstackCreateRequire } from 'node:module'; const require = __twinstackCreateRequire(import.meta.url);";
 
 export const DEFAULT_WEBHOOK_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
 
@@ -135,16 +133,7 @@ export class DeployWebhook extends Construct {
         // Deliveries to any other group are answered 404 before any SSM read.
         [WEBHOOK_GROUPS_ENV]: groups.map((g) => g.name).join(','),
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        externalModules: ['@aws-sdk/*', '*.node'],
-      },
+      bundling: lambdaBundling(),
     });
 
     // API: one route, throttled default stage, JSON access logs.

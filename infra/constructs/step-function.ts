@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { FailoverGroup } from '../../functions/core/model.ts';
 import type { StepDefinition } from '../../functions/handlers/step-catalog.ts';
 import { statementsFor } from './step-permissions.ts';
+import { lambdaBundling } from './lambda-bundling.ts';
 
 export interface StepFunctionProps {
   /** The catalog entry: handler file, timeout and capabilities. */
@@ -28,8 +29,6 @@ export interface StepFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-/** Lets ESM bundles `require()` the CommonJS modules some dependencies still load. */
-const CREATE_REQUIRE_BANNER = "import { createRequire as __twinstackCreateRequire } from 'node:module'; const require = __twinstackCreateRequire(import.meta.url);";
 
 /**
  * One Lambda function for one workflow step of the catalog.
@@ -80,18 +79,7 @@ export class StepFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'twinstack',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // The runtime has AWS SDK v3. Native addons (ssh2's sshcrypto, cpu-features) are built for this
-        // machine, not Lambda arm64: left out, ssh2 loads them in try/catch and falls back to pure JS.
-        externalModules: ['@aws-sdk/*', '*.node'],
-      },
+      bundling: lambdaBundling(),
     });
 
     const acknowledgements = [

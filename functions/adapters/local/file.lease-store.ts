@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { LeaseStoreError } from '../../core/deploy/lease-store-error.ts';
 import type { Clock, LeaseStore } from '../../core/ports.ts';
 import { atomicWriteFile } from './atomic-write-file.ts';
-import { SerialQueue } from './serial-queue.ts';
+import { serialQueueFor } from './serial-queue.ts';
 
 interface StoredLease {
   readonly holder: string;
@@ -20,16 +20,6 @@ interface StoredLease {
 }
 type LeaseFile = Record<string, StoredLease>;
 
-const queues = new Map<string, SerialQueue>();
-
-function queueFor(path: string): SerialQueue {
-  let queue = queues.get(path);
-  if (!queue) {
-    queue = new SerialQueue();
-    queues.set(path, queue);
-  }
-  return queue;
-}
 
 export class FileLeaseStore implements LeaseStore {
   private readonly path: string;
@@ -42,7 +32,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   acquire(key: string, holder: string, ttlSeconds: number): Promise<boolean> {
-    return queueFor(this.path).run(async () => {
+    return serialQueueFor(this.path).run(async () => {
       const leases = await this.read();
       const now = this.clock.now().getTime();
       const current = leases[key];
@@ -54,7 +44,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   release(key: string, holder: string): Promise<void> {
-    return queueFor(this.path).run(async () => {
+    return serialQueueFor(this.path).run(async () => {
       const leases = await this.read();
       if (leases[key]?.holder !== holder) return;
       delete leases[key];

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { ParameterStoreError } from '../../core/errors.ts';
 import type { ParameterStore, PutParameterOptions } from '../../core/ports.ts';
 import { atomicWriteFile } from './atomic-write-file.ts';
-import { SerialQueue } from './serial-queue.ts';
+import { serialQueueFor } from './serial-queue.ts';
 
 interface StoredParameter {
   readonly value: string;
@@ -17,17 +17,6 @@ interface StoredParameter {
 }
 type ParameterFile = Record<string, StoredParameter>;
 
-/** One queue per file path, shared by every store instance of this process. */
-const queues = new Map<string, SerialQueue>();
-
-function queueFor(path: string): SerialQueue {
-  let queue = queues.get(path);
-  if (!queue) {
-    queue = new SerialQueue();
-    queues.set(path, queue);
-  }
-  return queue;
-}
 
 export class FileParameterStore implements ParameterStore {
   private readonly path: string;
@@ -43,7 +32,7 @@ export class FileParameterStore implements ParameterStore {
 
   async put(name: string, value: string, options: PutParameterOptions = {}): Promise<void> {
     if (!name.startsWith('/') || name.endsWith('/')) throw new ParameterStoreError(`invalid parameter name ${JSON.stringify(name)}`);
-    await queueFor(this.path).run(async () => {
+    await serialQueueFor(this.path).run(async () => {
       const parameters = await this.read();
       parameters[name] = { value, secret: options.secret ?? false };
       try {

@@ -8,3 +8,15 @@ export class SerialQueue {
     return result;
   }
 }
+
+const queuesByPath = new Map<string, SerialQueue>();
+
+/** One queue per file path, shared by every store of this process that writes that file. */
+export function serialQueueFor(path: string): SerialQueue {
+  let queue = queuesByPath.get(path);
+  if (!queue) {
+    queue = new SerialQueue();
+    queuesByPath.set(path, queue);
+  }
+  return queue;
+}

@@ -31,11 +31,24 @@ export class SshAuthenticationError extends TwinstackError {
   readonly code = 'SSH_AUTHENTICATION_FAILED';
 }
 
-/** TCP/SSH connection could not be made (refused, timed out, reset). */
+/**
+ * TCP/SSH connection could not be made (refused, timed out, reset) — `phase: 'connect'` —
+ * or was lost after it was made (`'session'`: a session could not be opened, or the
+ * connection dropped mid-command). Only `connect` says anything about the host being
+ * gone; after the handshake the host answered, so it is alive.
+ */
 export class HostUnreachableError extends TwinstackError {
   override readonly name = 'HostUnreachableError';
   readonly code = 'HOST_UNREACHABLE';
   override readonly transient = true;
+  constructor(
+    message: string,
+    options?: { cause?: unknown; phase?: 'connect' | 'session' },
+  ) {
+    super(message, options);
+    this.phase = options?.phase ?? 'connect';
+  }
+  readonly phase: 'connect' | 'session';
 }
 
 /** A remote command exited non-zero. Its message and output are already redacted. */

@@ -298,7 +298,7 @@ export class Ssh2RemoteShell implements RemoteShell {
         outcome();
       };
       const onConnectionClose = () =>
-        settle(() => reject(new HostUnreachableError(`connection to ${host.name} dropped while running "${redact(command.description, secrets)}"`)));
+        settle(() => reject(new HostUnreachableError(`connection to ${host.name} dropped while running "${redact(command.description, secrets)}"`, { phase: 'session' })));
       client.once('close', onConnectionClose);
       const timer = setTimeout(() => {
         settle(() => reject(new RemoteTimeoutError(`"${redact(command.description, secrets)}" on ${host.name} did not finish within ${command.timeoutMs} ms`)));
@@ -307,7 +307,7 @@ export class Ssh2RemoteShell implements RemoteShell {
 
       client.exec(commandLine, (error, opened) => {
         if (error) {
-          settle(() => reject(new HostUnreachableError(`cannot open a session on ${host.name}: ${redact(error.message, secrets)}`, { cause: error })));
+          settle(() => reject(new HostUnreachableError(`cannot open a session on ${host.name}: ${redact(error.message, secrets)}`, { cause: error, phase: 'session' })));
           return;
         }
         channel = opened;

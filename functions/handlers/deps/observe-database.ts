@@ -33,9 +33,13 @@ export async function observeStatus(shell: RemoteShell, engine: DatabaseEngine, 
   }
 }
 
-/** `unreachable` only when the connection could not be made; every other failure is a `fault`. */
+/**
+ * `unreachable` only when the connection could not be made; every other failure is a
+ * `fault` — including a connection lost AFTER the handshake (the host answered: it is
+ * alive, and treating it as isolated would promote next to a live primary).
+ */
 export function errorKindOf(error: unknown): ObservationErrorKind {
-  return error instanceof HostUnreachableError ? 'unreachable' : 'fault';
+  return error instanceof HostUnreachableError && error.phase === 'connect' ? 'unreachable' : 'fault';
 }
 
 export function describeError(error: unknown): string {

@@ -23,6 +23,7 @@ function twinPromoted(h: Harness): void {
 describe('observeStatus', () => {
   it.each([
     ['HostUnreachableError', new HostUnreachableError('connect ECONNREFUSED'), 'unreachable'],
+    ['HostUnreachableError after the handshake (the host answered)', new HostUnreachableError('connection dropped while running status', { phase: 'session' }), 'fault'],
     ['HostKeyMismatchError', new HostKeyMismatchError('key changed'), 'fault'],
     ['SshAuthenticationError', new SshAuthenticationError('denied'), 'fault'],
     ['RemoteTimeoutError', new RemoteTimeoutError('status timed out'), 'fault'],

@@ -225,6 +225,22 @@ describe('Ssh2RemoteShell', () => {
     expect(result.stdout.endsWith('aaa***\n[output truncated]')).toBe(true);
   });
 
+  it('reports a connection lost mid-command as HostUnreachableError of phase session (the host answered), a refused one as phase connect', async () => {
+    // Prepare
+    const running = shell.exec(host, command({ argv: ['sleep', '5'], timeoutMs: 10_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act
+    server.dropAll();
+    const lost = await running.catch((error: unknown) => error);
+    const refused = await shell.exec({ ...host, sshPort: await freePort() }, command({ argv: ['true'] })).catch((error: unknown) => error);
+
+    // Assess
+    expect(lost).toBeInstanceOf(HostUnreachableError);
+    expect((lost as HostUnreachableError).phase).toBe('session');
+    expect((refused as HostUnreachableError).phase).toBe('connect');
+  });
+
   it('reuses one connection for several execs on a host and reconnects after a drop', async () => {
     // Act
     await shell.exec(host, command({ argv: ['true'] }));

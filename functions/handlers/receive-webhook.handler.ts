@@ -145,7 +145,7 @@ export function createHandler(deps: ReceiveWebhookDeps) {
     }
 
     const input: DeployWorkflowInput = { group, revision: decision.revision, branch: decision.branch, deliveryId: deliveryId ?? null, receivedAt: receivedAt.toISOString() };
-    const executionName = deployExecutionName(group, decision.revision);
+    const executionName = deployExecutionName(group, decision.revision, decision.previous);
     try {
       const outcome = await deps.starter.start(DEPLOY_WORKFLOW, executionName, input);
       deps.logger.info(outcome.started ? 'deploy started' : 'duplicate delivery', { ...context, deliveryId, revision: decision.revision, executionId: outcome.executionId });

@@ -11,7 +11,15 @@ import type { DeploySource, GitProvider } from '../model.ts';
  */
 export type DeliveryClassification =
   | { readonly kind: 'ping' }
-  | { readonly kind: 'push'; readonly repository: string; readonly branch: string; readonly revision: string; readonly pushedAt?: string }
+  | {
+      readonly kind: 'push';
+      readonly repository: string;
+      readonly branch: string;
+      readonly revision: string;
+      /** The branch's revision before this push (absent for a new branch or when the provider omits it). */
+      readonly previous?: string;
+      readonly pushedAt?: string;
+    }
   | { readonly kind: 'ignored'; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
@@ -48,7 +56,14 @@ function show(value: string | undefined): string {
 }
 
 /** The same check for every provider once repository, ref and revisions are extracted. */
-function classifyPush(source: DeploySource, repository: string | undefined, ref: string | undefined, after: string | undefined, pushedAt: string | undefined): DeliveryClassification {
+function classifyPush(
+  source: DeploySource,
+  repository: string | undefined,
+  ref: string | undefined,
+  after: string | undefined,
+  pushedAt: string | undefined,
+  before?: string,
+): DeliveryClassification {
   if (repository === undefined || repository.toLowerCase() !== source.repository.toLowerCase()) return ignored(`repository ${show(repository)} is not ${source.repository}`);
   if (ref?.startsWith(TAG_REF)) return ignored('tag push');
   if (ref === undefined || !ref.startsWith(BRANCH_REF)) return ignored(`ref ${show(ref)} is not a branch`);
@@ -56,7 +71,8 @@ function classifyPush(source: DeploySource, repository: string | undefined, ref:
   if (branch !== source.branch) return ignored(`branch ${show(branch)} is not ${source.branch}`);
   if (after !== undefined && ZERO_REVISION.test(after)) return ignored('branch deletion');
   if (after === undefined || !REVISION.test(after)) return ignored(`revision ${show(after)} is not a 40-hex commit id`);
-  return { kind: 'push', repository: source.repository, branch, revision: after, ...(pushedAt !== undefined ? { pushedAt } : {}) };
+  const previous = before !== undefined && REVISION.test(before) && !ZERO_REVISION.test(before) ? before : undefined;
+  return { kind: 'push', repository: source.repository, branch, revision: after, ...(previous !== undefined ? { previous } : {}), ...(pushedAt !== undefined ? { pushedAt } : {}) };
 }
 
 function classifyGithub(event: string | undefined, payload: Json, source: DeploySource): DeliveryClassification {
@@ -65,7 +81,7 @@ function classifyGithub(event: string | undefined, payload: Json, source: Deploy
   if (payload['deleted'] === true) return ignored('branch deletion');
   const repository = text(object(payload['repository'])?.['full_name']);
   const pushedAt = text(object(payload['head_commit'])?.['timestamp']);
-  return classifyPush(source, repository, text(payload['ref']), text(payload['after']), pushedAt);
+  return classifyPush(source, repository, text(payload['ref']), text(payload['after']), pushedAt, text(payload['before']));
 }
 
 function classifyGitlab(event: string | undefined, payload: Json, source: DeploySource): DeliveryClassification {
@@ -75,7 +91,7 @@ function classifyGitlab(event: string | undefined, payload: Json, source: Deploy
   const commits = Array.isArray(payload['commits']) ? (payload['commits'] as unknown[]) : [];
   const after = text(payload['after']);
   const head = commits.map(object).find((c) => c?.['id'] === after);
-  return classifyPush(source, repository, text(payload['ref']), after, text(head?.['timestamp']));
+  return classifyPush(source, repository, text(payload['ref']), after, text(head?.['timestamp']), text(payload['before']));
 }
 
 function classifyBitbucket(event: string | undefined, payload: Json, source: DeploySource): DeliveryClassification {
@@ -96,7 +112,7 @@ function classifyBitbucket(event: string | undefined, payload: Json, source: Dep
       continue;
     }
     const commit = object(next['target']);
-    chosen = classifyPush(source, repository, `${BRANCH_REF}${text(next['name']) ?? ''}`, text(commit?.['hash']), text(commit?.['date']));
+    chosen = classifyPush(source, repository, `${BRANCH_REF}${text(next['name']) ?? ''}`, text(commit?.['hash']), text(commit?.['date']), text(object(old?.['target'])?.['hash']));
   }
   if (chosen.kind === 'ignored' && changes.length > 0 && changes.every((c) => object(object(c)?.['new'])?.['type'] === 'tag')) return ignored('tag push');
   return chosen;

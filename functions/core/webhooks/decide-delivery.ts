@@ -10,7 +10,7 @@ export interface WebhookResponse {
 /** What the handler must do for a delivery: answer now, or start a deploy and answer with its outcome. */
 export type DeliveryDecision =
   | { readonly action: 'respond'; readonly response: WebhookResponse; readonly rejected: boolean }
-  | { readonly action: 'start-deploy'; readonly revision: string; readonly branch: string; readonly deliveryId: string | undefined };
+  | { readonly action: 'start-deploy'; readonly revision: string; readonly previous?: string; readonly branch: string; readonly deliveryId: string | undefined };
 
 function withDelivery(message: string, deliveryId: string | undefined): WebhookResponse['body'] {
   return deliveryId === undefined ? { message } : { message, deliveryId };
@@ -37,7 +37,7 @@ export function decideDelivery(verification: VerificationResult, classification:
     case 'ignored':
       return { action: 'respond', rejected: false, response: { status: 202, body: withDelivery(`ignored: ${classification.reason}`, deliveryId) } };
     case 'push':
-      return { action: 'start-deploy', revision: classification.revision, branch: classification.branch, deliveryId };
+      return { action: 'start-deploy', revision: classification.revision, ...(classification.previous !== undefined ? { previous: classification.previous } : {}), branch: classification.branch, deliveryId };
   }
 }
 

@@ -13,8 +13,8 @@ function classify(provider: GitProvider, event: string, payload: unknown): Deliv
 
 describe('classifyDelivery', () => {
   it.each<[string, GitProvider, string, unknown, DeliveryClassification]>([
-    ['a GitHub push to the branch', 'github', 'push', githubPush(), { kind: 'push', repository: 'acme/shop', branch: 'main', revision: REVISION, pushedAt: '2025-01-02T03:04:05Z' }],
-    ['a GitHub push, repository in another case', 'github', 'push', githubPush({ repository: { full_name: 'ACME/Shop' } }), { kind: 'push', repository: 'acme/shop', branch: 'main', revision: REVISION, pushedAt: '2025-01-02T03:04:05Z' }],
+    ['a GitHub push to the branch', 'github', 'push', githubPush(), { kind: 'push', repository: 'acme/shop', branch: 'main', revision: REVISION, previous: 'f'.repeat(40), pushedAt: '2025-01-02T03:04:05Z' }],
+    ['a GitHub push, repository in another case', 'github', 'push', githubPush({ repository: { full_name: 'ACME/Shop' } }), { kind: 'push', repository: 'acme/shop', branch: 'main', revision: REVISION, previous: 'f'.repeat(40), pushedAt: '2025-01-02T03:04:05Z' }],
     ['a GitLab push to the branch', 'gitlab', 'Push Hook', gitlabPush(), { kind: 'push', repository: 'acme/web/shop', branch: 'main', revision: REVISION, pushedAt: '2025-01-02T03:04:05+00:00' }],
     ['a Bitbucket push to the branch', 'bitbucket', 'repo:push', bitbucketPush(), { kind: 'push', repository: 'acme/shop', branch: 'main', revision: REVISION, pushedAt: '2025-01-02T03:04:05+00:00' }],
     ['a GitHub ping', 'github', 'ping', { zen: 'Design for failure.', hook_id: 1 }, { kind: 'ping' }],
@@ -127,5 +127,20 @@ describe('deployExecutionName', () => {
     for (const name of names) expect(name).toMatch(EXECUTION_NAME);
     expect(new Set(names).size).toBe(3);
     expect(deployExecutionName(long1, REVISION)).toBe(names[0]);
+  });
+
+  it('names a revert (A → B → A) differently from the first push of A, so it deploys again', () => {
+    // Prepare
+    const a = REVISION;
+    const b = REVISION.replace(/0/g, 'b');
+    const x = REVISION.replace(/0/g, 'c');
+
+    // Act
+    const pushes = [deployExecutionName('shop', a, x), deployExecutionName('shop', b, a), deployExecutionName('shop', a, b), deployExecutionName(`a${'b'.repeat(62)}`, a, b)];
+
+    // Assess
+    expect(new Set(pushes).size).toBe(4);
+    for (const name of pushes) expect(name).toMatch(EXECUTION_NAME);
+    expect(deployExecutionName('shop', a, b)).toBe(pushes[2]);
   });
 });

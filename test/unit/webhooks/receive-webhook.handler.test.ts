@@ -84,9 +84,9 @@ describe('receiveWebhook handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(202);
-    expect(bodyOf(result)).toEqual({ message: 'deploy started', deliveryId: 'd-1', executionId: `exec:shop-${REVISION}` });
+    expect(bodyOf(result)).toEqual({ message: 'deploy started', deliveryId: 'd-1', executionId: `exec:shop-${REVISION}-ffffffff` });
     expect(w.starter.starts).toEqual([
-      { workflow: 'deploy', name: `shop-${REVISION}`, input: { group: 'shop', revision: REVISION, branch: 'main', deliveryId: 'd-1', receivedAt: '2025-01-02T03:04:05.000Z' } },
+      { workflow: 'deploy', name: `shop-${REVISION}-ffffffff`, input: { group: 'shop', revision: REVISION, branch: 'main', deliveryId: 'd-1', receivedAt: '2025-01-02T03:04:05.000Z' } },
     ]);
     expect(JSON.stringify(w.starter.starts)).not.toContain(SECRET);
   });
@@ -128,7 +128,7 @@ describe('receiveWebhook handler', () => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(202));
     expect(results.filter((r) => bodyOf(r)['message'] === 'deploy started')).toHaveLength(1);
     expect(runs).toHaveLength(1);
-    expect(starter.list()).toEqual([expect.objectContaining({ status: 'SUCCEEDED', name: `shop-${REVISION}` })]);
+    expect(starter.list()).toEqual([expect.objectContaining({ status: 'SUCCEEDED', name: `shop-${REVISION}-ffffffff` })]);
   });
 
   it('answers a ping with 200 and starts nothing', async () => {

@@ -89,7 +89,7 @@ describe('twinstack serve', () => {
     // Assess
     expect([first.status, second.status]).toEqual([202, 202]);
     expect(((await second.json()) as { message: string }).message).toMatch(/duplicate delivery/);
-    expect(runs).toEqual([{ workflow: 'deploy', name: `shop-${REVISION}`, input: expect.objectContaining({ group: 'shop', revision: REVISION, deliveryId: 'd-http-1' }) as unknown }]);
+    expect(runs).toEqual([{ workflow: 'deploy', name: `shop-${REVISION}-ffffffff`, input: expect.objectContaining({ group: 'shop', revision: REVISION, deliveryId: 'd-http-1' }) as unknown }]);
   });
 
   it.each([

@@ -101,18 +101,36 @@ describe('failover workflow (local runtime, fake ports)', () => {
     expect(h.dns.changes).toHaveLength(changes);
   });
 
-  it('one failover per group at a time: a duplicate alarm while one runs does nothing', async () => {
-    // Prepare: another execution holds the group's failover lease
+  it('one failover per group at a time: while another holds the group lease it waits, bounded, then fails GroupBusy (alarmed), doing nothing', async () => {
+    // Prepare: another execution holds the group lease for the whole run
     const h = await primaryDown();
     await h.deps.lease?.acquire('group:shop', 'first-alarm', 3600);
     // Act
     const duplicate = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'second-alarm' });
     // Assess
-    expect(duplicate.status).toBe('SUCCEEDED');
-    expect(duplicate.events.some((e) => e.state === 'AlreadyRunning' && e.type === 'succeeded')).toBe(true);
+    expect(duplicate.status).toBe('FAILED');
+    expect(duplicate.error).toBe('GroupBusy');
+    expect(duplicate.events.filter((e) => e.state === 'AcquireGroupLease' && e.type === 'succeeded').length).toBeGreaterThan(400);
     expect(duplicate.events.some((e) => e.state === 'AssessFailover')).toBe(false);
     expect([ran(h, 'fence'), ran(h, 'promote')]).toEqual([0, 0]);
     expect(h.dns.changes).toEqual([]);
+  });
+
+  it('a duplicate alarm waits for the running failover, then finds it done and holds: nothing happens twice', async () => {
+    // Prepare: the first failover completes; the duplicate's first lease attempts find it still held
+    const h = await primaryDown();
+    await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'first-alarm' });
+    const promotions = ran(h, 'promote');
+    let busy = 3;
+    const lease = h.deps.lease!;
+    const deps = { ...h.deps, lease: { acquire: (k: string, holder: string, ttl: number) => (busy-- > 0 ? Promise.resolve(false) : lease.acquire(k, holder, ttl)), release: (k: string, holder: string) => lease.release(k, holder) } };
+    // Act
+    const duplicate = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps, timing: FAST, executionName: 'second-alarm' });
+    // Assess
+    expect(duplicate.status).toBe('SUCCEEDED');
+    expect(duplicate.output).toMatchObject({ action: 'hold' });
+    expect(duplicate.events.filter((e) => e.state === 'WaitForGroupLease' && e.type === 'succeeded')).toHaveLength(3);
+    expect(ran(h, 'promote')).toBe(promotions);
   });
 
   it.each([

@@ -69,15 +69,15 @@ describe('replicate workflow (local runtime, fake ports)', () => {
     expect(result.events.filter((e) => e.state === 'RestoreReplica' && e.type === 'retry')).toHaveLength(3);
   });
 
-  it('one workflow changing the group at a time: a replicate while a failover holds the group lease does nothing', async () => {
+  it('one workflow changing the group at a time: a replicate while a failover holds the group lease waits, bounded, then fails GroupBusy, doing nothing', async () => {
     // Prepare: a failover execution holds the group lease
     const h = await createHarness();
     await h.deps.lease?.acquire('group:shop', 'failover-alarm', 3600);
     // Act
     const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-1' });
     // Assess
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.events.some((e) => e.state === 'AlreadyRunning' && e.type === 'succeeded')).toBe(true);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('GroupBusy');
     expect(result.events.some((e) => e.state === 'PlanReplication')).toBe(false);
     expect(h.world.execs).toEqual([]);
     expect(await h.deps.lease?.acquire('group:shop', 'failover-alarm', 3600)).toBe(true);

@@ -60,6 +60,20 @@ describe('AcquireGroupLease and ReleaseGroupLease handlers', () => {
     expect([first.key, released.key]).toEqual(['group:shop', 'group:shop']);
     expect(acquireLease.GROUP_LEASE_TTL_SECONDS).toBeGreaterThan(7200);
   });
+
+  it('gives the lease back even when Parameter Store fails (it never reads the config), and refuses a malformed group name', async () => {
+    // Prepare
+    const h = await createHarness();
+    await acquireLease.createHandler(h.deps)({ group: 'shop', holder: 'failover-1' });
+    const failingParams = { get: () => Promise.reject(new Error('ThrottlingException')), put: () => Promise.reject(new Error('ThrottlingException')), getByPath: () => Promise.reject(new Error('ThrottlingException')) };
+    const deps = { ...h.deps, params: failingParams };
+    // Act
+    await releaseLease.createHandler(deps)({ group: 'shop', holder: 'failover-1' });
+    const malformed = releaseLease.createHandler(deps)({ group: 'shop; rm', holder: 'failover-1' });
+    // Assess
+    expect(await h.deps.lease?.acquire('group:shop', 'failover-2', 60)).toBe(true);
+    await expect(malformed).rejects.toThrow(/invalid group name/);
+  });
 });
 
 describe('AssessFailover handler', () => {

@@ -171,7 +171,7 @@ describe('failover workflow (local runtime, fake ports)', () => {
     expect(at('RecordFailover')).toBeLessThan(at('PublishEnvVars'));
   });
 
-  it('a PublishEnvVars failure after the switch does not fail the failover: publishError recorded, lease released', async () => {
+  it('a PublishEnvVars failure after the switch undoes nothing but ends FAILED EnvNotPublished (alarmed), lease released', async () => {
     // Prepare: every env parameter write fails
     const h = await primaryDown();
     const put = h.params.put.bind(h.params);
@@ -179,8 +179,9 @@ describe('failover workflow (local runtime, fake ports)', () => {
     // Act
     const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'alarm-1' });
     // Assess
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ outcome: 'failed-over', publishError: { Error: 'ParameterStoreError' } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('EnvNotPublished');
+    expect(result.events.some((e) => e.state === 'MarkEnvUnpublished' && e.type === 'succeeded')).toBe(true);
     expect(result.events.some((e) => e.state === 'ReportFailure')).toBe(false);
     expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
     expect(JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}')).toMatchObject({ active: 'twin' });

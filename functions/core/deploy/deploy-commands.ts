@@ -15,6 +15,14 @@ import { REVISION_PATTERN } from './deploy-state.ts';
 
 export const DEPLOY_ENV_FILE = '.env.deploy';
 export const REVISION_MARKER_FILE = '.twinstack-revision';
+/**
+ * Checkout and deploy command hold this lock (flock, util-linux) on the host, so a
+ * retried DeployHost — after a connection lost mid-command, whose remote command goes
+ * on — waits for the first instead of running beside it. `-o`: the deploy command's
+ * own children (daemons it starts) do not inherit the lock.
+ */
+export const DEPLOY_LOCK_FILE = '.twinstack-deploy.lock';
+const LOCK_WAIT_SECONDS = 600;
 
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]{1,200}(?<![./])$/;
 const GIT_URL = /^(?!-)[^\s\0'"`$\\;|&<>]{1,500}$/;
@@ -53,7 +61,7 @@ export function checkoutCommand(target: DeployTarget): RemoteCommand {
   return {
     description: `check out ${target.revision.slice(0, 12)}`,
     argv: [
-      'sh', '-c', 'cd -- "$1" && git fetch --quiet "$2" "$3" && git checkout --quiet --force --detach "$4"',
+      'sh', '-c', `cd -- "$1" && exec flock -w ${LOCK_WAIT_SECONDS} -o ${DEPLOY_LOCK_FILE} sh -c 'git fetch --quiet "$1" "$2" && git checkout --quiet --force --detach "$3"' twinstack-checkout "$2" "$3" "$4"`,
       'twinstack-checkout', target.directory, target.gitUrl, target.branch, target.revision,
     ],
     timeoutMs: 300_000,
@@ -78,7 +86,7 @@ export function writeDeployEnvCommand(directory: string, content: string, secret
 export function runDeployCommand(directory: string, command: string, revision: string, timeoutMs: number, secrets: readonly string[]): RemoteCommand {
   return {
     description: 'run the deploy command',
-    argv: ['sh', '-c', 'cd -- "$1" && set -a && . "./$2" && set +a && exec sh -c "$3"', 'twinstack-deploy', directory, DEPLOY_ENV_FILE, command],
+    argv: ['sh', '-c', `cd -- "$1" && set -a && . "./$2" && set +a && exec flock -w ${LOCK_WAIT_SECONDS} -o ${DEPLOY_LOCK_FILE} sh -c "$3"`, 'twinstack-deploy', directory, DEPLOY_ENV_FILE, command],
     env: { TWINSTACK_REVISION: revision },
     timeoutMs,
     redact: secrets,

@@ -50,7 +50,7 @@ export function createSourceRepository(root: string, user: LabUser): { path: str
   }
   git(user, work, ['init', '--quiet', '--initial-branch', DRILL_BRANCH]);
   writeFileSync(join(work, 'README.md'), '# drill app\nDeployed by twinstack to both stacks of the drill.\n');
-  writeFileSync(join(work, '.gitignore'), '.env.twinstack\n.env.deploy\n.twinstack-revision\n');
+  writeFileSync(join(work, '.gitignore'), '.env.twinstack\n.env.deploy\n.twinstack-revision\n.twinstack-deploy.lock\n');
   chownSync(join(work, 'README.md'), user.uid, user.gid);
   chownSync(join(work, '.gitignore'), user.uid, user.gid);
   git(user, work, ['add', '.']);

@@ -28,6 +28,10 @@ import type { WebhookLogger } from '../../../functions/handlers/webhook/webhook-
 import { ConfigValidationError, formatConfigIssues, loadConfig } from '../../config/load-config.ts';
 import { STATEMACHINES_DIR } from '../../local/runtime/load-asl.ts';
 import { EXIT, type CliIo } from '../cli-io.ts';
+import { deliveryIdFrom } from '../../../functions/core/webhooks/webhook-verification.ts';
+
+/** Where GitHub, GitLab and Bitbucket put their delivery ids. */
+const DELIVERY_ID_HEADERS = ['x-github-delivery', 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid', 'x-request-uuid'] as const;
 
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
 const DEFAULT_DNS_SERVER = '127.0.3.1:10053';
@@ -120,7 +124,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       }
       const body = await readBodyCapped(request, maxBodyBytes);
       if (!body.ok) {
-        options.logger.warn('webhook rejected', { status: 413, reason: `body larger than ${maxBodyBytes} bytes`, size: body.size });
+        // Any provider's delivery-id header (the group's provider is not known yet): rejections are logged with it.
+        const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
+        const deliveryId = deliveryIdFrom(headers, DELIVERY_ID_HEADERS);
+        options.logger.warn('webhook rejected', { status: 413, reason: `body larger than ${maxBodyBytes} bytes`, size: body.size, deliveryId });
         answer(413, JSON.stringify({ message: `body larger than ${maxBodyBytes} bytes` }), { 'content-type': 'application/json', connection: 'close' });
         request.destroy();
         return;

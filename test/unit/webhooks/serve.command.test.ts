@@ -106,6 +106,15 @@ describe('twinstack serve', () => {
     expect(await response.text()).not.toContain(secret);
   });
 
+  it('logs an oversized delivery with its delivery id', async () => {
+    // Act
+    const response = await post('x'.repeat(100 * 1024), { 'x-github-event': 'push', 'x-github-delivery': 'big-one-1' });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(lines.some((l) => l.startsWith('webhook rejected') && l.includes('"status":413') && l.includes('"deliveryId":"big-one-1"'))).toBe(true);
+  });
+
   it('refuses to serve a non-loopback address, exit 2', async () => {
     // Prepare
     const io = { lines: [] as string[], out(l: string) { this.lines.push(l); }, err(l: string) { this.lines.push(l); } };

@@ -9,7 +9,8 @@
  *   /twinstack/<group>/env/<stack>/<VAR>          published env vars (SecureString: may hold passwords)
  *   /twinstack/<group>/ssh/private-key            SecureString: the key the control plane logs in with
  *   /twinstack/<group>/webhook/secrets            SecureString: JSON array of active webhook secrets
- *   /twinstack/<group>/deploy/state               deploy bookkeeping (JSON)
+ *   /twinstack/<group>/deploy/state               deploy bookkeeping per stack (JSON)
+ *   /twinstack/<group>/deploy/desired             the newest pushed revision (JSON)
  */
 export const PARAMETER_ROOT = '/twinstack';
 
@@ -26,6 +27,8 @@ export const parameterNames = {
   sshPrivateKey: (group: string) => `${PARAMETER_ROOT}/${group}/ssh/private-key`,
   /** SecureString: JSON array of the active webhook secrets (two during a rotation). */
   webhookSecrets: (group: string) => `${PARAMETER_ROOT}/${group}/webhook/secrets`,
-  /** JSON: the deploy bookkeeping of a group (desired and deployed revisions per stack). */
+  /** JSON: the deploy bookkeeping of a group (deployed revision per stack; written under the deploy lease). */
   deployState: (group: string) => `${PARAMETER_ROOT}/${group}/deploy/state`,
+  /** JSON: the newest pushed revision (written by RequestDeploy, outside the lease: its own parameter so it never overwrites the stacks). */
+  deployDesired: (group: string) => `${PARAMETER_ROOT}/${group}/deploy/desired`,
 } as const;

@@ -27,7 +27,7 @@ export function createHandler(deps: StepDeps) {
     sourceOf(group);
     const state = await loadDeployState(deps.params, group.name);
     const plan = planDeploy(group, state, event.version);
-    if (plan.changed) await saveDeployState(deps.params, group.name, plan.state);
+    if (plan.changed) await saveDeployState(deps.params, group.name, plan.state, state);
     return { action: plan.action, target: plan.target, hostConcurrency: plan.hostConcurrency, stacks: plan.stacks, skipped: plan.skipped, reasons: plan.reasons };
   };
 }

@@ -30,7 +30,7 @@ export function createHandler(deps: StepDeps) {
     });
     const state = await loadDeployState(deps.params, group.name);
     const next = recordStackOutcomes(state, event.target, outcomes, deps.clock.now().toISOString());
-    if (next.changed) await saveDeployState(deps.params, group.name, next.state);
+    if (next.changed) await saveDeployState(deps.params, group.name, next.state, state);
     return { changed: next.changed, stacks: next.state.stacks };
   };
 }

@@ -46,7 +46,7 @@ export function createHandler(deps: StepDeps) {
 
     const state = await loadDeployState(deps.params, group.name);
     const decision = recordPush(state, { revision: event.revision, receivedAt: new Date(event.receivedAt).toISOString(), deliveryId });
-    if (decision.recorded) await saveDeployState(deps.params, group.name, decision.state);
+    if (decision.recorded) await saveDeployState(deps.params, group.name, decision.state, state);
     deps.logger.info('deploy requested', { group: group.name, deliveryId, action: decision.action });
     return { action: decision.action, holder, version: decision.version, reasons: decision.reasons };
   };

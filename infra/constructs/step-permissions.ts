@@ -134,10 +134,10 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
   }
   // 'deploy:write' observes before it acts (RequestDeploy, PlanDeploy read-modify-write the deploy state).
   if (has('deploy:read') || has('deploy:write')) {
-    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: groups.map((g) => parameterArn(parameterNames.deployState(g.name))) }), wildcards: [] });
+    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: groups.flatMap((g) => [parameterArn(parameterNames.deployState(g.name)), parameterArn(parameterNames.deployDesired(g.name))]) }), wildcards: [] });
   }
   if (has('deploy:write')) {
-    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: groups.map((g) => parameterArn(parameterNames.deployState(g.name))) }), wildcards: [] });
+    out.push({ statement: new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: groups.flatMap((g) => [parameterArn(parameterNames.deployState(g.name)), parameterArn(parameterNames.deployDesired(g.name))]) }), wildcards: [] });
   }
   // 'lease' gets no statement here: ControlStack owns the lease table and grants PutItem/DeleteItem on it.
   if (has('ssh')) {

@@ -317,13 +317,13 @@ describe('ControlStack', () => {
       for (const step of others) expect(statementsOfFunction(step.state).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('dynamodb:')), step.state).toEqual([]);
     });
 
-    it('scopes the deploy state to <group>/deploy/state and env reads to <group>/env', () => {
+    it('scopes the deploy state to <group>/deploy/state and /desired, and env reads to <group>/env', () => {
       // Act
       const put = statementsOfFunction('RecordStackRevision').filter((s) => asArray(s.Action).includes('ssm:PutParameter')).flatMap((s) => asArray(s.Resource).map(flatten));
       const byPath = statementsOfFunction('DeployHost').filter((s) => asArray(s.Action).includes('ssm:GetParametersByPath')).flatMap((s) => asArray(s.Resource).map(flatten));
       // Assess
       const prefix = `arn:<AWS::Partition>:ssm:${CONTROL_REGION}:<AWS::AccountId>:parameter/twinstack/`;
-      expect(put.sort()).toEqual([`${prefix}blog/deploy/state`, `${prefix}shop/deploy/state`]);
+      expect(put.sort()).toEqual([`${prefix}blog/deploy/desired`, `${prefix}blog/deploy/state`, `${prefix}shop/deploy/desired`, `${prefix}shop/deploy/state`]);
       expect(byPath.sort()).toEqual([`${prefix}blog/env`, `${prefix}blog/env/*`, `${prefix}shop/env`, `${prefix}shop/env/*`]);
     });
 

@@ -13,8 +13,11 @@ const FAST = { retryIntervalMs: 0, waitMs: 0 };
 const EU = ['127.0.1.1', '127.0.1.2'];
 const DE = ['127.0.2.1', '127.0.2.2'];
 
+/** The stored deploy state: per-stack records and, in its own parameter, the desired revision. */
 async function deployState(h: DeployHarness): Promise<DeployState> {
-  return JSON.parse((await h.params.get(parameterNames.deployState('shop'))) ?? '{}') as DeployState;
+  const stored = JSON.parse((await h.params.get(parameterNames.deployState('shop'))) ?? '{}') as DeployState;
+  const desired = JSON.parse((await h.params.get(parameterNames.deployDesired('shop'))) ?? 'null') as DeployState['desired'] | null;
+  return { ...stored, ...(desired ? { desired } : {}) };
 }
 
 const deploy = (h: DeployHarness, input: unknown, executionName?: string, timing = FAST) =>

@@ -13,7 +13,12 @@ import * as requestDeploy from '../../../functions/handlers/request-deploy.handl
 import { createDeployHarness, REV_A, REV_B, type DeployHarness } from './fakes/fake-deploy-hosts.ts';
 
 const request = (revision = REV_A, receivedAt = '2026-01-01T12:00:00.000Z') => ({ group: 'shop', revision, branch: 'main', deliveryId: 'd-1', receivedAt, holder: 'exec-1' });
-const state = async (h: DeployHarness) => JSON.parse((await h.params.get(parameterNames.deployState('shop'))) ?? '{}') as DeployState;
+/** The stored deploy state: per-stack records and, in its own parameter, the desired revision. */
+const state = async (h: DeployHarness): Promise<DeployState> => {
+  const stored = JSON.parse((await h.params.get(parameterNames.deployState('shop'))) ?? '{}') as DeployState;
+  const desired = JSON.parse((await h.params.get(parameterNames.deployDesired('shop'))) ?? 'null') as DeployState['desired'] | null;
+  return { ...stored, ...(desired ? { desired } : {}) };
+};
 
 describe('RequestDeploy handler', () => {
   it('records the first push as desired, and writes nothing for the same push again', async () => {
@@ -44,6 +49,19 @@ describe('RequestDeploy handler', () => {
     // Assess
     expect(failure).toBeInstanceOf(InvalidInputError);
     expect(await h.params.get(parameterNames.deployState('shop'))).toBeUndefined();
+    expect(await h.params.get(parameterNames.deployDesired('shop'))).toBeUndefined();
+  });
+
+  it('writes only the desired revision, never the per-stack records a deploy holding the lease may be writing', async () => {
+    // Prepare: a deploy (holding the lease) recorded a stack outcome
+    const h = await createDeployHarness();
+    const recorded = JSON.stringify({ stacks: { 'shop-eu': { deployed: 'c'.repeat(40), status: 'deployed' } } });
+    await h.params.put(parameterNames.deployState('shop'), recorded);
+    // Act
+    await requestDeploy.createHandler(h.deps)(request());
+    // Assess
+    expect(await h.params.get(parameterNames.deployState('shop'))).toBe(recorded);
+    expect(await h.params.get(parameterNames.deployDesired('shop'))).toContain(request().revision);
   });
 });
 

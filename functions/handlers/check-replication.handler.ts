@@ -15,8 +15,8 @@ import { readStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { assessCatchUp } from './deps/decisions.ts';
+import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
-export interface CheckReplicationInput { readonly group: string; readonly database: string }
 export interface CheckReplicationResult {
   readonly database: string;
   readonly caughtUp: boolean;
@@ -26,7 +26,7 @@ export interface CheckReplicationResult {
 }
 
 export function createHandler(deps: StepDeps) {
-  return async (event: CheckReplicationInput): Promise<CheckReplicationResult> => {
+  return async (event: DatabaseStepInput): Promise<CheckReplicationResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
     const engine = engineOf(deps, database.engine);

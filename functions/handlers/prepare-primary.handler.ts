@@ -6,8 +6,8 @@ import { findDatabase, getOrCreateSecrets, loadGroup } from './deps/load-group.t
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
-export interface DatabaseStepInput { readonly group: string; readonly database: string }
 export interface PreparePrimaryResult { readonly database: string; readonly prepared: true; readonly replicaName: string }
 
 export function createHandler(deps: StepDeps) {

@@ -14,8 +14,8 @@ import { findDatabase, loadGroup } from './deps/load-group.ts';
 import { readStatus } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
-export interface PromoteDatabaseInput { readonly group: string; readonly database: string }
 export interface PromoteDatabaseResult {
   readonly database: string;
   readonly action: 'promoted' | 'already-primary';
@@ -24,7 +24,7 @@ export interface PromoteDatabaseResult {
 }
 
 export function createHandler(deps: StepDeps) {
-  return async (event: PromoteDatabaseInput): Promise<PromoteDatabaseResult> => {
+  return async (event: DatabaseStepInput): Promise<PromoteDatabaseResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
     const engine = engineOf(deps, database.engine);

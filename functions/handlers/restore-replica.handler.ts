@@ -18,12 +18,12 @@ import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import { stackPointedAt } from './deps/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
-export interface RestoreReplicaInput { readonly group: string; readonly database: string }
 export interface RestoreReplicaResult { readonly database: string; readonly action: 'restored' | 'skipped' | 'refused'; readonly reasons: readonly string[] }
 
 export function createHandler(deps: StepDeps) {
-  return async (event: RestoreReplicaInput): Promise<RestoreReplicaResult> => {
+  return async (event: DatabaseStepInput): Promise<RestoreReplicaResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
     const engine = engineOf(deps, database.engine);

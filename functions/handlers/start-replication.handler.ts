@@ -6,12 +6,12 @@ import { findDatabase, loadGroup, loadSecrets } from './deps/load-group.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
-export interface StartReplicationInput { readonly group: string; readonly database: string }
 export interface StartReplicationResult { readonly database: string; readonly started: true }
 
 export function createHandler(deps: StepDeps) {
-  return async (event: StartReplicationInput): Promise<StartReplicationResult> => {
+  return async (event: DatabaseStepInput): Promise<StartReplicationResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
     const engine = engineOf(deps, database.engine);

@@ -23,12 +23,13 @@ import { SfnWorkflowStarter } from '../../functions/adapters/aws/sfn.workflow-st
 import { InProcessWorkflowStarter } from '../../functions/adapters/local/in-process.workflow-starter.ts';
 import type { FailoverGroup } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
-import type { ParameterStore, WorkflowStarter } from '../../functions/core/ports.ts';
+import type { WorkflowStarter } from '../../functions/core/ports.ts';
 import { createHandler } from '../../functions/handlers/receive-webhook.handler.ts';
 import type { WebhookLogger } from '../../functions/handlers/webhook/webhook-logger.ts';
 import { startWebhookServer } from '../../infra/cli/commands/serve.command.ts';
 import { parseConfig } from '../../infra/config/load-config.ts';
 import { apiEvent } from '../unit/webhooks/webhook-fixtures.ts';
+import { MemoryParameterStore } from '../unit/handlers/fakes/memory-parameter-store.ts';
 
 const DELIVERIES = 2_000;
 const HTTP_REQUESTS = 500;
@@ -70,27 +71,18 @@ function summarize(name: string, samples: number[]): void {
   console.log(`${name.padEnd(50)} n=${String(sorted.length).padStart(5)}  p50 ${f(at(50)).padStart(9)}  p95 ${f(at(95)).padStart(9)}  p99 ${f(at(99)).padStart(9)}  max ${f(sorted.at(-1) ?? NaN).padStart(9)}  mean ${f(mean).padStart(9)}`);
 }
 
-class MemoryParams implements ParameterStore {
-  private readonly values = new Map<string, string>([
-    [parameterNames.config(GROUP.name), JSON.stringify(GROUP)],
-    [parameterNames.webhookSecrets(GROUP.name), JSON.stringify([SECRET])],
-  ]);
-  get(name: string) {
-    return Promise.resolve(this.values.get(name));
-  }
-  put(name: string, value: string) {
-    this.values.set(name, value);
-    return Promise.resolve();
-  }
-  getByPath() {
-    return Promise.resolve({});
-  }
+/** The handler's parameters: the group's config and its one webhook secret. */
+function benchParams(): MemoryParameterStore {
+  const params = new MemoryParameterStore();
+  params.values.set(parameterNames.config(GROUP.name), { value: JSON.stringify(GROUP), secret: false });
+  params.values.set(parameterNames.webhookSecrets(GROUP.name), { value: JSON.stringify([SECRET]), secret: true });
+  return params;
 }
 
 const quiet: WebhookLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function throughHandler(name: string, starter: WorkflowStarter, count: number): Promise<void> {
-  const handle = createHandler({ params: new MemoryParams(), starter, logger: quiet });
+  const handle = createHandler({ params: benchParams(), starter, logger: quiet });
   const events = Array.from({ length: count }, (_, i) => {
     const body = pushBody(i);
     return apiEvent(GROUP.name, headersOf(i, body), body);

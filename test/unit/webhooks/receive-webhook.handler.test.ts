@@ -7,23 +7,8 @@ import type { Clock, ParameterStore, WorkflowStarter } from '../../../functions/
 import { createHandler, type ReceiveWebhookDeps } from '../../../functions/handlers/receive-webhook.handler.ts';
 import { parseWebhookGroups } from '../../../functions/handlers/webhook/webhook-env.ts';
 import type { WebhookLogger } from '../../../functions/handlers/webhook/webhook-logger.ts';
+import { MemoryParameterStore } from '../handlers/fakes/memory-parameter-store.ts';
 import { apiEvent, githubEvent, githubPush, groupWith, hmac, OLD_SECRET, REVISION, SECRET, SOURCES } from './webhook-fixtures.ts';
-
-class MemoryParams implements ParameterStore {
-  readonly values = new Map<string, string>();
-  gets = 0;
-  get(name: string) {
-    this.gets++;
-    return Promise.resolve(this.values.get(name));
-  }
-  put(name: string, value: string) {
-    this.values.set(name, value);
-    return Promise.resolve();
-  }
-  getByPath() {
-    return Promise.resolve({});
-  }
-}
 
 class RecordingLogger implements WebhookLogger {
   readonly lines: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
@@ -56,9 +41,9 @@ const fixedClock = (iso: string): Clock & { set(iso: string): void } => {
 };
 
 function world(group: FailoverGroup = groupWith(SOURCES.github), secrets: string[] = [SECRET]) {
-  const params = new MemoryParams();
-  params.values.set(parameterNames.config(group.name), JSON.stringify(group));
-  params.values.set(parameterNames.webhookSecrets(group.name), JSON.stringify(secrets));
+  const params = new MemoryParameterStore();
+  params.values.set(parameterNames.config(group.name), { value: JSON.stringify(group), secret: false });
+  params.values.set(parameterNames.webhookSecrets(group.name), { value: JSON.stringify(secrets), secret: true });
   const logger = new RecordingLogger();
   const starter = new RecordingStarter();
   const clock = fixedClock('2025-01-02T03:04:05.000Z');

@@ -5,6 +5,9 @@
  * Everything the fakes see is recorded so tests can assert what was (not) done.
  */
 import { MemoryLeaseStore } from './memory-lease-store.ts';
+import { MemoryParameterStore } from './memory-parameter-store.ts';
+
+export { MemoryParameterStore };
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CommandResult, RemoteCommand } from '../../../../functions/core/command.ts';
 import type { DatabaseEngine, DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
@@ -12,25 +15,8 @@ import { DnsChangeError, HostUnreachableError } from '../../../../functions/core
 import type { DnsRecordSpec, DnsTarget, FailoverGroup, Host } from '../../../../functions/core/model.ts';
 import { dnsTargetOf } from '../../../../functions/core/model.ts';
 import { parameterNames } from '../../../../functions/core/parameter-names.ts';
-import type { Clock, DnsRouter, HealthProbe, ParameterStore, PutParameterOptions, RemoteShell } from '../../../../functions/core/ports.ts';
+import type { Clock, DnsRouter, HealthProbe, RemoteShell } from '../../../../functions/core/ports.ts';
 import type { StepDeps } from '../../../../functions/handlers/deps/step-deps.ts';
-
-export class MemoryParameterStore implements ParameterStore {
-  readonly values = new Map<string, { value: string; secret: boolean }>();
-  readonly puts: string[] = [];
-  get(name: string): Promise<string | undefined> {
-    return Promise.resolve(this.values.get(name)?.value);
-  }
-  put(name: string, value: string, options?: PutParameterOptions): Promise<void> {
-    this.values.set(name, { value, secret: options?.secret === true });
-    this.puts.push(name);
-    return Promise.resolve();
-  }
-  getByPath(prefix: string): Promise<Record<string, string>> {
-    const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
-    return Promise.resolve(Object.fromEntries([...this.values].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k, v.value])));
-  }
-}
 
 export class MemoryDnsRouter implements DnsRouter {
   readonly records = new Map<string, DnsTarget>();

@@ -116,6 +116,35 @@ export class ParameterStoreError extends TwinstackError {
   override readonly transient = true;
 }
 
+/**
+ * The twin cannot replicate from the primary as they are (mixed dialects or major
+ * versions, binary logging off …): refused before anything changes, with the fix.
+ */
+export class IncompatibleReplicaError extends TwinstackError {
+  override readonly name = 'IncompatibleReplicaError';
+  readonly code = 'INCOMPATIBLE_REPLICA';
+}
+
+/**
+ * A detached restore job on the twin ended without restoring (non-zero exit, killed,
+ * host rebooted, or its job directory vanished). The message carries its reason and
+ * the tail of its log, redacted of the database's secrets. Not transient: a retry of
+ * the poll reads the same ended job; a new replicate run starts a new job.
+ */
+export class RestoreJobFailedError extends TwinstackError {
+  override readonly name = 'RestoreJobFailedError';
+  readonly code = 'RESTORE_JOB_FAILED';
+}
+
+/**
+ * A long-running workflow found its group lease held by another execution (it expired
+ * before a renewal): it stops, so two workflows never change one group at once.
+ */
+export class LeaseLostError extends TwinstackError {
+  override readonly name = 'LeaseLostError';
+  readonly code = 'LEASE_LOST';
+}
+
 /** A workflow input or stored state is malformed (unknown group, missing field). */
 export class InvalidInputError extends TwinstackError {
   override readonly name = 'InvalidInputError';
@@ -141,6 +170,9 @@ export const ERROR_NAMES = [
   'DnsVerificationError',
   'ParameterStoreError',
   'InvalidInputError',
+  'IncompatibleReplicaError',
+  'LeaseLostError',
+  'RestoreJobFailedError',
   'LeaseStoreError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -1,3 +1,4 @@
+import type { LagUnit } from './engines/lag-unit.ts';
 import type { StackRole } from './model.ts';
 
 /** What twinstack remembers about a group between workflows (stored as JSON). */
@@ -31,8 +32,8 @@ export interface FailoverRecord {
   readonly to: StackRole;
   readonly forced: boolean;
   readonly reasons: readonly string[];
-  /** Per database: bytes the promoted replica was known to be behind (0 when caught up). */
-  readonly lostBytes: Readonly<Record<string, number | null>>;
+  /** Per database: how far the promoted replica was known to be behind (0 when caught up; null unknown), in its engine's unit. */
+  readonly lost: Readonly<Record<string, { readonly amount: number | null; readonly unit: LagUnit }>>;
 }
 
 export const INITIAL_GROUP_STATE: GroupState = { active: 'primary' };

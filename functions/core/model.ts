@@ -6,9 +6,10 @@
  * already been validated by the config schema (identifiers, hosts, ports, paths).
  * Core still quotes every argument; validation is the first fence, quoting the second.
  */
+import type { DatabaseOf } from './engines/engine-plugin.ts';
+import type { RegisteredPlugin } from './engines/engine-registry.ts';
 
 export type StackRole = 'primary' | 'twin';
-export type EngineName = 'postgres';
 export type ReplicationMode = 'async' | 'sync';
 
 /** One EC2 host (or local loopback host) reached over SSH. */
@@ -41,55 +42,13 @@ export interface Stack {
   };
 }
 
-export interface PostgresSettings {
-  /** Data directory of the cluster on the database host. */
-  readonly dataDir: string;
-  /** Directory of pg_ctl, pg_basebackup, psql … on the host. */
-  readonly binDir: string;
-  /** Unix socket directory used for local superuser connections. */
-  readonly socketDir: string;
-  /** Local superuser role the SSH user connects as through the socket. */
-  readonly superuser: string;
-  /** Database the application uses. */
-  readonly database: string;
-  /** Role the application connects as (non-superuser). */
-  readonly appUser: string;
-  /** Role used by the replica to stream WAL. */
-  readonly replicationUser: string;
-  /**
-   * `all`: listen on every interface (`*`, the usual choice on EC2 behind NAT);
-   * `host-address`: listen only on the host's `address` (loopback lab hosts share port numbers).
-   */
-  readonly listenOn: 'all' | 'host-address';
-}
-
 /**
- * PostgreSQL node convention (engine, local lab and docs agree on it): per-node
- * settings live on the pg_ctl command line, never in postgresql.conf, because
- * pg_basebackup and pg_rewind copy the configuration files from the other node:
- *
- *   pg_ctl -D <dataDir> -l <dataDir>.log -w -t 60 \
- *     -o "-c port=<port> -c listen_addresses=<addr> -c unix_socket_directories=<socketDir>" start
- *
- * where <addr> is the host's address for `listenOn: host-address`, else `*`.
- * Cluster-wide settings (wal_level, wal_keep_size, …) are set with ALTER SYSTEM.
+ * One database of the group: the fields every engine shares (DatabaseCommon) plus
+ * `engine` and that engine's own settings block, a discriminated union derived from
+ * the registered plug-ins (functions/core/engines/engine-registry.ts).
  */
-export const POSTGRES_LOG_SUFFIX = '.log';
-
-export interface Database {
-  /** Identifier, unique in the group, e.g. `main`. */
-  readonly name: string;
-  readonly engine: EngineName;
-  /** Name of the host (in both stacks) that runs this database. */
-  readonly host: string;
-  readonly port: number;
-  readonly replication: {
-    readonly mode: ReplicationMode;
-    /** A replica further behind than this is not promoted automatically. */
-    readonly maxLagBytes: number;
-  };
-  readonly postgres: PostgresSettings;
-}
+export type Database = DatabaseOf<RegisteredPlugin>;
+export type EngineName = Database['engine'];
 
 export interface DnsRecordSpec {
   /** Hosted zone name, e.g. `example.com`. */
@@ -99,6 +58,8 @@ export interface DnsRecordSpec {
   /** Fully qualified record name, e.g. `shop.example.com`. */
   readonly name: string;
   readonly ttl: number;
+  /** The operator accepted a TTL above 300 s (resolvers keep the old answer that long after a failover). */
+  readonly acknowledgeLongTtl?: boolean;
 }
 
 export type GitProvider = 'github' | 'gitlab' | 'bitbucket';

@@ -10,7 +10,11 @@ import { leaseOf, validHolder } from './deps/group-lease.ts';
 import { loadGroup } from './deps/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
-/** ≥ the TimeoutSeconds of every workflow that takes it (failover 3600, replicate 7200). */
+/**
+ * ≥ the longest a holder goes without renewing it: the whole failover (3600 s), or any
+ * stretch of replicate between two renewals (a replicate renews it on every restore poll,
+ * PollRestoreReplica; its other steps together take well under this).
+ */
 export const GROUP_LEASE_TTL_SECONDS = 7260;
 export const groupLeaseKey = (group: string) => `group:${group}`;
 

@@ -41,16 +41,19 @@ export function createHandler(deps: StepDeps) {
         const livePrimary = primary.status?.role === 'primary' && primary.status.position !== undefined;
         const diff = (to: string, from: string) => engine.positionDiff(to, from);
         // A twin already promoted (a re-run) is compared with a live old primary too: anything behind is a loss.
-        const lagBytes = estimateLag(primary.status, twin.status, lastSeen?.position, diff) ?? estimatePrimaryTwinLag(primary.status, twin.status, diff);
+        const lag = estimateLag(primary.status, twin.status, lastSeen?.position, diff) ?? estimatePrimaryTwinLag(primary.status, twin.status, diff);
+        const incompatibilities = primary.status && twin.status ? engine.compatibilityProblems(primary.status, twin.status) : [];
         return {
           name: database.name,
           mode: database.replication.mode,
-          maxLagBytes: database.replication.maxLagBytes,
-          replicaName: replicaNameOf(group, database),
+          maxLag: database.replication.maxLag,
+          lagUnit: engine.lagUnit,
+          replicaName: replicaNameOf(engine, group, database),
           ...(primary.status ? { primary: primary.status } : { primaryError: primary.error, primaryErrorKind: primary.errorKind }),
           ...(twin.status ? { twin: twin.status } : { twinError: twin.error }),
           ...(lastSeen !== undefined ? { lastPrimaryObservation: lastSeen } : {}),
-          ...(lagBytes !== undefined ? { lagBytes, lagBound: livePrimary ? ('exact' as const) : ('lower-bound' as const) } : {}),
+          ...(lag !== undefined ? { lag, lagBound: livePrimary ? ('exact' as const) : ('lower-bound' as const) } : {}),
+          ...(incompatibilities.length > 0 ? { incompatibilities } : {}),
         };
       }),
     );

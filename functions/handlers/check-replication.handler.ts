@@ -5,6 +5,7 @@
  * once the primary is gone. Run by the replicate workflow and on a schedule, so the
  * evidence stays fresh.
  */
+import type { LagUnit } from '../core/engines/lag-unit.ts';
 import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
@@ -20,7 +21,9 @@ import type { DatabaseStepInput } from './deps/database-step-input.ts';
 export interface CheckReplicationResult {
   readonly database: string;
   readonly caughtUp: boolean;
-  readonly lagBytes: number | null;
+  /** In `lagUnit`. */
+  readonly lag: number | null;
+  readonly lagUnit: LagUnit;
   readonly primaryPosition?: string;
   readonly reasons: readonly string[];
 }
@@ -36,16 +39,24 @@ export function createHandler(deps: StepDeps) {
         readStatus(shell, engine, database, databaseHost(group.twin, database)),
       ]),
     );
-    const verdict = assessCatchUp(primary, twin, (to, from) => engine.positionDiff(to, from));
+    const verdict = assessCatchUp(primary, twin, { positionDiff: (to, from) => engine.positionDiff(to, from), lagUnit: engine.lagUnit });
+    const incompatible = engine.compatibilityProblems(primary, twin);
     if (primary.role === 'primary' && primary.position !== undefined) {
       const observation: PrimaryObservation = {
         at: deps.clock.now().toISOString(),
         position: primary.position,
-        syncReplicas: (primary.replicas ?? []).filter((r) => r.syncState === 'sync' && r.state === 'streaming').map((r) => r.name),
+        syncReplicas: (primary.replicas ?? []).filter((r) => r.synchronous && r.streaming).map((r) => r.name),
       };
       await saveObservation(deps.params, group.name, database.name, observation);
     }
-    return { database: database.name, caughtUp: verdict.caughtUp, lagBytes: verdict.lagBytes, primaryPosition: primary.position, reasons: verdict.reasons };
+    return {
+      database: database.name,
+      caughtUp: verdict.caughtUp && incompatible.length === 0,
+      lag: verdict.lag,
+      lagUnit: verdict.lagUnit,
+      primaryPosition: primary.position,
+      reasons: [...incompatible, ...verdict.reasons],
+    };
   };
 }
 

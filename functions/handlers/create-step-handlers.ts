@@ -17,6 +17,7 @@ import * as deployHost from './deploy-host.handler.ts';
 import * as fenceOldPrimary from './fence-old-primary.handler.ts';
 import * as planDeploy from './plan-deploy.handler.ts';
 import * as planReplication from './plan-replication.handler.ts';
+import * as pollRestoreReplica from './poll-restore-replica.handler.ts';
 import * as preparePrimary from './prepare-primary.handler.ts';
 import * as promoteDatabase from './promote-database.handler.ts';
 import * as publishEnvVars from './publish-env-vars.handler.ts';
@@ -38,6 +39,7 @@ export function createStepHandlers(deps: StepDeps): Record<StepName, StepHandler
     PlanReplication: planReplication.createHandler(deps),
     PreparePrimary: preparePrimary.createHandler(deps),
     RestoreReplica: restoreReplica.createHandler(deps),
+    PollRestoreReplica: pollRestoreReplica.createHandler(deps),
     StartReplication: startReplication.createHandler(deps),
     CheckReplication: checkReplication.createHandler(deps),
     PublishEnvVars: publishEnvVars.createHandler(deps),

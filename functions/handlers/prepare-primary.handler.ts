@@ -1,5 +1,12 @@
-/** PreparePrimary: roles, settings and access rules for replication on the primary (engine commands are idempotent). */
+/**
+ * PreparePrimary: roles, settings and access rules for replication on the primary
+ * (engine commands are idempotent). First the engine judges both servers as they are
+ * (compatibilityProblems): a twin that cannot replicate from this primary (mixed
+ * dialects or major versions, binary logging off …) is refused before anything changes.
+ */
+import { IncompatibleReplicaError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
+import { observeStatus, readStatus } from './deps/observe-database.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, getOrCreateSecrets, loadGroup } from './deps/load-group.ts';
@@ -17,11 +24,16 @@ export function createHandler(deps: StepDeps) {
     const engine = engineOf(deps, database.engine);
     const secrets = await getOrCreateSecrets(deps.params, group.name, database.name);
     const host = databaseHost(group.primary, database);
-    const replicaName = replicaNameOf(group, database);
+    const replicaName = replicaNameOf(engine, group, database);
     const replicaAddress = databaseHost(group.twin, database).address;
-    await withShell(() => deps.openShell(group.name), (shell) =>
-      runCommand(shell, host, engine.preparePrimary({ database, host, replicaName, replicaAddress }, secrets)),
-    );
+    await withShell(() => deps.openShell(group.name), async (shell) => {
+      const primary = await readStatus(shell, engine, database, host);
+      // The twin may not run yet (a fresh host): only what is observed is judged.
+      const twin = await observeStatus(shell, engine, database, databaseHost(group.twin, database));
+      const problems = twin.status ? engine.compatibilityProblems(primary, twin.status) : [];
+      if (problems.length > 0) throw new IncompatibleReplicaError(`database ${database.name}: ${problems.join('; ')}`);
+      await runCommand(shell, host, engine.preparePrimary({ database, host, replicaName, replicaAddress }, secrets));
+    });
     deps.logger.info('primary prepared', { group: group.name, database: database.name });
     return { database: database.name, prepared: true, replicaName };
   };

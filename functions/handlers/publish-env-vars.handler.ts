@@ -1,6 +1,7 @@
 /**
- * PublishEnvVars: the env vars apps of each stack need (every database's
- * engine.publishedEnv + TWINSTACK_GROUP/STACK/ROLE), written to the ParameterStore
+ * PublishEnvVars: the env vars apps of each stack need (core/publish/published-env.ts:
+ * every database's address, URL and replicas under its engine's names, DATABASE_URL,
+ * TWINSTACK_GROUP/STACK/ROLE/FAILOVER_STATUS), written to the ParameterStore
  * (secret) and to `<deploy.directory>/.env.twinstack` (mode 600) on every host of
  * the stack. File content travels over stdin, never argv; output carries names only.
  * Every published value and every raw database secret (and its URL-encoded form) is
@@ -10,7 +11,8 @@
 import type { RemoteCommand } from '../core/command.ts';
 import { passwordsInUrls, redactionsOf } from '../core/deploy/deploy-commands.ts';
 import { HostUnreachableError, RemoteTimeoutError } from '../core/errors.ts';
-import type { FailoverGroup, Stack, StackRole } from '../core/model.ts';
+import type { FailoverGroup, StackRole } from '../core/model.ts';
+import { stackEnv, type PublishedDatabase } from '../core/publish/published-env.ts';
 import { databaseHost, stackOf } from '../core/model.ts';
 import { parameterNames } from '../core/parameter-names.ts';
 import type { RemoteShell } from '../core/ports.ts';
@@ -54,22 +56,27 @@ export function writeEnvFileCommand(directory: string, content: string, secrets:
 }
 
 export function createHandler(deps: StepDeps) {
-  /** The stack's env vars, and the raw database secrets they were made from (to redact). */
-  async function envOf(group: FailoverGroup, stack: Stack, role: 'active' | 'standby'): Promise<{ env: Record<string, string>; rawSecrets: string[] }> {
-    const env: Record<string, string> = {};
+  /** The stack's env vars (core/publish/published-env.ts), and the raw database secrets they were made from (to redact). */
+  async function envOf(group: FailoverGroup, which: StackRole, active: StackRole): Promise<{ env: Record<string, string>; rawSecrets: string[] }> {
+    const stack = stackOf(group, which);
+    const other = stackOf(group, which === 'primary' ? 'twin' : 'primary');
     const rawSecrets: string[] = [];
+    const databases: PublishedDatabase[] = [];
     for (const database of group.databases) {
+      const engine = engineOf(deps, database.engine);
       const secrets = await loadSecrets(deps.params, group.name, database.name);
       rawSecrets.push(secrets.appPassword, secrets.replicationPassword);
-      Object.assign(env, engineOf(deps, database.engine).publishedEnv({ database, host: databaseHost(stack, database) }, secrets));
+      const connection = engine.connection({ database, host: databaseHost(stack, database) }, secrets);
+      const replica = engine.connection({ database, host: databaseHost(other, database) }, secrets);
+      databases.push({ name: database.name, prefix: engine.envPrefix, sql: engine.sql, connection, replicaAddresses: which === active ? [replica.address] : [] });
     }
-    return { env: { ...env, TWINSTACK_GROUP: group.name, TWINSTACK_STACK: stack.name, TWINSTACK_ROLE: role }, rawSecrets };
+    return { env: stackEnv({ group: group.name, stack: stack.name, active: which === active, databases }), rawSecrets };
   }
 
   async function publish(shell: RemoteShell, group: FailoverGroup, which: StackRole, active: StackRole): Promise<PublishedStack> {
     const stack = stackOf(group, which);
     const role = which === active ? 'active' : 'standby';
-    const { env, rawSecrets } = await envOf(group, stack, role);
+    const { env, rawSecrets } = await envOf(group, which, active);
     for (const [name, value] of Object.entries(env)) {
       await deps.params.put(parameterNames.env(group.name, stack.name, name), value, { secret: true });
     }

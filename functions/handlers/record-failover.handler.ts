@@ -29,7 +29,7 @@ export function createHandler(deps: StepDeps) {
       to: 'twin',
       forced: event.decision.forced,
       reasons: [...(event.reason ? [`requested: ${event.reason}`] : []), ...event.decision.reasons],
-      lostBytes: Object.fromEntries(event.decision.databases.map((d) => [d.name, d.lossBytes])),
+      lost: Object.fromEntries(event.decision.databases.map((d) => [d.name, { amount: d.loss, unit: d.lagUnit }])),
     };
     const next: GroupState = { ...state, active: 'twin', lastFailoverAt: at, history: [...(state.history ?? []), record].slice(-HISTORY_LIMIT) };
     await saveState(deps.params, group.name, next);

@@ -4,18 +4,16 @@
  * fault at the end of a run must not keep the lease — and so every later failover —
  * blocked until it expires. The group name is validated instead.
  */
+import { IDENTIFIER } from '../core/config/config-patterns.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { leaseOf, validHolder } from './deps/group-lease.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { groupLeaseKey, type GroupLeaseInput } from './acquire-group-lease.handler.ts';
 
-/** The config schema's identifier pattern for group names. */
-const GROUP_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-
 export function createHandler(deps: StepDeps) {
   return async (event: GroupLeaseInput): Promise<{ readonly released: true; readonly key: string }> => {
-    if (typeof event.group !== 'string' || !GROUP_NAME.test(event.group)) throw new InvalidInputError(`invalid group name ${JSON.stringify(event.group)}`);
+    if (typeof event.group !== 'string' || !IDENTIFIER.test(event.group)) throw new InvalidInputError(`invalid group name ${JSON.stringify(event.group)}`);
     const key = groupLeaseKey(event.group);
     await leaseOf(deps).release(key, validHolder(event.holder));
     return { released: true, key };

@@ -1,14 +1,15 @@
 /**
- * RestoreReplica: full backup of the primary restored onto the twin as a replica.
- * Decided by planRestore over what is observed now (group state, the twin database,
- * and where DNS points), never over live data: a twin that is active, that DNS points
- * at, or that is a writable primary twinstack promoted (a failover that never got
- * recorded or switched) is refused, and the refusal is returned as data for the
- * workflow's Choice (RestoreRefused). A writable primary without that marker is a
- * stale clone and is restored. Idempotent: a twin that already streams as a replica
- * is left alone (no second restore).
+ * RestoreReplica: start (or attach to) the detached job on the twin host that restores
+ * a full backup of the primary as a replica; PollRestoreReplica follows it. Decided by
+ * planRestore over what is observed now (group state, the twin database, its restore
+ * job, and where DNS points), never over live data; a refusal is returned as data for
+ * the workflow's Choice (RestoreRefused). This handler only acts on the plan.
+ * Idempotent: a running job is attached to, a run token's job is never run twice, and
+ * a twin that already streams as a replica is left alone (no second restore).
  */
 import { databaseHost } from '../core/model.ts';
+import { parseJobStart, parseJobStatus, startJobCommand } from '../core/jobs/detached-job.ts';
+import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { planRestore } from './deps/decisions.ts';
 import { engineOf } from './deps/engine-of.ts';
@@ -17,38 +18,64 @@ import { observeStatus } from './deps/observe-database.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import { stackPointedAt } from './deps/stack-pointed-at.ts';
-import type { StepDeps } from './deps/step-deps.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
+import type { StepDeps } from './deps/step-deps.ts';
 
-export interface RestoreReplicaResult { readonly database: string; readonly action: 'restored' | 'skipped' | 'refused'; readonly reasons: readonly string[] }
+/** `{group, database}` of the Map item, and the run token (`$$.Execution.Name`). */
+export interface RestoreReplicaInput extends DatabaseStepInput {
+  readonly run: string;
+}
+
+export interface RestoreReplicaResult {
+  readonly database: string;
+  readonly action: 'started' | 'attached' | 'skipped' | 'refused';
+  /** The job to poll: its name and the token of the run started or attached to. */
+  readonly job: RestoreJobRef;
+  readonly reasons: readonly string[];
+}
 
 export function createHandler(deps: StepDeps) {
-  return async (event: DatabaseStepInput): Promise<RestoreReplicaResult> => {
+  return async (event: RestoreReplicaInput): Promise<RestoreReplicaResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
+    const job = restoreJobOf(group.name, database.name, event.run);
     const engine = engineOf(deps, database.engine);
     const secrets = await loadSecrets(deps.params, group.name, database.name);
     const state = await loadState(deps.params, group.name);
     const host = databaseHost(group.twin, database);
     const primaryHost = databaseHost(group.primary, database);
-    const target = { database, host, primaryHost, replicaName: replicaNameOf(group, database) };
+    const target = { database, host, primaryHost, replicaName: replicaNameOf(engine, group, database) };
     // Where DNS points now: a read fault throws (retried, then reported): never restore blind.
     const dnsPointsAt = stackPointedAt(group, await deps.dns.current(group.dns));
     return withShell(() => deps.openShell(group.name), async (shell) => {
+      const jobStatus = parseJobStatus(await runCommand(shell, host, restoreJobStatusCommand(job, secrets)));
       const observed = await observeStatus(shell, engine, database, host);
-      const plan = planRestore({ state, twin: observed.status, ...(dnsPointsAt ? { dnsPointsAt } : {}) });
-      const refusals = [...(plan.action === 'refuse' ? plan.reasons : [])];
-      const twin = observed.status;
-      if (twin?.role === 'primary' && twin.writable && twin.promotedByTwinstack === true && !refusals.some((r) => /writable primary/.test(r))) {
-        refusals.push(`twin ${database.name} is a writable primary twinstack promoted: it holds data written since the promotion`);
+      const plan = planRestore({ state, twin: observed.status, job: jobStatus, database: database.name, ...(dnsPointsAt ? { dnsPointsAt } : {}) });
+      const ref = { name: job.name, token: job.token };
+      switch (plan.action) {
+        case 'refuse':
+          return { database: database.name, action: 'refused', job: ref, reasons: plan.reasons };
+        case 'skip':
+          return { database: database.name, action: 'skipped', job: ref, reasons: plan.reasons };
+        case 'attach':
+          return { database: database.name, action: 'attached', job: { name: job.name, token: jobStatus.token ?? job.token }, reasons: plan.reasons };
+        case 'restore': {
+          const started = parseJobStart(await runCommand(shell, host, startJobCommand(job, engine.restoreReplica(target, secrets))));
+          deps.logger.info('restore job', { group: group.name, database: database.name, job: job.name, outcome: started.outcome, token: started.token });
+          const said =
+            started.outcome === 'started'
+              ? `restore job ${job.name} started on ${host.name} (run ${started.token})`
+              : started.outcome === 'attached'
+                ? `restore job ${job.name} was already running on ${host.name} (run ${started.token}): attached, nothing new started`
+                : `restore job ${job.name} already ran for run ${started.token}${started.exitCode !== undefined ? ` (exit code ${started.exitCode})` : ''}: not run again`;
+          return {
+            database: database.name,
+            action: started.outcome === 'started' ? 'started' : 'attached',
+            job: { name: job.name, token: started.token },
+            reasons: [...plan.reasons, said],
+          };
+        }
       }
-      if (refusals.length > 0) return { database: database.name, action: 'refused', reasons: refusals };
-      if (observed.status?.role === 'replica' && observed.status.streaming === true) {
-        return { database: database.name, action: 'skipped', reasons: [`twin ${database.name} already streams as a replica`] };
-      }
-      await runCommand(shell, host, engine.restoreReplica(target, secrets));
-      deps.logger.info('replica restored', { group: group.name, database: database.name });
-      return { database: database.name, action: 'restored', reasons: plan.reasons };
     });
   };
 }

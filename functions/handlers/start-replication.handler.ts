@@ -17,7 +17,7 @@ export function createHandler(deps: StepDeps) {
     const engine = engineOf(deps, database.engine);
     const secrets = await loadSecrets(deps.params, group.name, database.name);
     const host = databaseHost(group.twin, database);
-    const target = { database, host, primaryHost: databaseHost(group.primary, database), replicaName: replicaNameOf(group, database) };
+    const target = { database, host, primaryHost: databaseHost(group.primary, database), replicaName: replicaNameOf(engine, group, database) };
     await withShell(() => deps.openShell(group.name), (shell) => runCommand(shell, host, engine.startReplication(target, secrets)));
     return { database: database.name, started: true };
   };

@@ -38,7 +38,8 @@ export interface StepDefinition {
 export const STEPS = [
   { state: 'PlanReplication', file: 'plan-replication', description: 'Load the group and list the databases to replicate', capabilities: ['config:read'], timeoutSeconds: 30 },
   { state: 'PreparePrimary', file: 'prepare-primary', description: 'Create replication roles and settings on the primary database', capabilities: ['config:read', 'secrets:read', 'secrets:write', 'ssh'], timeoutSeconds: 120 },
-  { state: 'RestoreReplica', file: 'restore-replica', description: 'Full backup of the primary restored onto the twin as a replica', capabilities: ['config:read', 'secrets:read', 'dns:read', 'ssh'], timeoutSeconds: 900 },
+  { state: 'RestoreReplica', file: 'restore-replica', description: 'Start (or attach to) the detached job on the twin that restores a full backup of the primary as a replica', capabilities: ['config:read', 'secrets:read', 'dns:read', 'ssh'], timeoutSeconds: 120 },
+  { state: 'PollRestoreReplica', file: 'poll-restore-replica', description: "Read the twin's restore job: running (with progress), succeeded, or failed with its log tail; renew the group lease", capabilities: ['config:read', 'secrets:read', 'ssh', 'lease'], timeoutSeconds: 60 },
   { state: 'StartReplication', file: 'start-replication', description: 'Make sure the twin streams from the primary', capabilities: ['config:read', 'secrets:read', 'ssh'], timeoutSeconds: 120 },
   { state: 'CheckReplication', file: 'check-replication', description: 'Observe replication; report whether the twin has caught up', capabilities: ['config:read', 'state:write', 'ssh'], timeoutSeconds: 60 },
   { state: 'PublishEnvVars', file: 'publish-env-vars', description: 'Publish the env vars apps need, per stack', capabilities: ['config:read', 'secrets:read', 'env:write', 'ssh'], timeoutSeconds: 120 },

@@ -1,20 +1,28 @@
 /**
  * What each twinstack.yaml setting expects and how to fix a wrong one, keyed by
- * the setting's key (the last name in an issue's path). Used to turn schema
- * issues into instructions, and as descriptions in the generated JSON Schema.
+ * the setting's key (the last name in an issue's path). An engine's own settings
+ * come from its plug-in, keyed `<settingsKey>.<key>` (`postgres.dataDir`), so two
+ * engines' `dataDir` can say different things. Used to turn schema issues into
+ * instructions, and as descriptions in the generated JSON Schema.
  */
-export interface FieldHint {
-  /** What a valid value is, as a noun phrase. */
-  readonly expect: string;
-  /** How to fix a missing or wrong value, as an instruction. */
-  readonly fix: string;
-}
+import type { FieldHint } from '../../functions/core/config/setting-fields.ts';
+import { ENGINE_NAMES, ENGINE_PLUGINS } from '../../functions/core/engines/engine-registry.ts';
+
+export type { FieldHint };
 
 const NAME_RULE = 'a lower-case letter, then up to 62 lower-case letters, digits, "_" or "-"';
-const SQL_RULE = 'a lower-case letter or "_", then up to 62 lower-case letters, digits or "_"';
 const PATH_RULE = 'an absolute path of letters, digits, ".", "_", "-" and "/" (no "..", no whitespace, no shell metacharacters)';
 
-export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
+/** Every engine's own hints, namespaced by its settings key (the block's own hint keeps its key). */
+function engineHints(): Record<string, FieldHint> {
+  return Object.fromEntries(
+    ENGINE_PLUGINS.flatMap((plugin) =>
+      Object.entries(plugin.fieldHints).map(([key, hint]) => [key === plugin.settingsKey ? key : `${plugin.settingsKey}.${key}`, hint]),
+    ),
+  );
+}
+
+const GROUP_HINTS: Readonly<Record<string, FieldHint>> = {
   version: { expect: 'the format version 1', fix: 'write `version: 1` at the top of the file' },
   groups: { expect: 'a list of failover groups', fix: 'add `groups:` with at least one group (see examples/twinstack.yaml)' },
   name: { expect: `a name: ${NAME_RULE}`, fix: 'use a short lower-case name such as `shop`, `shop-eu`, `web1` or `main`' },
@@ -22,7 +30,8 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   zone: { expect: 'a DNS zone name such as `example.com` (no trailing dot)', fix: 'write the hosted zone name without the trailing dot, e.g. `example.com`' },
   dnsName: { expect: 'the fully qualified DNS name that follows the active stack, e.g. `shop.example.com`, inside the zone', fix: 'write the record name, ending with the zone, e.g. `shop.example.com`' },
   hostedZoneId: { expect: 'a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`', fix: 'copy the id from `aws route53 list-hosted-zones-by-name --dns-name <zone>` without the `/hostedzone/` prefix, or remove it for the local runtime' },
-  ttl: { expect: 'a TTL in seconds, a whole number from 1 to 86400', fix: 'use a short TTL such as `60` so failover takes effect quickly' },
+  ttl: { expect: 'a TTL in seconds, a whole number from 1 to 86400 (above 300 only with `acknowledgeLongTtl: true`)', fix: 'use a short TTL such as `60` so failover takes effect quickly' },
+  acknowledgeLongTtl: { expect: '`true` to accept a TTL above 300 s', fix: 'remove it and use a TTL of at most 300 s, or write `acknowledgeLongTtl: true` if a long failover is acceptable' },
   failover: { expect: 'failover settings', fix: 'write `failover: {cooldownSeconds: 900}` or remove the key for the defaults' },
   maxObservationAgeSeconds: {
     expect: 'a whole number of seconds from 1 to 86400',
@@ -50,31 +59,30 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   directory: { expect: PATH_RULE, fix: 'give the directory of the compose project on every host, e.g. `/srv/app`' },
   command: { expect: 'a non-empty single-line shell command', fix: 'write the deploy command on one line, e.g. `docker compose pull && docker compose up -d --remove-orphans`, or remove the key for that default' },
   databases: { expect: 'a list of databases', fix: 'list the group\'s databases, or write `databases: []`' },
-  engine: { expect: 'a database engine: `postgres`', fix: 'write `engine: postgres` (the only engine supported so far)' },
+  engine: { expect: `a database engine: ${ENGINE_NAMES.map((n) => `\`${n}\``).join(', ')}`, fix: `write one of \`engine: ${ENGINE_NAMES.join('`, `engine: ')}\`` },
   host: { expect: 'the name of a host that exists in both stacks', fix: 'use the `name` of one of the stack\'s hosts, e.g. `db1`' },
   replication: { expect: 'replication settings', fix: 'write `replication: {mode: async, maxLag: 16MiB}` or remove the key for the defaults' },
   mode: { expect: '`async` or `sync`', fix: 'write `mode: async` (default) or `mode: sync` (commits wait for the twin)' },
-  maxLag: { expect: 'a size in bytes: a whole number, or a string such as `16MiB`, `512KiB` or `1GB`', fix: 'write e.g. `maxLag: 16MiB`' },
-  postgres: { expect: 'PostgreSQL settings', fix: 'remove the key for the defaults, or give only the settings that differ' },
-  dataDir: { expect: PATH_RULE, fix: 'use the cluster\'s data directory, e.g. `/var/lib/postgresql/15/main`' },
-  binDir: { expect: PATH_RULE, fix: 'use the directory of pg_ctl, e.g. `/usr/lib/postgresql/15/bin`' },
-  socketDir: { expect: PATH_RULE, fix: 'use the Unix socket directory, e.g. `/var/run/postgresql`' },
-  superuser: { expect: `a role name: ${SQL_RULE}`, fix: 'use the local superuser role, usually `postgres`' },
-  database: { expect: `a database name: ${SQL_RULE}`, fix: 'use the name of the application database, e.g. `app`' },
-  appUser: { expect: `a role name: ${SQL_RULE}`, fix: 'use the (non-superuser) role the application connects as, e.g. `app`' },
-  replicationUser: { expect: `a role name: ${SQL_RULE}`, fix: 'use e.g. `twinstack_replicator`' },
-  listenOn: { expect: '`all` or `host-address`', fix: 'write `listenOn: all` (EC2) or `listenOn: host-address` (loopback lab hosts)' },
+  maxLag: {
+    expect: "a lag limit in the engine's unit: a size in bytes (`16MiB`, `512KiB`, `1GB`) for postgres and redis, a count of transactions for mariadb and mysql",
+    fix: 'write e.g. `maxLag: 16MiB` (postgres, redis) or `maxLag: 100` (mariadb, mysql: transactions)',
+  },
 };
 
-/** The hint for `key`, or a generic one. */
-export function hintFor(key: string | undefined): FieldHint {
-  return (key === undefined ? undefined : FIELD_HINTS[key]) ?? { expect: 'a valid value', fix: 'compare with examples/twinstack.yaml and infra/config/twinstack.schema.json' };
+export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = { ...GROUP_HINTS, ...engineHints() };
+
+const GENERIC_HINT: FieldHint = { expect: 'a valid value', fix: 'compare with examples/twinstack.yaml and infra/config/twinstack.schema.json' };
+
+/** The hint for `key` (an engine's own `<settingsKey>.<key>` first, when the parent is given), or a generic one. */
+export function hintFor(key: string | undefined, parent?: string): FieldHint {
+  if (key === undefined) return GENERIC_HINT;
+  return (parent !== undefined ? FIELD_HINTS[`${parent}.${key}`] : undefined) ?? FIELD_HINTS[key] ?? GENERIC_HINT;
 }
 
 /** The known setting closest to a misspelt `key` (case-insensitive, at most 2 edits), if any. */
 export function suggestKey(key: string): string | undefined {
   let best: { key: string; distance: number } | undefined;
-  for (const known of Object.keys(FIELD_HINTS)) {
+  for (const known of Object.keys(FIELD_HINTS).map((k) => k.split('.').at(-1) ?? k)) {
     const distance = editDistance(key.toLowerCase(), known.toLowerCase());
     if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: known, distance };
   }

@@ -1,4 +1,10 @@
 import type { z } from 'zod';
+import { ENGINE_NAMES, pluginFor } from '../../functions/core/engines/engine-registry.ts';
+import type { EngineName } from '../../functions/core/model.ts';
+import { envNameCollisions } from '../../functions/core/publish/published-env.ts';
+
+/** Above this TTL a failover takes effect too slowly to accept silently (seconds). */
+const MAX_TTL_WITHOUT_ACK = 300;
 
 /**
  * Checks that span several fields of twinstack.yaml. They run even when single
@@ -72,6 +78,26 @@ export function checkGroupCrossFields(group: unknown, ctx: z.RefinementCtx<unkno
     report(ctx, ['twin', 'endpoint'], `the twin has the same endpoint as the primary ("${endpoint}"), so failover would not move traffic`, "give the twin's own public address");
   }
 
+  const primaryRegion = text(primary, 'region');
+  if (primaryRegion !== undefined && primaryRegion !== 'local' && primaryRegion === text(twin, 'region')) {
+    report(
+      ctx,
+      ['twin', 'region'],
+      `the twin is in the primary's region ("${primaryRegion}"): a regional outage would take both stacks down`,
+      'put the twin in another region (e.g. eu-central-1 for eu-west-1); only the local runtime may use `region: local` for both',
+    );
+  }
+
+  const ttl = field(field(group, 'dns'), 'ttl');
+  if (typeof ttl === 'number' && ttl > MAX_TTL_WITHOUT_ACK && field(field(group, 'dns'), 'acknowledgeLongTtl') !== true) {
+    report(
+      ctx,
+      ['dns', 'ttl'],
+      `a TTL of ${ttl} s means resolvers and clients keep sending traffic to the failed stack for up to ${ttl} s after a failover`,
+      `use a TTL of at most ${MAX_TTL_WITHOUT_ACK} s (60 is usual), or add \`acknowledgeLongTtl: true\` to dns if that recovery time is acceptable`,
+    );
+  }
+
   const primaryHosts = hostNames(primary);
   const twinHosts = hostNames(twin);
   const missing = primaryHosts.filter((host) => !twinHosts.includes(host));
@@ -84,6 +110,22 @@ export function checkGroupCrossFields(group: unknown, ctx: z.RefinementCtx<unkno
   const databases = list(group, 'databases');
   for (const dup of duplicates(databases, 'name')) {
     report(ctx, ['databases', dup.index, 'name'], `database name "${dup.value}" is used twice (also databases[${dup.first}])`, 'give every database of the group its own name');
+  }
+  const engineDatabases = databases.flatMap((database) => {
+    const name = text(database, 'name');
+    const engine = text(database, 'engine');
+    if (name === undefined || engine === undefined || !(ENGINE_NAMES as readonly string[]).includes(engine)) return [];
+    const { engine: impl } = pluginFor(engine as EngineName);
+    return [{ name, prefix: impl.envPrefix, sql: impl.sql }];
+  });
+  for (const collision of envNameCollisions(engineDatabases)) {
+    const index = databases.findIndex((d) => text(d, 'name') === collision.databases.at(-1));
+    report(
+      ctx,
+      ['databases', Math.max(0, index), 'name'],
+      `databases ${collision.databases.map((d) => `"${d}"`).join(' and ')} would both publish the env var ${collision.name}`,
+      'rename one of them so their names differ after upper-casing and "-" → "_" (e.g. "main" and "cache")',
+    );
   }
   const placements = new Map<string, number>();
   databases.forEach((database, index) => {

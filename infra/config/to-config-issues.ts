@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ConfigIssue } from './config-validation.error.ts';
 import { hintFor, suggestKey } from './config-field-hints.ts';
-import { showValue } from './twinstack-config.schema.ts';
+import { showValue } from '../../functions/core/config/setting-fields.ts';
 
 type PathSegment = PropertyKey;
 
@@ -15,13 +15,15 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? '(root)' : out;
 }
 
-/** The setting a path names: its last non-index segment (`dnsName` for `dns.name`). */
-function keyOf(path: readonly PathSegment[]): string | undefined {
+/** The setting a path names: its last non-index segment (`dnsName` for `dns.name`), and the block it is in. */
+function keyOf(path: readonly PathSegment[]): { key?: string; parent?: string } {
   for (let i = path.length - 1; i >= 0; i--) {
     const segment = path[i];
-    if (typeof segment === 'string') return segment === 'name' && path[i - 1] === 'dns' ? 'dnsName' : segment;
+    if (typeof segment !== 'string') continue;
+    const parent = path[i - 1];
+    return { key: segment === 'name' && parent === 'dns' ? 'dnsName' : segment, ...(typeof parent === 'string' ? { parent } : {}) };
   }
-  return undefined;
+  return {};
 }
 
 function kindOf(value: unknown): string {
@@ -59,7 +61,8 @@ export function convertZodIssue(issue: z.core.$ZodIssue): { issue: ConfigIssue; 
   const at = [...issue.path];
   const converted = ((): ConfigIssue[] => {
     const path = formatPath(issue.path);
-    const hint = hintFor(keyOf(issue.path));
+    const { key, parent } = keyOf(issue.path);
+    const hint = hintFor(key, parent);
     if (issue.code !== 'unrecognized_keys' && issue.code !== 'custom' && issue.input === undefined) {
       return [{ path, problem: `is missing (expected ${hint.expect})`, fix: hint.fix }];
     }
@@ -82,8 +85,18 @@ export function convertZodIssue(issue: z.core.$ZodIssue): { issue: ConfigIssue; 
         return [{ path, problem: `${showValue(issue.input)} is too small (minimum ${String(issue.minimum)})`, fix: hint.fix }];
       case 'too_big':
         return [{ path, problem: `${showValue(issue.input)} is too large (maximum ${String(issue.maximum)})`, fix: hint.fix }];
-      case 'invalid_union':
+      case 'invalid_union': {
+        // A discriminated union (databases[]: `engine`) names the discriminator: report it at its own path.
+        const discriminator = (issue as { discriminator?: unknown }).discriminator;
+        if (typeof discriminator === 'string' && typeof issue.input === 'object' && issue.input !== null) {
+          const value = (issue.input as Record<string, unknown>)[discriminator];
+          const own = hintFor(discriminator);
+          const problem = value === undefined ? `is missing (expected ${own.expect})` : `${showValue(value)} is not allowed: must be ${own.expect}`;
+          const at = issue.path.at(-1) === discriminator ? issue.path : [...issue.path, discriminator];
+          return [{ path: formatPath(at), problem, fix: own.fix }];
+        }
         return [{ path, problem: `${showValue(issue.input)} is not ${hint.expect}`, fix: hint.fix }];
+      }
       case 'custom': {
         const fix: unknown = issue.params?.['fix'];
         return [{ path, problem: issue.message, fix: typeof fix === 'string' ? fix : hint.fix }];
@@ -93,5 +106,7 @@ export function convertZodIssue(issue: z.core.$ZodIssue): { issue: ConfigIssue; 
     }
   })();
   if (issue.code === 'unrecognized_keys') return converted.map((one, i) => ({ issue: one, at: [...at, issue.keys[i] ?? ''] }));
+  const discriminator = issue.code === 'invalid_union' ? (issue as { discriminator?: unknown }).discriminator : undefined;
+  if (typeof discriminator === 'string' && at.at(-1) !== discriminator) return converted.map((one) => ({ issue: one, at: [...at, discriminator] }));
   return converted.map((one) => ({ issue: one, at }));
 }

@@ -1,22 +1,29 @@
 import { z } from 'zod';
-import type { TwinstackConfig } from '../../functions/core/model.ts';
-import { BYTE_SIZE_EXAMPLES, parseByteSize } from './byte-size.ts';
-import { FIELD_HINTS } from './config-field-hints.ts';
+import { parseByteSize } from '../../functions/core/config/byte-size.ts';
 import {
   HOST_KEY_FINGERPRINT,
   HOSTED_ZONE_ID,
-  IDENTIFIER,
   LOGIN_NAME,
   REGION,
   REPOSITORY,
-  SQL_NAME,
-  absolutePathProblem,
   branchNameProblem,
   gitUrlProblem,
   healthUrlProblem,
-  isAddress,
   isHostName,
-} from './config-patterns.ts';
+} from '../../functions/core/config/config-patterns.ts';
+import {
+  absolutePathField,
+  addressField,
+  byteSizeField,
+  checkedString as checkedStringWith,
+  identifierField,
+  matching as matchingWith,
+  portField,
+} from '../../functions/core/config/setting-fields.ts';
+import type { EnginePlugin } from '../../functions/core/engines/engine-plugin.ts';
+import { ENGINE_PLUGINS } from '../../functions/core/engines/engine-registry.ts';
+import type { Database, TwinstackConfig } from '../../functions/core/model.ts';
+import { hintFor } from './config-field-hints.ts';
 import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-checks.ts';
 
 /**
@@ -26,47 +33,26 @@ import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-che
  *
  * Invariants of a parsed config: every identifier, address, port, path and role
  * is in its safe pattern (nothing can inject shell); primary and twin have
- * different names and endpoints and the same host names; every database lives on
- * a host of both stacks; group, host-per-stack and database names are unique.
+ * different names, endpoints and regions (but `local`) and the same host names;
+ * every database lives on a host of both stacks; group, host-per-stack and
+ * database names are unique, and no two databases publish the same env var.
+ * Each database entry is one registered engine's shape (engine-registry.ts): its
+ * settings block, default port and lag unit come from the engine's plug-in.
  * Cross-field checks run even when single fields fail, so a parse reports every
  * problem at once.
  */
 
 export const DEFAULT_DEPLOY_COMMAND = 'docker compose pull && docker compose up -d --remove-orphans';
-export const DEFAULT_MAX_LAG = '16MiB';
 
-/** `"value"` for a problem message, shortened so a pasted file cannot flood the report. */
-export function showValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
-}
+export { showValue } from '../../functions/core/config/setting-fields.ts';
 
-function describe(key: string): string {
-  return FIELD_HINTS[key]?.expect ?? key;
-}
-
-/** A string accepted only when `problemOf` returns undefined; the problem names the value. */
-function checkedString(key: string, problemOf: (value: string) => string | undefined) {
-  return z
-    .string()
-    .superRefine((value, ctx) => {
-      const problem = problemOf(value);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${showValue(value)} ${problem}`, input: value });
-    })
-    .describe(describe(key));
-}
-
-/** A string matching `pattern`; the pattern is published in the JSON Schema too. */
-function matching(key: string, pattern: RegExp, what: string) {
-  return checkedString(key, (value) => (pattern.test(value) ? undefined : `is not ${what}`)).meta({ pattern: pattern.source });
-}
-
-const identifier = (key: string) => matching(key, IDENTIFIER, 'a valid name (a lower-case letter, then up to 62 of a-z, 0-9, "_", "-")');
-const sqlName = (key: string) => matching(key, SQL_NAME, 'a valid PostgreSQL name (a lower-case letter or "_", then up to 62 of a-z, 0-9, "_")');
-const address = (key: string) => checkedString(key, (value) => (isAddress(value) ? undefined : 'is not an IPv4 address or an RFC 1123 host name'));
+const checkedString = (key: string, problemOf: (value: string) => string | undefined) => checkedStringWith(hintFor(key), problemOf);
+const matching = (key: string, pattern: RegExp, what: string) => matchingWith(hintFor(key), pattern, what);
+const identifier = (key: string) => identifierField(hintFor(key));
+const address = (key: string) => addressField(hintFor(key));
 const hostName = (key: string) => checkedString(key, (value) => (isHostName(value) ? undefined : 'is not an RFC 1123 host name'));
-const absolutePath = (key: string) => checkedString(key, absolutePathProblem);
-const port = (key: string) => z.int().min(1).max(65535).describe(describe(key));
+const absolutePath = (key: string) => absolutePathField(hintFor(key));
+const port = (key: string) => portField(hintFor(key));
 
 const hostSchema = z.strictObject({
   name: identifier('name'),
@@ -88,66 +74,60 @@ const stackSchema = z.strictObject({
   region: matching('region', REGION, 'an AWS region such as eu-west-1 (or local)'),
   endpoint: address('endpoint'),
   healthUrl: checkedString('healthUrl', healthUrlProblem),
-  hosts: z.array(hostSchema).min(1).describe(describe('hosts')),
+  hosts: z.array(hostSchema).min(1).describe(hintFor('hosts').expect),
   deploy: deploySchema,
 });
 
-const byteSizeSchema = z
-  .union([z.number(), z.string()])
-  .superRefine((value, ctx) => {
-    if (parseByteSize(value) === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${showValue(value)} is not a size in bytes (use ${BYTE_SIZE_EXAMPLES})`, input: value });
-    }
-  })
-  .describe(describe('maxLag'));
+/** `replication:` of one engine: `maxLag` in the engine's lag unit (a byte size, or a count). */
+function replicationSchema(plugin: EnginePlugin) {
+  const maxLag =
+    plugin.lagUnit === 'bytes'
+      ? byteSizeField(hintFor('maxLag')).prefault(plugin.defaultMaxLag).transform((value) => parseByteSize(value) ?? 0)
+      : z.int().min(0).max(1_000_000_000).prefault(Number(plugin.defaultMaxLag)).describe(`a count of ${plugin.lagUnit} (this engine measures lag in ${plugin.lagUnit})`);
+  return z
+    .strictObject({ mode: z.enum(['async', 'sync']).default('async').describe(hintFor('mode').expect), maxLag })
+    .prefault({});
+}
 
-const replicationSchema = z
-  .strictObject({
-    mode: z.enum(['async', 'sync']).default('async'),
-    maxLag: byteSizeSchema.prefault(DEFAULT_MAX_LAG),
-  })
-  .prefault({})
-  .transform(({ mode, maxLag }) => ({ mode, maxLagBytes: parseByteSize(maxLag) ?? 0 }));
+/** One database entry shape per registered engine, discriminated by `engine`. */
+function databaseSchemaOf(plugin: EnginePlugin) {
+  return z.strictObject({
+    name: identifier('name'),
+    engine: z.literal(plugin.name),
+    host: identifier('host'),
+    port: port('port').default(plugin.defaultPort),
+    replication: replicationSchema(plugin),
+    [plugin.settingsKey]: plugin.settingsSchema.prefault({}),
+  });
+}
 
-const postgresSchema = z
-  .strictObject({
-    dataDir: absolutePath('dataDir').default('/var/lib/postgresql/15/main'),
-    binDir: absolutePath('binDir').default('/usr/lib/postgresql/15/bin'),
-    socketDir: absolutePath('socketDir').default('/var/run/postgresql'),
-    superuser: sqlName('superuser').default('postgres'),
-    database: sqlName('database').default('app'),
-    appUser: sqlName('appUser').default('app'),
-    replicationUser: sqlName('replicationUser').default('twinstack_replicator'),
-    listenOn: z.enum(['all', 'host-address']).default('all'),
-  })
-  .prefault({});
+const engineSchemas = ENGINE_PLUGINS.map((plugin) => databaseSchemaOf(plugin));
+type EngineSchema = (typeof engineSchemas)[number];
+const databaseSchema = z.discriminatedUnion('engine', engineSchemas as [EngineSchema, ...EngineSchema[]]).describe(hintFor('engine').expect);
 
-const databaseSchema = z.strictObject({
-  name: identifier('name'),
-  engine: z.literal('postgres'),
-  host: identifier('host'),
-  port: port('port').default(5432),
-  replication: replicationSchema,
-  postgres: postgresSchema,
-});
+/** One `databases[]` entry, validated and with its engine's defaults (tests and the lab build entries this way). */
+export function parseDatabaseEntry(raw: unknown): Database {
+  return databaseSchema.parse(raw) as unknown as Database;
+}
 
 const dnsSchema = z.strictObject({
   zone: hostName('zone'),
   hostedZoneId: matching('hostedZoneId', HOSTED_ZONE_ID, 'a Route 53 hosted zone id (Z followed by upper-case letters and digits)').optional(),
-  name: hostName('name').describe(describe('dnsName')),
-  ttl: z.int().min(1).max(86400).default(60).describe(describe('ttl')),
+  name: hostName('name').describe(hintFor('dnsName').expect),
+  ttl: z.int().min(1).max(86400).default(60).describe(hintFor('ttl').expect),
+  acknowledgeLongTtl: z.boolean().optional().describe(hintFor('acknowledgeLongTtl').expect),
 });
 
 /** Where the group's code comes from: one webhook per group deploys every stack of it. */
 const sourceSchema = z
   .strictObject({
-    provider: z.enum(['github', 'gitlab', 'bitbucket']).describe(describe('provider')),
+    provider: z.enum(['github', 'gitlab', 'bitbucket']).describe(hintFor('provider').expect),
     repository: matching('repository', REPOSITORY, 'a repository path such as owner/name or group/subgroup/project'),
     branch: checkedString('branch', branchNameProblem),
     gitUrl: checkedString('gitUrl', gitUrlProblem),
-    hostConcurrency: z.int().min(1).max(50).default(1).describe(describe('hostConcurrency')),
+    hostConcurrency: z.int().min(1).max(50).default(1).describe(hintFor('hostConcurrency').expect),
   })
-  .describe(describe('source'));
+  .describe(hintFor('source').expect);
 
 /** One failover group: a primary stack, its twin, their databases and the DNS name that follows the active one. */
 export const failoverGroupSchema = z
@@ -157,13 +137,16 @@ export const failoverGroupSchema = z
     source: sourceSchema.optional(),
     failover: z
       .strictObject({
-        cooldownSeconds: z.int().min(0).max(604800).default(900).describe(describe('cooldownSeconds')),
-        maxObservationAgeSeconds: z.int().min(1).max(86400).default(180).describe(describe('maxObservationAgeSeconds')),
+        cooldownSeconds: z.int().min(0).max(604800).default(900).describe(hintFor('cooldownSeconds').expect),
+        maxObservationAgeSeconds: z.int().min(1).max(86400).default(180).describe(hintFor('maxObservationAgeSeconds').expect),
       })
       .prefault({}),
     primary: stackSchema,
     twin: stackSchema,
-    databases: z.array(databaseSchema).default([]),
+    // The union is built from the registered plug-ins, so zod cannot type it statically: its
+    // output is the model's Database by construction (each plug-in's settingsSchema is a
+    // z.ZodType of its settings type, and databaseSchemaOf adds exactly DatabaseCommon).
+    databases: z.array(databaseSchema).default([]) as unknown as z.ZodDefault<z.ZodArray<z.ZodType<Database>>>,
   })
   .superRefine(checkGroupCrossFields, { when: () => true });
 
@@ -171,7 +154,7 @@ export const failoverGroupSchema = z
 export const twinstackConfigSchema = z
   .strictObject({
     version: z.literal(1),
-    groups: z.array(failoverGroupSchema).min(1).describe(describe('groups')),
+    groups: z.array(failoverGroupSchema).min(1).describe(hintFor('groups').expect),
   })
   .superRefine(checkConfigCrossFields, { when: () => true });
 

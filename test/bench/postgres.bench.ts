@@ -22,7 +22,7 @@
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../functions/core/engines/database-engine.ts';
-import { postgresEngine } from '../../functions/core/engines/postgres.engine.ts';
+import { postgresEngine } from '../../functions/core/engines/postgres/postgres.engine.ts';
 import type { Database, Host } from '../../functions/core/model.ts';
 import type { RemoteCommand } from '../../functions/core/command.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
@@ -76,7 +76,7 @@ function databaseFor(superuser: string): Database {
     host: 'db',
     port: PG_PORT,
     // Async: no synchronous replica to wait for while the twin is being re-created.
-    replication: { mode: 'async', maxLagBytes: 16 * 1024 * 1024 },
+    replication: { mode: 'async', maxLag: 16 * 1024 * 1024 },
     postgres: {
       dataDir: `${MOUNT_POINT}/pg/main`,
       binDir: POSTGRES_BIN_DIR,
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       timeoutMs,
     });
 
-    await lab.initPostgresPrimary(PRIMARY.name, { database: 'main', port: PG_PORT });
+    await lab.initPrimary(PRIMARY.name, database);
     shell = new Ssh2RemoteShell({ privateKey: lab.privateKey });
     const ssh = shell;
     const on = (host: Host, command: RemoteCommand) => runChecked(ssh, host, command);

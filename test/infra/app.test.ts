@@ -73,7 +73,7 @@ describe('infra/app.ts', () => {
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
   });
 
-  it('fails clearly when the control region would be the primary region', () => {
+  it('fails clearly when the twin (so the control region) would be in the primary region', () => {
     // Prepare: the example with its twin moved into the primary's region
     const outdir = join(work, 'same-region');
     const file = join(work, 'same-region.yaml');
@@ -86,7 +86,8 @@ describe('infra/app.ts', () => {
 
     // Assess
     expect(status).toBe(1);
-    expect(stderr).toMatch(new RegExp(`primary region ${primaryRegion} is the control stack region`));
+    // The config itself refuses it (twin.region), before any stack is built.
+    expect(stderr).toMatch(new RegExp(`twin is in the primary's region \\("${primaryRegion}"\\)`));
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
   });
 

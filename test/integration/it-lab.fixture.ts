@@ -5,6 +5,9 @@
  */
 import { checkSystemRequirements, INSTALL_SCRIPT } from '../../infra/local/lab/system-requirements.ts';
 import { createLab, type Lab } from '../../infra/local/lab/lab.ts';
+import { parseDatabaseEntry } from '../../infra/config/twinstack-config.schema.ts';
+import { labNodeFor } from '../../infra/local/lab/lab-nodes.ts';
+import type { Database, EngineName } from '../../functions/core/model.ts';
 
 export const IT_LAB_ROOT = '/var/tmp/twinstack-it';
 export const IT_MOUNT_POINT = '/srv/twinstack-it';
@@ -29,4 +32,17 @@ export function assertLabCanRun(): void {
 export async function startItLab(): Promise<Lab> {
   assertLabCanRun();
   return createLab({ labRoot: IT_LAB_ROOT, mountPoint: IT_MOUNT_POINT, hosts: [IT_PRIMARY, IT_TWIN], install: false });
+}
+
+/** The `databases[]` entry the lab writes for `engine` (its lab node's), parsed by the real schema. */
+export function itDatabase(engine: EngineName, options: { readonly user: string; readonly port: number; readonly mountPoint?: string; readonly mode?: 'sync' | 'async'; readonly name?: string }): Database {
+  const raw = labNodeFor(engine).databaseConfig({
+    name: options.name ?? 'main',
+    host: 'db',
+    port: options.port,
+    mode: options.mode ?? 'sync',
+    mountPoint: options.mountPoint ?? IT_MOUNT_POINT,
+    user: options.user,
+  });
+  return parseDatabaseEntry(raw);
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../functions/core/engines/database-engine.ts';
-import { postgresEngine } from '../../functions/core/engines/postgres.engine.ts';
+import { postgresEngine } from '../../functions/core/engines/postgres/postgres.engine.ts';
 import type { Database, Host } from '../../functions/core/model.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
 import { Ssh2RemoteShell } from '../../functions/adapters/ssh/ssh2.remote-shell.ts';
@@ -27,7 +27,7 @@ function databaseFor(superuser: string): Database {
     engine: 'postgres',
     host: 'db',
     port: IT_POSTGRES_PORT,
-    replication: { mode: 'sync', maxLagBytes: 16 * 1024 * 1024 },
+    replication: { mode: 'sync', maxLag: 16 * 1024 * 1024 },
     postgres: {
       dataDir: `${IT_MOUNT_POINT}/pg/main`,
       binDir: POSTGRES_BIN_DIR,
@@ -103,7 +103,7 @@ describe('postgresEngine over real SSH', () => {
     primary = lab.host(IT_PRIMARY.name);
     twin = lab.host(IT_TWIN.name);
     database = databaseFor(lab.user.name);
-    await lab.initPostgresPrimary(IT_PRIMARY.name, { database: 'main', port: IT_POSTGRES_PORT });
+    await lab.initPrimary(IT_PRIMARY.name, database);
     shell = new Ssh2RemoteShell({ privateKey: lab.privateKey });
     onPrimary = { database, host: primary.host };
     onTwin = { database, host: twin.host, primaryHost: primary.host, replicaName: REPLICA_NAME };
@@ -153,9 +153,9 @@ describe('postgresEngine over real SSH', () => {
     const attached = await eventually('the primary sees the twin streaming synchronously', async () => {
       const s = await status(onPrimary);
       const replica = s.replicas?.find((r) => r.name === REPLICA_NAME);
-      return replica?.state === 'streaming' && replica.syncState === 'sync' ? replica : undefined;
+      return replica?.streaming === true && replica.synchronous ? replica : undefined;
     });
-    expect(attached).toMatchObject({ state: 'streaming', syncState: 'sync' });
+    expect(attached).toMatchObject({ streaming: true, synchronous: true });
     const replicaStatus = await status(onTwin);
     expect(replicaStatus).toMatchObject({ role: 'replica', writable: false, streaming: true, fenced: false });
     // The twin's files are its own: the primary's data directory is another directory.

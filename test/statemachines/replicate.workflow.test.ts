@@ -2,6 +2,8 @@ import type { PrimaryObservation } from '../../functions/core/group-state.ts';
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
+import * as prepare from '../../functions/handlers/prepare-primary.handler.ts';
+import * as restore from '../../functions/handlers/restore-replica.handler.ts';
 import { createHarness } from '../unit/handlers/fakes/fake-world.ts';
 
 const FAST = { retryIntervalMs: 0, waitMs: 0 };
@@ -105,5 +107,92 @@ describe('replicate workflow (local runtime, fake ports)', () => {
     expect(result.events.some((e) => e.state === 'AcquireGroupLease' && e.type === 'succeeded')).toBe(true);
     expect(result.events.some((e) => e.state === 'ReleaseGroupLease' && e.type === 'succeeded')).toBe(true);
     expect(await h.deps.lease?.acquire('group:shop', 'failover-alarm', 60)).toBe(true);
+  });
+  describe('restores as detached jobs on the twin, polled by a bounded Wait loop', () => {
+    it('starts one job per database with the execution name as token, polls it while running, then replicates', async () => {
+      // Prepare
+      const h = await createHarness();
+      h.world.jobs.runningReads = 3;
+      h.world.jobs.progressTotal = 4096;
+      // Act
+      const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-7' });
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(h.world.jobs.runs.map((r) => [r.host, r.directory, r.token])).toEqual([
+        ['127.0.2.1', '.twinstack/jobs/restore-shop-main', 'replicate-7'],
+        ['127.0.2.1', '.twinstack/jobs/restore-shop-audit', 'replicate-7'],
+      ]);
+      expect(result.events.filter((e) => e.state === 'PollRestoreReplica' && e.type === 'succeeded')).toHaveLength(2 * 4);
+      expect(result.events.filter((e) => e.state === 'StartReplication' && e.type === 'succeeded')).toHaveLength(2);
+      for (const d of h.group.databases) expect(h.world.db('127.0.2.1', d.name)).toMatchObject({ role: 'replica', streaming: true });
+      const serialized = JSON.stringify(result);
+      for (const secret of h.secrets()) expect(serialized).not.toContain(secret);
+    });
+
+    it('a re-run while a restore job of an earlier run still runs attaches to it: no second restore', async () => {
+      // Prepare: run replicate-1 started main's restore job, then its execution was lost
+      const h = await createHarness();
+      await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+      h.world.jobs.runningReads = 4;
+      expect(await restore.createHandler(h.deps)({ group: 'shop', database: 'main', run: 'replicate-1' })).toMatchObject({ action: 'started' });
+      // Act
+      const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-2' });
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(h.world.jobs.runs.filter((r) => r.directory.endsWith('restore-shop-main')).map((r) => r.token)).toEqual(['replicate-1']);
+      expect(h.world.db('127.0.2.1', 'main')).toMatchObject({ role: 'replica', streaming: true });
+    });
+
+    it('a failed job ends in ReportFailure with its reason, the log tail redacted, and no replication started', async () => {
+      // Prepare
+      const h = await createHarness();
+      await h.params.put(parameterNames.secret('shop', 'main', 'replication-password'), 'repl-main-S3cret!x', { secret: true });
+      await h.params.put(parameterNames.secret('shop', 'main', 'app-password'), 'app-main-S3cret!y', { secret: true });
+      h.world.jobs.runningReads = 1;
+      h.world.jobs.nextOutcome = { exitCode: 1, log: ['pg_basebackup: error: could not connect to server: Connection refused', 'password=repl-main-S3cret!x'] };
+      // Act
+      const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST, executionName: 'replicate-3' });
+      // Assess
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('RestoreJobFailedError');
+      expect(result.cause).toContain('job exited with code 1');
+      expect(result.cause).toContain('Connection refused');
+      expect(result.cause).not.toContain('repl-main-S3cret!x');
+      expect(result.events.some((e) => e.state === 'ReportFailure' && e.type === 'succeeded')).toBe(true);
+      expect(result.events.some((e) => e.state === 'StartReplication')).toBe(false);
+      expect(result.events.filter((e) => e.state === 'PollRestoreReplica' && e.type === 'retry')).toHaveLength(0);
+      expect(JSON.stringify(result)).not.toContain('repl-main-S3cret!x');
+    });
+
+    it('a refused restore starts no job; a twin already streaming is skipped without a job', async () => {
+      // Prepare
+      const refused = await createHarness();
+      await refused.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
+      const streaming = await createHarness();
+      for (const d of streaming.group.databases) Object.assign(streaming.world.db('127.0.2.1', d.name), { role: 'replica', streaming: true, position: 0x3000148 });
+      // Act
+      const refusedRun = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: refused.deps, timing: FAST });
+      const skippedRun = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: streaming.deps, timing: FAST });
+      // Assess
+      expect([refusedRun.status, refusedRun.error]).toEqual(['FAILED', 'RestoreRefused']);
+      expect(refused.world.jobs.runs).toEqual([]);
+      expect(skippedRun.status).toBe('SUCCEEDED');
+      expect(streaming.world.jobs.runs).toEqual([]);
+      expect(skippedRun.events.some((e) => e.state === 'PollRestoreReplica')).toBe(false);
+    });
+
+    it('a job that never ends fails RestoreJobFailedError after a bounded number of polls, through ReportFailure', async () => {
+      // Prepare
+      const h = await createHarness();
+      h.world.jobs.runningReads = Number.MAX_SAFE_INTEGER;
+      // Act
+      const result = await runWorkflow({ workflow: 'replicate', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+      // Assess
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('RestoreJobFailedError');
+      expect(result.cause).toMatch(/still running after 1400 polls/);
+      expect(result.events.filter((e) => e.state === 'PollRestoreReplica' && e.type === 'succeeded')).toHaveLength(1401);
+      expect(result.events.some((e) => e.state === 'ReportFailure' && e.type === 'succeeded')).toBe(true);
+    }, 60_000);
   });
 });

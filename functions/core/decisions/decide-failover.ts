@@ -7,6 +7,10 @@
  *   so a stack never switches with part of its data left behind;
  * - a twin that cannot be observed, or is not running, blocks even a forced failover:
  *   there would be nothing to promote;
+ * - a twin the engine finds incompatible with the primary (dialect, major version, binary
+ *   logging …) blocks, even when forced; a twin holding transactions the primary never
+ *   had (errant GTIDs) holds unless forced, and a forced promotion names them;
+ * - lags and losses are in the engine's own unit (bytes, transactions) and said so;
  * - a twin that is already primary counts as promoted only with evidence that twinstack
  *   promoted it (`promotedByTwinstack`), and, while the old primary is live and primary,
  *   only when it is not behind it; otherwise it blocks, even when forced;
@@ -29,7 +33,10 @@
  *   primary gate does not hold then (traffic already moved), the other gates still do.
  */
 import type { DatabaseObservation, DatabaseVerdict, FailoverDecision, FailoverSnapshot } from './failover-snapshot.ts';
-import { formatBytes } from './format-bytes.ts';
+
+/** A verdict before its unit is attached (every verdict carries its database's lag unit). */
+type Judgement = Omit<DatabaseVerdict, 'lagUnit'>;
+import { formatLag } from '../engines/lag-unit.ts';
 
 /** Seconds between an ISO time and `now`; Infinity when unreadable (an unreadable time proves nothing). */
 function ageSeconds(at: string, now: Date): number {
@@ -46,7 +53,7 @@ function ageSeconds(at: string, now: Date): number {
 function syncEvidence(db: DatabaseObservation, now: Date, maxAgeSeconds: number): string | undefined {
   if (db.mode !== 'sync') return undefined;
   if (db.primary?.role === 'primary') {
-    const live = db.primary.replicas?.some((r) => r.name === db.replicaName && r.syncState === 'sync' && r.state === 'streaming') ?? false;
+    const live = db.primary.replicas?.some((r) => r.name === db.replicaName && r.synchronous && r.streaming) ?? false;
     return live ? `the primary reports replica ${db.replicaName} streaming synchronously` : undefined;
   }
   const seen = db.lastPrimaryObservation;
@@ -59,16 +66,16 @@ function syncEvidence(db: DatabaseObservation, now: Date, maxAgeSeconds: number)
  * The lag to judge: exact against a live primary; a lower bound against a fresh
  * last observation; unknowable when that observation is older than the limit.
  */
-function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number): { bytes?: number; note: string; stale?: string } {
-  if (db.lagBytes === undefined) return { note: '' };
-  if (db.lagBound !== 'lower-bound') return { bytes: Math.max(0, db.lagBytes), note: '' };
+function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number): { amount?: number; note: string; stale?: string } {
+  if (db.lag === undefined) return { note: '' };
+  if (db.lagBound !== 'lower-bound') return { amount: Math.max(0, db.lag), note: '' };
   const at = db.lastPrimaryObservation?.at;
   const age = at === undefined ? Number.POSITIVE_INFINITY : ageSeconds(at, now);
   if (age > maxAgeSeconds) {
     const when = at === undefined ? 'never observed' : `last observed ${Number.isFinite(age) ? `${Math.round(age)} s ago` : `at unreadable time ${JSON.stringify(at)}`}`;
     return { note: '', stale: `primary of ${db.name} ${when}, older than the ${maxAgeSeconds} s limit` };
   }
-  return { bytes: Math.max(0, db.lagBytes), note: ` (at least: primary last observed ${Math.round(age)} s ago)` };
+  return { amount: Math.max(0, db.lag), note: ` (at least: primary last observed ${Math.round(age)} s ago)` };
 }
 
 interface JudgeContext {
@@ -99,63 +106,78 @@ function primarySideBlock(db: DatabaseObservation, primaryHealthy: boolean): str
  * A twin that is already primary: ours (the promoted marker) and, while the old
  * primary is live and primary, not behind it (an exact lag of 0).
  */
-function judgePrimaryTwin(db: DatabaseObservation): DatabaseVerdict {
+function judgePrimaryTwin(db: DatabaseObservation): Judgement {
   const { name, twin } = db;
   if (twin?.promotedByTwinstack !== true) {
-    return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} is a primary twinstack did not promote (a standalone clone?): refusing`] };
+    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} is a primary twinstack did not promote (a standalone clone?): refusing`] };
   }
   if (db.primary?.role === 'primary') {
-    if (db.lagBound !== 'exact' || db.lagBytes === undefined) {
+    if (db.lagBound !== 'exact' || db.lag === undefined) {
       return {
         name,
         action: 'blocked',
-        lossBytes: null,
+        loss: null,
         reasons: [`twin of ${name} is already primary while the primary is live and primary too, and it is not known to be at or past the primary's position: refusing`],
       };
     }
-    if (db.lagBytes > 0) {
+    if (db.lag > 0) {
       return {
         name,
         action: 'blocked',
-        lossBytes: db.lagBytes,
-        reasons: [`twin of ${name} is already primary but ${formatBytes(db.lagBytes)} behind the live primary: refusing`],
+        loss: db.lag,
+        reasons: [`twin of ${name} is already primary but ${formatLag(db.lag, db.lagUnit)} behind the live primary: refusing`],
       };
     }
-    return { name, action: 'already-primary', lossBytes: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack), at or past the live primary's position`] };
+    return { name, action: 'already-primary', loss: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack), at or past the live primary's position`] };
   }
-  return { name, action: 'already-primary', lossBytes: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack)`] };
+  return { name, action: 'already-primary', loss: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack)`] };
 }
 
-function judgeDatabase(db: DatabaseObservation, { force, now, maxAgeSeconds, primaryHealthy }: JudgeContext): DatabaseVerdict {
+function judgeDatabase(db: DatabaseObservation, { force, now, maxAgeSeconds, primaryHealthy }: JudgeContext): Judgement {
   const { name, twin } = db;
   if (!twin) {
-    return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
+    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
   }
   const primaryBlock = primarySideBlock(db, primaryHealthy);
-  if (primaryBlock !== undefined) return { name, action: 'blocked', lossBytes: null, reasons: [primaryBlock] };
+  if (primaryBlock !== undefined) return { name, action: 'blocked', loss: null, reasons: [primaryBlock] };
   if (twin.role === 'primary') return judgePrimaryTwin(db);
   if (twin.role !== 'replica') {
-    return { name, action: 'blocked', lossBytes: null, reasons: [`twin of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
+    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
   }
+  if ((db.incompatibilities ?? []).length > 0) {
+    return { name, action: 'blocked', loss: null, reasons: (db.incompatibilities ?? []).map((problem) => `twin of ${name} cannot take over: ${problem}`) };
+  }
+  const errant = twin.errantTransactions ?? [];
+  const errantNote = errant.length > 0 ? `twin of ${name} holds transactions the primary never had (${errant.join(', ')})` : undefined;
+  if (errantNote !== undefined && !force) {
+    return { name, action: 'blocked', loss: null, reasons: [`${errantNote}: promoting it would make them the group's history (force to promote anyway)`] };
+  }
+  const verdict = judgeReplica(db, force, now, maxAgeSeconds);
+  return errantNote === undefined ? verdict : { ...verdict, reasons: [`forced: ${errantNote}: they become part of the new primary's history`, ...verdict.reasons] };
+}
+
+/** A running replica, compatible and without errant transactions (or forced past them): sync evidence, then the lag gate. */
+function judgeReplica(db: DatabaseObservation, force: boolean, now: Date, maxAgeSeconds: number): Judgement {
+  const { name } = db;
   const evidence = syncEvidence(db, now, maxAgeSeconds);
   if (evidence) {
-    return { name, action: 'promote', lossBytes: 0, reasons: [`replica ${name} was streaming synchronously (${evidence}): no committed data lost`] };
+    return { name, action: 'promote', loss: 0, reasons: [`replica ${name} was streaming synchronously (${evidence}): no committed data lost`] };
   }
   const syncNote = db.mode === 'sync' ? [`replica ${name} is in sync mode but was not seen streaming synchronously`] : [];
   const lag = lagToJudge(db, now, maxAgeSeconds);
-  if (lag.bytes === undefined) {
+  if (lag.amount === undefined) {
     const why = lag.stale ?? 'lag unknown';
     return force
-      ? { name, action: 'promote', lossBytes: null, reasons: [...syncNote, `forced: promoting replica ${name} loses an unknown amount of data (${why})`] }
-      : { name, action: 'blocked', lossBytes: null, reasons: [...syncNote, `replica ${name} ${why}: loss unknowable (force to promote anyway)`] };
+      ? { name, action: 'promote', loss: null, reasons: [...syncNote, `forced: promoting replica ${name} loses an unknown amount of data (${why})`] }
+      : { name, action: 'blocked', loss: null, reasons: [...syncNote, `replica ${name} ${why}: loss unknowable (force to promote anyway)`] };
   }
-  if (lag.bytes > db.maxLagBytes) {
-    const what = `replica ${name} lag ${formatBytes(lag.bytes)} > limit ${formatBytes(db.maxLagBytes)}${lag.note}`;
+  if (lag.amount > db.maxLag) {
+    const what = `replica ${name} lag ${formatLag(lag.amount, db.lagUnit)} > limit ${formatLag(db.maxLag, db.lagUnit)}${lag.note}`;
     return force
-      ? { name, action: 'promote', lossBytes: lag.bytes, reasons: [...syncNote, `forced: ${what}: promoting loses ${formatBytes(lag.bytes)}`] }
-      : { name, action: 'blocked', lossBytes: lag.bytes, reasons: [...syncNote, `${what} (force to promote and lose it)`] };
+      ? { name, action: 'promote', loss: lag.amount, reasons: [...syncNote, `forced: ${what}: promoting loses ${formatLag(lag.amount, db.lagUnit)}`] }
+      : { name, action: 'blocked', loss: lag.amount, reasons: [...syncNote, `${what} (force to promote and lose it)`] };
   }
-  return { name, action: 'promote', lossBytes: lag.bytes, reasons: [...syncNote, `replica ${name} lag ${formatBytes(lag.bytes)} within limit ${formatBytes(db.maxLagBytes)}${lag.note}`] };
+  return { name, action: 'promote', loss: lag.amount, reasons: [...syncNote, `replica ${name} lag ${formatLag(lag.amount, db.lagUnit)} within limit ${formatLag(db.maxLag, db.lagUnit)}${lag.note}`] };
 }
 
 /** Seconds since `lastFailoverAt`, or undefined when there was none; NaN when unreadable. */
@@ -167,7 +189,7 @@ function secondsSince(lastFailoverAt: string | undefined, now: Date): number | u
 export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverDecision {
   const force = snapshot.force;
   const context: JudgeContext = { force, now, maxAgeSeconds: snapshot.maxObservationAgeSeconds, primaryHealthy: snapshot.primaryHealth.healthy };
-  const databases = snapshot.databases.map((db) => judgeDatabase(db, context));
+  const databases: DatabaseVerdict[] = snapshot.databases.map((db) => ({ ...judgeDatabase(db, context), lagUnit: db.lagUnit }));
   const databaseReasons = databases.flatMap((d) => d.reasons);
 
   if (snapshot.activeStack === 'twin' && snapshot.databases.every((db) => db.twin?.role === 'primary')) {
@@ -232,5 +254,5 @@ export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverD
 
 function describeLoss(databases: readonly DatabaseVerdict[]): string {
   if (databases.length === 0) return 'no databases';
-  return databases.map((d) => `${d.name} ${d.lossBytes === null ? 'unknown' : formatBytes(d.lossBytes)}`).join(', ');
+  return databases.map((d) => `${d.name} ${d.loss === null ? 'unknown' : formatLag(d.loss, d.lagUnit)}`).join(', ');
 }

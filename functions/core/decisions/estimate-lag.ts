@@ -1,6 +1,6 @@
 /**
- * Bytes the twin is behind the primary, for DatabaseObservation.lagBytes (what
- * promoting now would lose).
+ * How far the twin is behind the primary, in the engine's lag unit, for
+ * DatabaseObservation.lag (what promoting now would lose).
  *
  * Invariants:
  * - the twin's RECEIVED position counts (promotion replays everything received);
@@ -27,8 +27,8 @@ export function estimateLag(
 }
 
 /**
- * Bytes a LIVE primary is ahead of a twin that is already primary too (a re-run
- * after a promotion, before or despite fencing), for DatabaseObservation.lagBytes
+ * How far a LIVE primary is ahead of a twin that is already primary too (a re-run
+ * after a promotion, before or despite fencing), for DatabaseObservation.lag
  * with `lagBound: 'exact'`: decideFailover accepts such a twin only at 0.
  *
  * Invariants: defined only when both are primaries with known positions (the

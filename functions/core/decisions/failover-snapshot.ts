@@ -1,4 +1,5 @@
 import type { DatabaseStatus } from '../engines/database-engine.ts';
+import type { LagUnit } from '../engines/lag-unit.ts';
 import type { PrimaryObservation } from '../group-state.ts';
 import type { DnsTarget, ReplicationMode, StackRole } from '../model.ts';
 
@@ -6,8 +7,11 @@ import type { DnsTarget, ReplicationMode, StackRole } from '../model.ts';
 export interface DatabaseObservation {
   readonly name: string;
   readonly mode: ReplicationMode;
-  readonly maxLagBytes: number;
-  /** The name the twin replicates under (PostgreSQL application_name). */
+  /** The most lag promoted automatically, in `lagUnit`. */
+  readonly maxLag: number;
+  /** The engine's unit of lag and loss (bytes, transactions, operations). */
+  readonly lagUnit: LagUnit;
+  /** The identity the twin replicates under (the engine's replicaName). */
   readonly replicaName: string;
   readonly primary?: DatabaseStatus;
   readonly twin?: DatabaseStatus;
@@ -24,12 +28,14 @@ export interface DatabaseObservation {
   /** The primary as last observed healthy (GroupState), whether or not it can be read now. */
   readonly lastPrimaryObservation?: PrimaryObservation;
   /**
-   * Bytes the twin is behind the primary, computed by the engine from the best
-   * positions available; undefined when unknowable. See `lagBound`. For a twin that
-   * is already primary while the primary is live, the bytes the live primary is
+   * How far the twin is behind the primary, in `lagUnit`, computed by the engine from
+   * the best positions available; undefined when unknowable. See `lagBound`. For a twin
+   * that is already primary while the primary is live, how far the live primary is
    * ahead of the twin (with `lagBound: 'exact'`): anything but 0 blocks.
    */
-  readonly lagBytes?: number;
+  readonly lag?: number;
+  /** Why the twin cannot take over from the primary as observed (engine.compatibilityProblems). */
+  readonly incompatibilities?: readonly string[];
   /**
    * `exact`: measured against the live primary. `lower-bound`: measured against
    * `lastPrimaryObservation` (the primary may have written more since), only as
@@ -63,8 +69,9 @@ export interface DatabaseVerdict {
   readonly name: string;
   /** `promote`: replica to promote; `already-primary`: twin already promoted (idempotent re-run). */
   readonly action: 'promote' | 'already-primary' | 'blocked';
-  /** Bytes that promoting now loses (null when unknowable). */
-  readonly lossBytes: number | null;
+  /** What promoting now loses, in `lagUnit` (null when unknowable). */
+  readonly loss: number | null;
+  readonly lagUnit: LagUnit;
   readonly reasons: readonly string[];
 }
 

@@ -1,16 +1,24 @@
 /**
- * May the twin's data be replaced by a fresh backup of the primary?
+ * May the twin's data be replaced by a fresh backup of the primary, and how?
  * Invariant: never over the copy that holds the group's live data: a twin that is
- * the active stack (group state or DNS), or a writable primary that a failover
- * moved traffic to, is refused. A twin that is a stale clone (e.g. a standalone
- * primary copied from the primary's image) is restored.
+ * the active stack (group state or DNS), a writable primary that a failover moved
+ * traffic to, or a writable primary twinstack promoted (its promotion marker: a
+ * failover that never got recorded or switched) is refused. A twin that is a stale
+ * clone (e.g. a standalone primary copied from the primary's image) is restored.
+ * Idempotent: a restore job already running on the twin is attached to (never a
+ * second one), and a twin that already streams as a replica is left alone.
  */
 import type { DatabaseStatus } from '../engines/database-engine.ts';
 import type { GroupState } from '../group-state.ts';
+import type { JobStatus } from '../jobs/detached-job.ts';
 import type { StackRole } from '../model.ts';
 
 export interface RestorePlan {
-  readonly action: 'restore' | 'refuse';
+  /**
+   * `restore`: start a restore job; `attach`: one is running, follow it; `skip`: the
+   * twin already streams as a replica; `refuse`: the twin holds live data.
+   */
+  readonly action: 'restore' | 'attach' | 'skip' | 'refuse';
   readonly reasons: readonly string[];
 }
 
@@ -20,17 +28,28 @@ export interface RestoreContext {
   readonly twin: DatabaseStatus | undefined;
   /** Which stack DNS points at now, when known. */
   readonly dnsPointsAt?: StackRole;
+  /** The database's restore job on the twin host as observed now; undefined: not observed (treated as none). */
+  readonly job?: JobStatus;
+  /** The database's name, for reasons. @default 'the database' */
+  readonly database?: string;
 }
 
-export function planRestore({ state, twin, dnsPointsAt }: RestoreContext): RestorePlan {
+export function planRestore({ state, twin, dnsPointsAt, job, database }: RestoreContext): RestorePlan {
+  const name = database ?? 'the database';
   const refusals: string[] = [];
   if (state.active === 'twin') refusals.push('the twin is the active stack of the group: restoring would destroy live data');
   if (dnsPointsAt === 'twin') refusals.push('DNS points at the twin: restoring would destroy the data it serves');
   const lastMove = state.history?.at(-1);
-  if (twin?.role === 'primary' && twin.writable && lastMove?.to === 'twin') {
+  const writablePrimary = twin?.role === 'primary' && twin.writable;
+  if (writablePrimary && lastMove?.to === 'twin') {
     refusals.push(`the twin is a writable primary promoted by the failover at ${lastMove.at}: it holds data written since`);
+  } else if (writablePrimary && twin.promotedByTwinstack === true) {
+    refusals.push(`twin ${name} is a writable primary twinstack promoted: it holds data written since the promotion`);
   }
-  if (refusals.length > 0) return { action: 'refuse', reasons: refusals };
+  const running = job?.state === 'running' ? `a restore job of ${name} is running on the twin (run ${job.token ?? 'unknown'})` : undefined;
+  if (refusals.length > 0) return { action: 'refuse', reasons: running ? [...refusals, `${running}: it is left alone, nothing new is started`] : refusals };
+  if (running) return { action: 'attach', reasons: [`${running}: attach to it, start none`] };
+  if (twin?.role === 'replica' && twin.streaming === true) return { action: 'skip', reasons: [`twin ${name} already streams as a replica`] };
   const what = twin ? `twin is ${twin.role}${twin.writable ? ' (writable, a stale copy)' : ''}` : 'twin state not observed';
   return { action: 'restore', reasons: [`the primary stack is active: ${what}; replace it with a backup of the primary`] };
 }

@@ -1,17 +1,23 @@
 /**
- * One interface for every database engine (PostgreSQL now; MySQL/MariaDB, Redis,
- * MongoDB next). An engine BUILDS commands and PARSES their output; it runs
- * nothing itself. Handlers observe (status), decide (pure planners in core/decisions),
- * then act (run the command the engine built).
+ * One interface for every database engine. An engine BUILDS commands and PARSES
+ * their output; it runs nothing itself. Handlers observe (status), decide (pure
+ * planners in core/decisions), then act (run the command the engine built).
+ *
+ * Core speaks engine-neutral words only: a replica is `streaming` and
+ * `synchronous` or not; positions are opaque strings the engine compares
+ * (`positionDiff`) in its own lag unit (bytes of WAL or replication offset, or a
+ * count of transactions for GTID sets). Nothing outside an engine's folder reads
+ * an engine's raw fields.
  *
  * Every command an engine builds is idempotent: running it twice leaves the
  * same state as running it once (a second promote is a no-op, a second prepare
- * changes nothing).
+ * changes nothing). Secrets travel only in `RemoteCommand.secretEnv` or stdin.
  */
 import type { CommandResult, RemoteCommand } from '../command.ts';
 import type { Database, EngineName, Host } from '../model.ts';
+import type { LagUnit } from './lag-unit.ts';
 
-/** Secrets a database needs; they only ever travel in `RemoteCommand.secretEnv`. */
+/** Secrets a database needs; they only ever travel in `RemoteCommand.secretEnv` or stdin. */
 export interface DatabaseSecrets {
   readonly replicationPassword: string;
   readonly appPassword: string;
@@ -19,50 +25,65 @@ export interface DatabaseSecrets {
 
 export type DatabaseRole = 'primary' | 'replica' | 'stopped' | 'unknown';
 
-/** A replica as seen from its primary. */
+/** A replica as its primary sees it, in engine-neutral words. */
 export interface AttachedReplica {
+  /** The identity the engine gave it (`DatabaseEngine.replicaName`). */
   readonly name: string;
-  /** e.g. `streaming`, `catchup`. */
-  readonly state: string;
-  /** `sync`, `async`, `potential`, `quorum`. */
-  readonly syncState: string;
-  /** Bytes between the primary's current position and what the replica has replayed. */
-  readonly replayLagBytes: number;
+  /** Connected and receiving changes now. */
+  readonly streaming: boolean;
+  /**
+   * The primary acknowledges no commit before this replica has it (PostgreSQL
+   * `sync_state = sync`; MariaDB/MySQL semi-sync ON with this replica acknowledging).
+   * Never true for an engine without such a guarantee (Redis).
+   */
+  readonly synchronous: boolean;
+  /** How far behind the primary it is, in the engine's lag unit, when the primary knows. */
+  readonly lag?: number;
 }
 
 /**
  * An immutable observation of one database server. Positions are the engine's
- * own notation (PostgreSQL LSNs such as `0/3000148`); byte counts are comparable
- * across engines.
+ * own notation (PostgreSQL LSNs, Redis offsets, GTID sets), compared only through
+ * the engine's `positionDiff`.
  */
 export interface DatabaseStatus {
   readonly role: DatabaseRole;
   /** Writes are accepted (a primary that is not fenced/read-only). */
   readonly writable: boolean;
-  /** The primary's current write position, or the replica's replayed position. */
+  /** The primary's current write position, or the replica's applied position. */
   readonly position?: string;
-  /** Replica only: last position received (flushed) from the primary. */
+  /** Replica only: last position received from the primary (promotion applies everything received). */
   readonly receivedPosition?: string;
-  /** Replica only: bytes received but not yet replayed. */
-  readonly replayGapBytes?: number;
-  /** Replica only: the upstream it streams from (host:port), when known. */
+  /** Replica only: the upstream it replicates from (host:port), when known. */
   readonly upstream?: string;
-  /** Replica only: is the WAL receiver (or equivalent) connected right now? */
+  /** Replica only: is the replication stream connected right now? */
   readonly streaming?: boolean;
+  /** Replica only: seconds behind the primary, as the server itself estimates it. */
+  readonly secondsBehind?: number;
+  /** Replica only: why replication is not running (last I/O or apply error), when reported. */
+  readonly replicationError?: string;
   /** Primary only: replicas attached now. */
   readonly replicas?: readonly AttachedReplica[];
+  /**
+   * Transactions this server holds that its primary never had (MariaDB/MySQL errant
+   * GTIDs). Non-empty: promoting or re-pointing it would spread or lose them.
+   */
+  readonly errantTransactions?: readonly string[];
+  /** The server's version string (e.g. `10.11.6-MariaDB`, `15.4`, `7.0.15`), when running. */
+  readonly version?: string;
+  /** Size of the data a full backup copies, in bytes, when the engine can tell cheaply. */
+  readonly dataBytes?: number;
   /** The server was fenced by twinstack (it must not come back as a writable primary). */
   readonly fenced: boolean;
   /**
-   * Evidence that twinstack itself promoted this server (PostgreSQL: the
-   * `twinstack.promoted` marker in its data directory). A primary without it is
-   * not ours to count as promoted (a standalone clone, a copy of another primary).
-   * Absent: unknown, treated as false.
+   * Evidence that twinstack itself promoted this server (its promotion marker). A
+   * primary without it is not ours to count as promoted (a standalone clone, a copy of
+   * another primary). Absent: unknown, treated as false.
    */
   readonly promotedByTwinstack?: boolean;
 }
 
-/** Context every builder gets: which database, on which host, with which peer. */
+/** Context every builder gets: which database, on which host. */
 export interface EngineTarget {
   readonly database: Database;
   /** The host running this copy of the database. */
@@ -72,17 +93,48 @@ export interface EngineTarget {
 export interface RestoreTarget extends EngineTarget {
   /** The primary's host, from the replica's point of view. */
   readonly primaryHost: Host;
-  /** Name the replica identifies itself with (PostgreSQL `application_name`). */
+  /** The identity the replica replicates under (`DatabaseEngine.replicaName`). */
   readonly replicaName: string;
+}
+
+export interface PrepareTarget extends EngineTarget {
+  readonly replicaName: string;
+  /** Address the replica connects from (access rules). */
+  readonly replicaAddress: string;
+}
+
+/** How apps reach one copy of a database; core turns it into env var names (publish-env.ts). */
+export interface DatabaseConnection {
+  /** `host:port` apps connect to. */
+  readonly address: string;
+  /** A URL with the app user's credentials (the only secret published). */
+  readonly url: string;
 }
 
 export interface DatabaseEngine {
   readonly name: EngineName;
+  /** What `positionDiff` counts, and so the unit of every lag and loss of this engine. */
+  readonly lagUnit: LagUnit;
+  /** Apps use it through SQL: the group's first SQL database also publishes `DATABASE_URL`. */
+  readonly sql: boolean;
+  /** Prefix of the env vars it publishes: `POSTGRESQL`, `MYSQL`, `REDIS`, `MONGODB`. */
+  readonly envPrefix: string;
 
-  /** Primary: create/alter the replication and app roles, replication settings, access rules; reload. */
-  preparePrimary(target: EngineTarget & { readonly replicaName: string; readonly replicaAddress: string }, secrets: DatabaseSecrets): RemoteCommand;
+  /**
+   * The identity the twin's copy replicates under, as its primary reports it
+   * (PostgreSQL `application_name`, MariaDB `report_host:report_port`, Redis the
+   * announced `ip:port`). Deterministic: the same inputs always give the same name.
+   */
+  replicaName(database: Database, twinStack: string, twinHost: Host): string;
 
-  /** Twin: stop, replace the data with a full backup of the primary, configure it as a replica, start. */
+  /** Primary: replication and app users, replication settings, access rules. Idempotent. */
+  preparePrimary(target: PrepareTarget, secrets: DatabaseSecrets): RemoteCommand;
+
+  /**
+   * Twin: stop, replace the data with a full backup of the primary, configure it as
+   * a replica, start. Runs as a detached job on the twin host (functions/core/jobs):
+   * it may take longer than a step; its output is kept in the job's log.
+   */
   restoreReplica(target: RestoreTarget, secrets: DatabaseSecrets): RemoteCommand;
 
   /** Twin: make sure replication from the primary runs (after restore; no-op when it already streams). */
@@ -92,18 +144,25 @@ export interface DatabaseEngine {
   status(target: EngineTarget): RemoteCommand;
   parseStatus(result: CommandResult): DatabaseStatus;
 
-  /** Bytes from position `from` to position `to` (to − from; negative when `to` is behind). */
+  /** How far position `from` is behind `to`, in `lagUnit` (negative or 0 when it is not behind). */
   positionDiff(to: string, from: string): number;
 
-  /** Stop taking writes for good: stop the server and mark it so it can only come back as a replica. Idempotent. */
+  /**
+   * Reasons the twin cannot replicate from (or be promoted in place of) the primary
+   * as observed: mixed dialects, major versions, binary logging off … Empty: compatible.
+   * Pure: judged from the two statuses alone.
+   */
+  compatibilityProblems(primary: DatabaseStatus, twin: DatabaseStatus): readonly string[];
+
+  /** Stop taking writes for good: no writes from anyone, and a restart only brings it back as a replica. Idempotent. */
   fence(target: EngineTarget): RemoteCommand;
 
-  /** Promote a replica to a writable primary and wait until it accepts writes. Idempotent (a primary is a no-op). */
+  /** Promote a replica to a writable primary and wait until it accepts writes. Idempotent (our primary is a no-op). */
   promote(target: EngineTarget): RemoteCommand;
 
-  /** Set the synchronous replica names on a primary (empty list: asynchronous). */
+  /** Set the synchronous replicas of a primary (empty list: asynchronous). */
   setSynchronousReplicas(target: EngineTarget, replicaNames: readonly string[]): RemoteCommand;
 
-  /** Environment variables apps of the stack need to reach this database. */
-  publishedEnv(target: EngineTarget, secrets: DatabaseSecrets): Readonly<Record<string, string>>;
+  /** How apps reach this copy of the database. */
+  connection(target: EngineTarget, secrets: DatabaseSecrets): DatabaseConnection;
 }

@@ -1,15 +1,30 @@
-/** The database engines by name. Invariant: every EngineName has exactly one engine. */
+/**
+ * The registered database engines. Adding an engine is its own folder
+ * (`functions/core/engines/<engine>/`, with a `<engine>.plugin.ts`) plus one line
+ * here: the config schema, the model's `Database` union, field hints, the env vars
+ * and the lab all follow from this list.
+ *
+ * Invariant: every EngineName has exactly one plug-in.
+ */
 import { InvalidInputError } from '../errors.ts';
 import type { EngineName } from '../model.ts';
 import type { DatabaseEngine } from './database-engine.ts';
-import { postgresEngine } from './postgres.engine.ts';
+import type { EnginePlugin } from './engine-plugin.ts';
+import { postgresPlugin } from './postgres/postgres.plugin.ts';
 
-const ENGINES: Readonly<Record<EngineName, DatabaseEngine>> = {
-  postgres: postgresEngine,
-};
+export const ENGINE_PLUGINS = [postgresPlugin] as const;
+
+export type RegisteredPlugin = (typeof ENGINE_PLUGINS)[number];
+
+/** Every engine name, in registry order. */
+export const ENGINE_NAMES: readonly EngineName[] = ENGINE_PLUGINS.map((p) => p.name);
+
+export function pluginFor(name: EngineName): EnginePlugin {
+  const plugin = ENGINE_PLUGINS.find((p) => p.name === name);
+  if (!plugin) throw new InvalidInputError(`no database engine named ${String(name)} (engines: ${ENGINE_NAMES.join(', ')})`);
+  return plugin;
+}
 
 export function engineFor(name: EngineName): DatabaseEngine {
-  const engine = ENGINES[name];
-  if (!engine) throw new InvalidInputError(`no database engine named ${String(name)}`);
-  return engine;
+  return pluginFor(name).engine;
 }

@@ -4,17 +4,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSecrets } from '../../core/engines/database-engine.ts';
+import { IDENTIFIER } from '../../core/config/config-patterns.ts';
 import { InvalidInputError } from '../../core/errors.ts';
 import { INITIAL_GROUP_STATE, type GroupState } from '../../core/group-state.ts';
 import type { Database, FailoverGroup } from '../../core/model.ts';
 import { parameterNames } from '../../core/parameter-names.ts';
 import type { ParameterStore } from '../../core/ports.ts';
 
-const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** The validated group stored at parameterNames.config(name); InvalidInputError when absent or malformed. */
 export async function loadGroup(params: ParameterStore, name: unknown): Promise<FailoverGroup> {
-  if (typeof name !== 'string' || !GROUP_NAME.test(name)) throw new InvalidInputError(`invalid group name: ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) throw new InvalidInputError(`invalid group name: ${JSON.stringify(name)}`);
   const raw = await params.get(parameterNames.config(name));
   if (raw === undefined) throw new InvalidInputError(`unknown group ${name}: no ${parameterNames.config(name)}`);
   let group: FailoverGroup;

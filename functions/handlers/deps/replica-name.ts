@@ -1,6 +1,7 @@
-import type { Database, FailoverGroup } from '../../core/model.ts';
+import type { DatabaseEngine } from '../../core/engines/database-engine.ts';
+import { databaseHost, type Database, type FailoverGroup } from '../../core/model.ts';
 
-/** Name the twin's copy of `db` identifies itself with (PostgreSQL application_name): `[a-z0-9_]` only. */
-export function replicaNameOf(group: FailoverGroup, db: Database): string {
-  return `twinstack_${group.twin.name}_${db.name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+/** The identity the twin's copy of `db` replicates under: the engine decides (DatabaseEngine.replicaName). */
+export function replicaNameOf(engine: DatabaseEngine, group: FailoverGroup, db: Database): string {
+  return engine.replicaName(db, group.twin.name, databaseHost(group.twin, db));
 }

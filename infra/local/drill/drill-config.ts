@@ -7,6 +7,10 @@
  * mount namespace where `<labRoot>/<host>/srv` is mounted at LAB_HOST_ROOT: the
  * twin is a true clone (same paths), as on two EC2 hosts.
  */
+import { stringify } from 'yaml';
+import type { EngineName } from '../../../functions/core/model.ts';
+import { labNodeFor } from '../lab/lab-nodes.ts';
+
 export const LAB_HOST_ROOT = '/srv/twinstack';
 
 export interface DrillHost {
@@ -20,7 +24,8 @@ export interface DrillConfigInput {
   readonly primary: DrillHost;
   readonly twin: DrillHost;
   readonly appPort: number;
-  readonly databasePort: number;
+  /** One database per engine, named after it, each on its lab node's default port. */
+  readonly engines: readonly EngineName[];
   readonly mode: 'sync' | 'async';
   /** The group's git source (file:// mirror on the lab's disk), for the deploy phase. */
   readonly gitUrl: string;
@@ -65,21 +70,17 @@ groups:
       cooldownSeconds: 300
       maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}
     databases:
-      - name: main
-        engine: postgres
-        host: app1
-        port: ${input.databasePort}
-        replication:
-          mode: ${input.mode}
-          maxLag: 16MiB
-        postgres:
-          dataDir: ${LAB_HOST_ROOT}/pgdata
-          binDir: /usr/lib/postgresql/15/bin
-          socketDir: ${LAB_HOST_ROOT}/run
-          superuser: ${input.primary.user}
-          database: app
-          appUser: app
-          replicationUser: twinstack_replicator
-          listenOn: host-address
-`;
+${databasesYaml(input)}`;
+}
+
+/** The databases section: each engine's lab node writes its own entry (lab-nodes.ts). */
+function databasesYaml(input: DrillConfigInput): string {
+  const databases = input.engines.map((engine) => {
+    const node = labNodeFor(engine);
+    return node.databaseConfig({ name: engine, host: 'app1', port: node.defaultPort, mode: input.mode, mountPoint: LAB_HOST_ROOT, user: input.primary.user });
+  });
+  return stringify(databases, { indent: 2 })
+    .split('\n')
+    .map((line) => (line === '' ? line : `      ${line}`))
+    .join('\n');
 }

@@ -1,6 +1,6 @@
 /**
  * The whole drill, on one machine: two stacks on loopback lab hosts (own sshd,
- * own PostgreSQL), a local DNS server for the group's name, one demo app per
+ * own database servers, one per engine, through lab-nodes.ts), a local DNS server for the group's name, one demo app per
  * stack, the replicate workflow, a bounded writer through the DNS name, an
  * immediate kill of the primary, the prober's alarm starting the failover
  * workflow, and a read-back of every acknowledged write from the promoted twin.
@@ -12,14 +12,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { parseConfig } from '../../config/load-config.ts';
 import { FileParameterStore } from '../../../functions/adapters/local/file.parameter-store.ts';
 import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
 import { startLocalDnsServer } from '../../../functions/adapters/local/local-dns-server.ts';
 import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
 import { FetchHealthProbe } from '../../../functions/adapters/http/fetch.health-probe.ts';
-import { dnsTargetOf, type FailoverGroup } from '../../../functions/core/model.ts';
+import { engineFor } from '../../../functions/core/engines/engine-registry.ts';
+import { dnsTargetOf, type EngineName, type FailoverGroup } from '../../../functions/core/model.ts';
+import { databaseEnvNames } from '../../../functions/core/publish/published-env.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { prepareWorkflow, runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
 import { createLocalStepDeps } from '../runtime/local-step-deps.ts';
@@ -28,7 +29,8 @@ import { ReplicationMonitor } from '../runtime/replication-monitor.ts';
 import { ensureSystemRequirements } from '../lab/system-requirements.ts';
 import { ensureLabUser } from '../lab/lab-user.ts';
 import { startLoopbackHost, type LoopbackHost } from '../lab/loopback-host.ts';
-import { initPostgresPrimary, killPostgres, destroyPostgres } from '../lab/postgres-node.ts';
+import type { LabNodeHost } from '../lab/lab-database-node.ts';
+import { LAB_NODES, labNodeFor } from '../lab/lab-nodes.ts';
 import { HealthProber } from '../prober/health-prober.ts';
 import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
@@ -40,6 +42,8 @@ export interface DrillOptions {
   readonly labRoot: string;
   readonly reportDir: string;
   readonly mode: 'sync' | 'async';
+  /** One database per engine, all replicated and promoted together. */
+  readonly engines: readonly EngineName[];
   /** Acknowledged writes before the primary is killed, and after the failover. */
   readonly writesBefore: number;
   readonly writesAfter: number;
@@ -50,7 +54,6 @@ export interface DrillOptions {
 
 const LAB_USER = 'twinstack';
 const APP_PORT = 8080;
-const DB_PORT = 5432;
 const SSH_PORT = 2222;
 const DNS_SERVER = { address: '127.0.3.1', port: 10053 } as const;
 const WEBHOOK_SERVER = { address: '127.0.3.1', port: 8787 } as const;
@@ -72,7 +75,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
 
   try {
     // Lab: two hosts, each with its own sshd in its own mount namespace.
-    timeline.begin('lab: hosts, sshd, PostgreSQL primary');
+    const labStep = `lab: hosts, sshd, primaries (${options.engines.join(', ')})`;
+    timeline.begin(labStep);
     await ensureSystemRequirements({ install: true, log });
     const labUser = await ensureLabUser({ labRoot: options.labRoot, name: LAB_USER });
     const hosts: Record<'primary' | 'twin', LoopbackHost> = {} as never;
@@ -89,20 +93,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       });
       cleanup.add(`sshd ${role}`, () => hosts[role].stop());
     }
-    const pgPrimaryDir = join(options.labRoot, 'primary', 'srv', 'pgdata');
-    const pgTwinDir = join(options.labRoot, 'twin', 'srv', 'pgdata');
-    await initPostgresPrimary({
-      host: hosts.primary.host,
-      namespacePid: hosts.primary.pid,
-      dataDir: `${LAB_HOST_ROOT}/pgdata`,
-      port: DB_PORT,
-      socketDir: `${LAB_HOST_ROOT}/run`,
-      user: LAB_USER,
-      listenOn: 'host-address',
-    });
-    cleanup.add('PostgreSQL primary', () => destroyPostgres({ dataDir: pgPrimaryDir, remove: false }));
-    cleanup.add('PostgreSQL twin', () => destroyPostgres({ dataDir: pgTwinDir, remove: false }));
-    timeline.end('lab: hosts, sshd, PostgreSQL primary');
 
     // The group's code: a git repository the hosts fetch from; each deploy directory a git checkout.
     const source = createSourceRepository(`${options.labRoot}-source`, labUser);
@@ -115,12 +105,26 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       primary: { address: HOSTS.primary, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.primary.host.hostKey },
       twin: { address: HOSTS.twin, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.twin.host.hostKey },
       appPort: APP_PORT,
-      databasePort: DB_PORT,
+      engines: options.engines,
       mode: options.mode,
       gitUrl: `file://${source.path}`,
     });
     writeFileSync(configPath, yaml);
     const group = findGroup(parseConfig(yaml, configPath).groups);
+
+    // Databases: a fresh primary of each engine; the twin only made ready for its restore.
+    const nodeHosts: Record<'primary' | 'twin', LabNodeHost> = {
+      primary: nodeHostOf(hosts.primary, options.labRoot, 'primary', labUser),
+      twin: nodeHostOf(hosts.twin, options.labRoot, 'twin', labUser),
+    };
+    for (const role of ['primary', 'twin'] as const) {
+      cleanup.add(`databases ${role}`, () => {
+        for (const node of LAB_NODES) node.stopAllUnder(join(options.labRoot, role, 'srv'));
+      });
+    }
+    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).initPrimary(nodeHosts.primary, db)));
+    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).prepareTwin(nodeHosts.twin, db)));
+    timeline.end(labStep);
 
     // Control plane: parameter file, zone file, DNS server; DNS starts on the primary.
     const stateDir = join(options.reportDir, 'state');
@@ -209,11 +213,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     cleanup.add('prober', () => prober.stop());
     await waitFor('prober sees the primary healthy', () => Promise.resolve(alarmAt === undefined), 2_000);
 
-    // The primary dies: immediate stop of PostgreSQL and SIGKILL of its app.
+    // The primary dies: every database server crashes and its app gets SIGKILL.
     const killAt = Date.now();
     apps.primary.kill('SIGKILL');
-    await killPostgres({ dataDir: pgPrimaryDir });
-    timeline.mark('primary killed (PostgreSQL immediate stop, app SIGKILL)', killAt);
+    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).kill(nodeHosts.primary, db)));
+    timeline.mark(`primary killed (${group.databases.map((db) => db.engine).join(', ')} crashed, app SIGKILL)`, killAt);
     log('primary killed; waiting for the alarm and the failover');
     await monitor.stop();
 
@@ -228,7 +232,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     timeline.mark(`writer stopped: ${writer.acknowledged.length} acknowledged, ${writer.failures} failed attempts`);
     const dnsAfter = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
 
-    // Read every acknowledged id back from the promoted twin.
+    // Read every acknowledged id back from each promoted twin database.
     const idsOnTwin = await readIdsFromTwin(params, group);
     const summary = summarizeDrill({
       killAt,
@@ -262,10 +266,25 @@ function findGroup(groups: readonly FailoverGroup[]): FailoverGroup {
   return group;
 }
 
-/** Each run starts from an empty host filesystem (keys live elsewhere, in the lab root). */
+/** A lab host as a database node sees it: its mount namespace, the lab user, `<hostRoot>/srv` at LAB_HOST_ROOT. */
+function nodeHostOf(host: LoopbackHost, labRoot: string, role: 'primary' | 'twin', user: LabNodeHost['user']): LabNodeHost {
+  const srv = join(labRoot, role, 'srv');
+  return {
+    host: host.host,
+    namespacePid: host.pid,
+    user,
+    mountPoint: LAB_HOST_ROOT,
+    realPath: (hostPath) => {
+      if (hostPath !== LAB_HOST_ROOT && !hostPath.startsWith(`${LAB_HOST_ROOT}/`)) throw new Error(`${hostPath} is not under ${LAB_HOST_ROOT}`);
+      return `${srv}${hostPath.slice(LAB_HOST_ROOT.length)}`;
+    },
+  };
+}
+
+/** Each run starts from an empty host filesystem (keys live elsewhere, in the lab root); servers a crashed run left are stopped first. */
 function resetHostFilesystem(hostRoot: string, owner: { uid: number; gid: number }): void {
   const srv = join(hostRoot, 'srv');
-  destroyPostgres({ dataDir: join(srv, 'pgdata'), remove: true });
+  for (const node of LAB_NODES) node.stopAllUnder(srv);
   rmSync(srv, { recursive: true, force: true });
   for (const dir of [srv, join(srv, 'app'), join(srv, 'run')]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -341,21 +360,22 @@ async function healthy(url: string): Promise<boolean> {
   return (await new FetchHealthProbe().check(url, 500)).healthy;
 }
 
-async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup): Promise<Set<number>> {
-  const url = await params.get(parameterNames.env(group.name, group.twin.name, 'DATABASE_URL'));
-  if (!url) throw new Error('the twin has no published DATABASE_URL');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string }>('SELECT id FROM drill_writes');
-    return new Set(rows.map((r) => Number(r.id)));
-  } finally {
-    await client.end();
-  }
+/** Per database: the ids its promoted twin holds, read through the twin stack's published URL (as an app would). */
+async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup): Promise<Record<string, Set<number>>> {
+  const names = databaseEnvNames(group.databases.map((db) => ({ name: db.name, prefix: engineFor(db.engine).envPrefix, sql: engineFor(db.engine).sql })));
+  const entries = await Promise.all(
+    group.databases.map(async (db, i) => {
+      const variable = names[i]?.url ?? '';
+      const url = await params.get(parameterNames.env(group.name, group.twin.name, variable));
+      if (!url) throw new Error(`the twin has no published ${variable} for database ${db.name}`);
+      return [db.name, new Set(await labNodeFor(db.engine).readWrittenIds(url))] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 function databaseResults(group: FailoverGroup, result: WorkflowResult) {
-  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; lossBytes: number | null; reasons?: string[] }> } };
+  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; loss: number | null; lagUnit?: string; reasons?: string[] }> } };
   return group.databases.map((db) => {
     const verdict = output.decision?.databases?.find((d) => d.name === db.name);
     return {
@@ -363,7 +383,8 @@ function databaseResults(group: FailoverGroup, result: WorkflowResult) {
       engine: db.engine,
       mode: db.replication.mode,
       promoted: result.status === 'SUCCEEDED' && verdict?.action !== 'blocked',
-      lossBytes: verdict?.lossBytes ?? null,
+      loss: verdict?.loss ?? null,
+      lagUnit: engineFor(db.engine).lagUnit,
       reasons: verdict?.reasons ?? [],
     };
   });

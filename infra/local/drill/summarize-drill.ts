@@ -5,18 +5,21 @@
  * - rtoMs: primary killed → first write acknowledged through the group's name after that;
  * - detectionMs: primary killed → alarm raised by the health prober;
  * - orchestrationMs: alarm → DNS switched and verified (VerifyDns succeeded);
- * - lost: acknowledged ids that the promoted twin does not have.
+ * - per database: acknowledged = writes the app acknowledged (it acknowledges a write only
+ *   once every database of the stack committed it), lost = those its promoted twin lacks;
+ * - acknowledged, lost: the sums over the databases.
  */
 export interface DrillObservations {
   readonly killAt: number;
   readonly alarmAt?: number;
   readonly dnsVerifiedAt?: number;
   readonly acknowledged: ReadonlyArray<{ readonly id: number; readonly at: number }>;
-  readonly idsOnPromotedTwin: ReadonlySet<number>;
+  /** Per database name: the ids its promoted twin holds. */
+  readonly idsOnPromotedTwin: Readonly<Record<string, ReadonlySet<number>>>;
   readonly dnsBefore?: string;
   readonly dnsAfter?: string;
   readonly failoverStatus: string;
-  readonly databases: readonly DrillDatabaseResult[];
+  readonly databases: readonly DrillDatabaseVerdict[];
   readonly deploy?: DrillDeploySummary;
   readonly wallMs: number;
 }
@@ -29,15 +32,23 @@ export interface DrillDeploySummary {
   readonly deployed: Readonly<Record<string, string | undefined>>;
 }
 
-export interface DrillDatabaseResult {
+/** What the failover decided for one database. */
+export interface DrillDatabaseVerdict {
   readonly name: string;
   readonly engine: string;
   readonly mode: string;
   readonly promoted: boolean;
-  /** What the decision estimated promoting would lose (null: unknowable). */
-  readonly lossBytes: number | null;
+  /** What the decision estimated promoting would lose, in `lagUnit` (null: unknowable). */
+  readonly loss: number | null;
+  readonly lagUnit: string;
   /** The decision's reasons for this database. */
   readonly reasons: readonly string[];
+}
+
+export interface DrillDatabaseResult extends DrillDatabaseVerdict {
+  readonly acknowledged: number;
+  readonly lost: number;
+  readonly lostIds: readonly number[];
 }
 
 export interface DrillSummary {
@@ -59,22 +70,28 @@ export interface DrillSummary {
 
 export function summarizeDrill(o: DrillObservations): DrillSummary {
   const firstAckAfterKill = o.acknowledged.find((a) => a.at > o.killAt);
-  const lostIds = o.acknowledged.filter((a) => !o.idsOnPromotedTwin.has(a.id)).map((a) => a.id);
+  const databases: DrillDatabaseResult[] = o.databases.map((db) => {
+    const held = o.idsOnPromotedTwin[db.name] ?? new Set<number>();
+    const missing = o.acknowledged.filter((a) => !held.has(a.id)).map((a) => a.id);
+    return { ...db, acknowledged: o.acknowledged.length, lost: missing.length, lostIds: missing.slice(0, 50) };
+  });
+  const lostIds = [...new Set(databases.flatMap((db) => db.lostIds))].sort((a, b) => a - b);
+  const lost = databases.reduce((sum, db) => sum + db.lost, 0);
   const rtoMs = firstAckAfterKill ? firstAckAfterKill.at - o.killAt : null;
   const switched = o.dnsBefore !== undefined && o.dnsAfter !== undefined && o.dnsBefore !== o.dnsAfter;
   return {
-    ok: o.failoverStatus === 'SUCCEEDED' && switched && lostIds.length === 0 && rtoMs !== null,
+    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && rtoMs !== null,
     failoverStatus: o.failoverStatus,
     rtoMs,
     detectionMs: o.alarmAt === undefined ? null : o.alarmAt - o.killAt,
     orchestrationMs: o.alarmAt === undefined || o.dnsVerifiedAt === undefined ? null : o.dnsVerifiedAt - o.alarmAt,
-    acknowledged: o.acknowledged.length,
+    acknowledged: databases.reduce((sum, db) => sum + db.acknowledged, 0),
     acknowledgedAfterFailover: o.acknowledged.filter((a) => a.at > o.killAt).length,
-    lost: lostIds.length,
+    lost,
     lostIds: lostIds.slice(0, 50),
     dnsBefore: o.dnsBefore ?? null,
     dnsAfter: o.dnsAfter ?? null,
-    databases: o.databases,
+    databases,
     deploy: o.deploy ?? null,
     wallMs: o.wallMs,
   };

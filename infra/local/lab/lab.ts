@@ -8,20 +8,22 @@
  * Invariants:
  * - everything the lab starts is stopped by `destroy()`, and also when the
  *   process exits or gets SIGINT/SIGTERM (registry of PIDs, signalled by PID only);
- * - a run after a crash works: stale sshd and postmasters of the same lab root are
- *   stopped, stale pid files removed, host keys and the control plane key reused
+ * - a run after a crash works: stale sshd and database servers (every engine's lab
+ *   node) of the same lab root are stopped, stale pid files removed, host keys and the control plane key reused
  *   (so pinned fingerprints stay the same across runs);
  * - two labs with different roots and addresses (drill, tests) never touch each other.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Host, PostgresSettings } from '../../../functions/core/model.ts';
+import type { Database, Host } from '../../../functions/core/model.ts';
+import type { LabNodeHost } from './lab-database-node.ts';
 import { LabError } from './lab-error.ts';
+import { ensureUserDir } from './lab-files.ts';
+import { LAB_NODES, labNodeFor } from './lab-nodes.ts';
 import { assertLabHostName, labHostPaths, type LabHostPaths } from './lab-paths.ts';
 import { ensureLabUser, type LabUser } from './lab-user.ts';
 import { startLoopbackHost, stopStaleSshd, type LoopbackHost } from './loopback-host.ts';
-import { ensureUserDir, initPostgresPrimary, killPostgres, type PostgresNode } from './postgres-node.ts';
-import { cwdIdentityOf, installExitHandlers, registerSyncCleanup, signalProcess } from './process-registry.ts';
+import { installExitHandlers, registerSyncCleanup } from './process-registry.ts';
 import { ensureSystemRequirements } from './system-requirements.ts';
 
 export interface LabHostSpec {
@@ -57,24 +59,12 @@ export interface LabHost {
   /** PID of its sshd: also the handle of its mount namespace (`namespacePid`). */
   readonly sshdPid: number;
   readonly paths: LabHostPaths;
-  /** PostgreSQL socket directory, as the host sees it. */
-  readonly socketDir: string;
-  /** Data directory of `database`, as the host sees it (its parent belongs to the lab user). */
-  dataDir(database: string): string;
   /** The real path (for this process) of a path as the host sees it. */
   realPath(hostPath: string): string;
+  /** This host as a lab database node sees it (its namespace, user, mount point). */
+  readonly nodeHost: LabNodeHost;
   /** Stop this host's sshd (the host becomes unreachable over SSH). */
   stopSsh(): Promise<void>;
-}
-
-export interface LabPrimaryOptions {
-  /** Database name, used as the data directory name: `<mountPoint>/pg/<database>`. */
-  readonly database: string;
-  readonly port: number;
-  /** @default 'host-address' (lab hosts share port numbers) */
-  readonly listenOn?: PostgresSettings['listenOn'];
-  /** @default the lab user's name */
-  readonly superuser?: string;
 }
 
 export interface Lab {
@@ -86,25 +76,16 @@ export interface Lab {
   readonly hosts: readonly LabHost[];
   /** The lab host called `name`; throws when there is none. */
   host(name: string): LabHost;
-  /** Fresh PostgreSQL primary on lab host `hostName` (see postgres-node.ts). */
-  initPostgresPrimary(hostName: string, options: LabPrimaryOptions): Promise<PostgresNode>;
-  /** Crash the PostgreSQL server of `database` on `hostName` (immediate stop). */
-  killPostgres(hostName: string, database: string): Promise<void>;
-  /** Stop every sshd and PostgreSQL server of the lab; `removeData` also deletes the hosts' files. Idempotent. */
+  /** A fresh primary of `database` (any engine, lab-nodes.ts) on lab host `hostName`, started. */
+  initPrimary(hostName: string, database: Database): Promise<void>;
+  /** Make lab host `hostName` ready for the engine's restoreReplica of `database`. */
+  prepareTwin(hostName: string, database: Database): Promise<void>;
+  /** Start the existing server of `database` on `hostName` (idempotent). */
+  startDatabase(hostName: string, database: Database): Promise<void>;
+  /** Crash the server of `database` on `hostName` (no clean shutdown). */
+  killDatabase(hostName: string, database: Database): Promise<void>;
+  /** Stop every sshd and database server of the lab; `removeData` also deletes the hosts' files. Idempotent. */
   destroy(options?: { readonly removeData?: boolean }): Promise<void>;
-}
-
-/** Directories under `dir` (depth ≤ 3) that hold a postmaster.pid: data directories that may run. */
-function clusterDirsUnder(dir: string, depth = 3): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const here = entries.some((e) => e.isFile() && e.name === 'postmaster.pid') ? [dir] : [];
-  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => clusterDirsUnder(join(dir, e.name), depth - 1))];
 }
 
 /** Lab host folders present under `labRoot` (those with an ssh/ or srv/ folder). */
@@ -122,25 +103,21 @@ function hostFoldersOf(labRoot: string): LabHostPaths[] {
     });
 }
 
-/** Synchronous, signals only: SIGQUIT every postmaster running in the lab's host files (for exit handlers). */
-function quitLabPostgresSync(labRoot: string): void {
+/** Synchronous: stop every database server (of every engine) running from the lab's host files (exit handlers, crash cleanup). */
+function stopLabDatabasesSync(labRoot: string): void {
   for (const paths of hostFoldersOf(labRoot)) {
-    for (const dataDir of clusterDirsUnder(paths.srvDir)) {
-      const identity = cwdIdentityOf(dataDir);
-      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (identity) signalProcess(pid, identity, 'SIGQUIT');
-    }
+    for (const node of LAB_NODES) node.stopAllUnder(paths.srvDir);
   }
 }
 
 /**
  * Stop everything a lab at `labRoot` may have left running (sshd from pid files
- * or their config path, postmasters from postmaster.pid), remove stale pid files,
+ * or their config path, every engine's servers through its lab node), remove stale pid files,
  * and with `removeData` the hosts' files. Keys are kept. Safe any time, e.g. after a crash.
  */
 export async function destroyLab(labRoot: string, options: { readonly removeData?: boolean } = {}): Promise<void> {
+  stopLabDatabasesSync(labRoot);
   for (const paths of hostFoldersOf(labRoot)) {
-    for (const dataDir of clusterDirsUnder(paths.srvDir)) await killPostgres(dataDir);
     await stopStaleSshd(paths);
     if (options.removeData) rmSync(paths.srvDir, { recursive: true, force: true });
   }
@@ -173,7 +150,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
 
   await destroyLab(labRoot, { removeData: options.resetData ?? true });
   if (options.handleSignals ?? true) installExitHandlers();
-  const unregisterCleanup = registerSyncCleanup(() => quitLabPostgresSync(labRoot));
+  const unregisterCleanup = registerSyncCleanup(() => stopLabDatabasesSync(labRoot));
 
   const started: LoopbackHost[] = [];
   try {
@@ -182,7 +159,6 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
         const paths = labHostPaths(labRoot, spec.name);
         mkdirSync(paths.root, { recursive: true, mode: 0o755 });
         ensureUserDir(paths.srvDir, user, 0o750);
-        ensureUserDir(join(paths.srvDir, 'pg'), user, 0o750);
         ensureUserDir(join(paths.srvDir, 'run'), user, 0o755);
         const host = await startLoopbackHost({
           name: spec.name,
@@ -210,20 +186,17 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     options.hosts.map((spec) => {
       const loopback = started.find((h) => h.host.name === spec.name);
       if (!loopback) throw new LabError(`lab host ${spec.name} did not start`);
+      const realPath = (hostPath: string): string => {
+        if (hostPath !== mountPoint && !hostPath.startsWith(`${mountPoint}/`)) throw new LabError(`${hostPath} is not under ${mountPoint}`);
+        return `${loopback.paths.srvDir}${hostPath.slice(mountPoint.length)}`;
+      };
       const labHost: LabHost = {
         name: spec.name,
         host: loopback.host,
         sshdPid: loopback.pid,
         paths: loopback.paths,
-        socketDir: `${mountPoint}/run`,
-        dataDir: (database) => {
-          assertLabHostName(database);
-          return `${mountPoint}/pg/${database}`;
-        },
-        realPath: (hostPath) => {
-          if (hostPath !== mountPoint && !hostPath.startsWith(`${mountPoint}/`)) throw new LabError(`${hostPath} is not under ${mountPoint}`);
-          return `${loopback.paths.srvDir}${hostPath.slice(mountPoint.length)}`;
-        },
+        realPath,
+        nodeHost: { host: loopback.host, namespacePid: loopback.pid, user, mountPoint, realPath },
         stopSsh: () => loopback.stop(),
       };
       return [spec.name, labHost];
@@ -243,27 +216,14 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     privateKey: user.privateKey,
     hosts: [...byName.values()],
     host: hostNamed,
-    initPostgresPrimary(hostName, primary) {
-      const labHost = hostNamed(hostName);
-      return initPostgresPrimary({
-        host: labHost.host,
-        namespacePid: labHost.sshdPid,
-        dataDir: labHost.dataDir(primary.database),
-        port: primary.port,
-        socketDir: labHost.socketDir,
-        user,
-        listenOn: primary.listenOn ?? 'host-address',
-        superuser: primary.superuser ?? user.name,
-      });
-    },
-    killPostgres: (hostName, database) => {
-      const labHost = hostNamed(hostName);
-      return killPostgres(labHost.realPath(labHost.dataDir(database)));
-    },
+    initPrimary: (hostName, database) => labNodeFor(database.engine).initPrimary(hostNamed(hostName).nodeHost, database),
+    prepareTwin: (hostName, database) => labNodeFor(database.engine).prepareTwin(hostNamed(hostName).nodeHost, database),
+    startDatabase: (hostName, database) => labNodeFor(database.engine).start(hostNamed(hostName).nodeHost, database),
+    killDatabase: (hostName, database) => labNodeFor(database.engine).kill(hostNamed(hostName).nodeHost, database),
     async destroy(destroyOptions = {}) {
       if (destroyed) return;
       destroyed = true;
-      // Postgres first: its data dirs are reachable by real path whether or not sshd runs.
+      // Databases first: their data is reachable by real path whether or not sshd runs.
       await destroyLab(labRoot, destroyOptions);
       await Promise.all([...byName.values()].map((h) => h.stopSsh()));
       unregisterCleanup();

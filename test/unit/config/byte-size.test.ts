@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatByteSize, parseByteSize } from '../../../infra/config/byte-size.ts';
+import { formatByteSize, parseByteSize } from '../../../functions/core/config/byte-size.ts';
 
 describe('parseByteSize', () => {
   it.each([

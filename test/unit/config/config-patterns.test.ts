@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absolutePathProblem, healthUrlProblem, isAddress, isHostName } from '../../../infra/config/config-patterns.ts';
+import { absolutePathProblem, healthUrlProblem, isAddress, isHostName } from '../../../functions/core/config/config-patterns.ts';
 
 describe('isAddress', () => {
   it.each(['203.0.113.11', '127.0.1.1', '0.0.0.0', 'db1', 'web1.eu.example.net', 'ip-10-0-0-1.eu-west-1.compute.internal', 'a-b.c'])(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigValidationError, parseConfig, type ConfigIssue } from '../../../infra/config/load-config.ts';
-import { branchNameProblem, gitUrlProblem, REPOSITORY } from '../../../infra/config/config-patterns.ts';
+import { branchNameProblem, gitUrlProblem, REPOSITORY } from '../../../functions/core/config/config-patterns.ts';
 import { minimalConfig, withValue } from './config-fixture.ts';
 
 const SOURCE = { provider: 'github', repository: 'acme/shop', branch: 'main', gitUrl: 'git@github.com:acme/shop.git' };

@@ -38,7 +38,7 @@ describe('twinstackConfigSchema', () => {
     expect(group?.databases[0]).toMatchObject({
       name: 'main',
       port: 5432,
-      replication: { mode: 'sync', maxLagBytes: 16 * 1024 * 1024 },
+      replication: { mode: 'sync', maxLag: 16 * 1024 * 1024 },
       postgres: { database: 'shop', appUser: 'shop_app', superuser: 'postgres', replicationUser: 'twinstack_replicator', listenOn: 'all' },
     });
   });
@@ -61,7 +61,7 @@ describe('twinstackConfigSchema', () => {
       engine: 'postgres',
       host: 'db1',
       port: 5432,
-      replication: { mode: 'async', maxLagBytes: 16_777_216 },
+      replication: { mode: 'async', maxLag: 16_777_216 },
       postgres: {
         dataDir: '/var/lib/postgresql/15/main',
         binDir: '/usr/lib/postgresql/15/bin',
@@ -80,7 +80,7 @@ describe('twinstackConfigSchema', () => {
     ['512KiB', 524_288],
     ['1GB', 1_000_000_000],
     ['16MiB', 16_777_216],
-  ])('turns maxLag %j into maxLagBytes %d', (maxLag, bytes) => {
+  ])('turns maxLag %j into maxLag %d', (maxLag, bytes) => {
     // Prepare
     const config = withValue(minimalConfig(), 'groups.0.databases.0.replication', { maxLag });
 
@@ -88,7 +88,7 @@ describe('twinstackConfigSchema', () => {
     const group = parseConfig(stringify(config), 'lag.yaml').groups[0];
 
     // Assess
-    expect(group?.databases[0]?.replication).toEqual({ mode: 'async', maxLagBytes: bytes });
+    expect(group?.databases[0]?.replication).toEqual({ mode: 'async', maxLag: bytes });
   });
 
   it('accepts a local-runtime group: region local, loopback addresses, no hosted zone, host-address listening', () => {
@@ -139,14 +139,14 @@ describe('twinstackConfigSchema', () => {
     ['empty deploy command', 'groups.0.primary.deploy.command', '  ', 'groups[0].primary.deploy.command', /empty/],
     ['command substitution in dataDir', 'groups.0.databases.0.postgres', { dataDir: '/var/lib/$(reboot)' }, 'groups[0].databases[0].postgres.dataDir', /characters/],
     ['dotdot in binDir', 'groups.0.databases.0.postgres', { binDir: '/usr/lib/../../bin' }, 'groups[0].databases[0].postgres.binDir', /\.\./],
-    ['quoted role', 'groups.0.databases.0.postgres', { appUser: "app'; DROP ROLE postgres; --" }, 'groups[0].databases[0].postgres.appUser', /PostgreSQL name/],
-    ['hyphen in database name', 'groups.0.databases.0.postgres', { database: 'my-app' }, 'groups[0].databases[0].postgres.database', /PostgreSQL name/],
+    ['quoted role', 'groups.0.databases.0.postgres', { appUser: "app'; DROP ROLE postgres; --" }, 'groups[0].databases[0].postgres.appUser', /not a valid SQL name/],
+    ['hyphen in database name', 'groups.0.databases.0.postgres', { database: 'my-app' }, 'groups[0].databases[0].postgres.database', /not a valid SQL name/],
     ['bad listenOn', 'groups.0.databases.0.postgres', { listenOn: 'everywhere' }, 'groups[0].databases[0].postgres.listenOn', /must be "all" or "host-address"/],
     ['unknown engine', 'groups.0.databases.0.engine', 'oracle', 'groups[0].databases[0].engine', /not allowed/],
     ['bad replication mode', 'groups.0.databases.0.replication', { mode: 'semi' }, 'groups[0].databases[0].replication.mode', /"async" or "sync"/],
     ['unparsable maxLag', 'groups.0.databases.0.replication', { maxLag: '16 parsecs' }, 'groups[0].databases[0].replication.maxLag', /not a size in bytes/],
     ['negative maxLag', 'groups.0.databases.0.replication', { maxLag: -5 }, 'groups[0].databases[0].replication.maxLag', /not a size in bytes/],
-    ['boolean maxLag', 'groups.0.databases.0.replication', { maxLag: true }, 'groups[0].databases[0].replication.maxLag', /is not a size in bytes/],
+    ['boolean maxLag', 'groups.0.databases.0.replication', { maxLag: true }, 'groups[0].databases[0].replication.maxLag', /is not a lag limit in the engine's unit: a size in bytes/],
     ['database on a missing host', 'groups.0.databases.0.host', 'db9', 'groups[0].databases[0].host', /not a host of the primary/],
     ['unknown setting', 'groups.0.primary.hosts.0.sshport', 22, 'groups[0].primary.hosts[0].sshport', /not a known setting/],
     ['twin named like the primary', 'groups.0.twin.name', 'shop-eu', 'groups[0].twin.name', /same name/],

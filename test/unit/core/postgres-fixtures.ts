@@ -12,7 +12,7 @@ export function database(overrides: Partial<Database> = {}, postgres: Partial<Da
     engine: 'postgres',
     host: 'db',
     port: 5432,
-    replication: { mode: 'async', maxLagBytes: 16 * 1024 * 1024 },
+    replication: { mode: 'async', maxLag: 16 * 1024 * 1024 },
     ...overrides,
     postgres: {
       dataDir: '/var/lib/twinstack/main',

@@ -11,11 +11,11 @@ const base: DrillObservations = {
     { id: 5, at: 3_000 },
     { id: 6, at: 3_050 },
   ],
-  idsOnPromotedTwin: new Set([1, 2, 5, 6]),
+  idsOnPromotedTwin: { main: new Set([1, 2, 5, 6]) },
   dnsBefore: '127.0.1.1',
   dnsAfter: '127.0.2.1',
   failoverStatus: 'SUCCEEDED',
-  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, lossBytes: 0, reasons: ['replica main was streaming synchronously'] }],
+  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, loss: 0, lagUnit: 'bytes', reasons: ['replica main was streaming synchronously'] }],
   wallMs: 40_000,
 };
 
@@ -29,7 +29,7 @@ describe('summarizeDrill', () => {
 
   it('counts every acknowledged id missing on the promoted twin as lost', () => {
     // Prepare
-    const observations = { ...base, idsOnPromotedTwin: new Set([1, 5, 6]) };
+    const observations = { ...base, idsOnPromotedTwin: { main: new Set([1, 5, 6]) } };
     // Act
     const summary = summarizeDrill(observations);
     // Assess
@@ -41,7 +41,7 @@ describe('summarizeDrill', () => {
   it.each([
     ['the failover failed', { failoverStatus: 'FAILED' }],
     ['DNS never moved', { dnsAfter: '127.0.1.1' }],
-    ['no write succeeded after the kill', { acknowledged: [{ id: 1, at: 500 }], idsOnPromotedTwin: new Set([1]) }],
+    ['no write succeeded after the kill', { acknowledged: [{ id: 1, at: 500 }], idsOnPromotedTwin: { main: new Set([1]) } }],
   ])('is not ok when %s', (_why, change) => {
     // Act
     const summary = summarizeDrill({ ...base, ...change });

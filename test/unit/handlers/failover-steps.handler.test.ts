@@ -92,8 +92,8 @@ describe('AssessFailover handler', () => {
     expect(main?.primary).toBeUndefined();
     expect(main?.primaryError).toMatch(/^HOST_UNREACHABLE/);
     expect(main?.twin?.role).toBe('replica');
-    expect(main).toMatchObject({ lagBytes: 0x1000, lagBound: 'lower-bound', lastPrimaryObservation: { position: '0/3001148' } });
-    expect(snapshot.databases.find((d) => d.name === 'audit')?.lagBytes).toBeUndefined();
+    expect(main).toMatchObject({ lag: 0x1000, lagUnit: 'bytes', lagBound: 'lower-bound', lastPrimaryObservation: { position: '0/3001148' } });
+    expect(snapshot.databases.find((d) => d.name === 'audit')?.lag).toBeUndefined();
     expect(snapshot).toMatchObject({ group: 'shop', activeStack: 'primary', dnsPointsAt: 'primary', force: true, cooldownSeconds: 600, maxObservationAgeSeconds: 60, observedAt: '2026-01-01T12:00:00.000Z' });
     expect(snapshot.primaryHealth.healthy).toBe(false);
     expect(h.world.openShells).toBe(0);
@@ -238,7 +238,7 @@ describe('SwitchDns and VerifyDns handlers', () => {
 });
 
 describe('RecordFailover handler', () => {
-  const decision = { action: 'failover' as const, forced: false, reasons: ['primary down'], databases: [{ name: 'main', action: 'promote' as const, lossBytes: 0, reasons: [] }] };
+  const decision = { action: 'failover' as const, forced: false, reasons: ['primary down'], databases: [{ name: 'main', action: 'promote' as const, loss: 0, lagUnit: 'bytes' as const, reasons: [] }] };
 
   it('records the twin as active with a history entry, once', async () => {
     // Prepare
@@ -251,7 +251,7 @@ describe('RecordFailover handler', () => {
     const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as Record<string, unknown>;
     expect([first.recorded, second.recorded]).toEqual([true, false]);
     expect(state).toMatchObject({ active: 'twin', lastFailoverAt: '2026-01-01T12:00:00.000Z' });
-    expect(state.history).toEqual([{ at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lostBytes: { main: 0 } }]);
+    expect(state.history).toEqual([{ at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lost: { main: { amount: 0, unit: 'bytes' } } }]);
   });
 });
 

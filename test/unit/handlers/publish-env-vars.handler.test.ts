@@ -16,7 +16,15 @@ describe('PublishEnvVars handler', () => {
     const twinRole = h.params.values.get(parameterNames.env('shop', 'shop-de', 'TWINSTACK_ROLE'));
     expect(twinRole).toEqual({ value: 'standby', secret: true });
     expect(h.params.values.get(parameterNames.env('shop', 'shop-eu', 'TWINSTACK_ROLE'))?.value).toBe('active');
-    expect(h.params.values.get(parameterNames.env('shop', 'shop-eu', 'DATABASE_URL_MAIN'))?.value).toContain('app-main-S3cret!y@127.0.1.1');
+    const env = (stack: string, name: string) => h.params.values.get(parameterNames.env('shop', stack, name))?.value;
+    // Two databases of one engine: names suffixed; DATABASE_URL is the first SQL database's.
+    expect(env('shop-eu', 'FAKEDB_URL_MAIN')).toContain('app-main-S3cret!y@127.0.1.1');
+    expect(env('shop-eu', 'FAKEDB_URL_AUDIT')).toContain('@127.0.1.1');
+    expect(env('shop-eu', 'DATABASE_URL')).toBe(env('shop-eu', 'FAKEDB_URL_MAIN'));
+    expect(env('shop-eu', 'FAKEDB_ADDRESS_MAIN')).toBe('127.0.1.1:5432');
+    expect(env('shop-eu', 'FAKEDB_SLAVE_ADDRESSES_INT_MAIN')).toBe('127.0.2.1:5432');
+    expect(env('shop-de', 'FAKEDB_SLAVE_ADDRESSES_INT_MAIN')).toBe('');
+    expect([env('shop-eu', 'TWINSTACK_FAILOVER_STATUS'), env('shop-de', 'TWINSTACK_FAILOVER_STATUS')]).toEqual(['online', 'offline']);
     expect([...h.world.files.keys()].sort()).toEqual([
       '127.0.1.1:/srv/app/.env.twinstack', '127.0.1.2:/srv/app/.env.twinstack', '127.0.2.1:/srv/app/.env.twinstack', '127.0.2.2:/srv/app/.env.twinstack',
     ]);

@@ -33,17 +33,17 @@ describe('replication step handlers', () => {
     expect(h.world.db('127.0.1.1', 'main').prepared).toBe(true);
   });
 
-  it('RestoreReplica restores once, then skips a streaming replica', async () => {
+  it('RestoreReplica starts one restore job, then skips a streaming replica', async () => {
     // Prepare
     const h = await createHarness();
     await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
     const restoreHandler = restore.createHandler(h.deps);
     // Act
-    const first = await restoreHandler({ group: 'shop', database: 'main' });
+    const first = await restoreHandler({ group: 'shop', database: 'main', run: 'replicate-1' });
     await start.createHandler(h.deps)({ group: 'shop', database: 'main' });
-    const second = await restoreHandler({ group: 'shop', database: 'main' });
+    const second = await restoreHandler({ group: 'shop', database: 'main', run: 'replicate-1' });
     // Assess
-    expect([first.action, second.action]).toEqual(['restored', 'skipped']);
+    expect([first.action, second.action]).toEqual(['started', 'skipped']);
     expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(1);
   });
 
@@ -53,7 +53,7 @@ describe('replication step handlers', () => {
     await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
     await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
     // Act
-    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main', run: 'replicate-1' });
     // Assess
     expect(result.action).toBe('refused');
     expect(result.reasons.join(' ')).toMatch(/active/);
@@ -64,8 +64,8 @@ describe('replication step handlers', () => {
     { name: 'DNS points at the twin: refused', dns: 'twin', twin: { role: 'replica', writable: false, streaming: false }, action: 'refused', says: /DNS points at the twin/ },
     { name: 'a writable primary twinstack promoted (failover not recorded): refused', dns: 'primary', twin: { role: 'primary', writable: true, promotedByTwinstack: true }, action: 'refused', says: /writable primary/ },
     { name: 'a writable primary twinstack promoted, DNS already on it: refused', dns: 'twin', twin: { role: 'primary', writable: true, promotedByTwinstack: true }, action: 'refused', says: /DNS points at the twin.*writable primary/ },
-    { name: 'a stale standalone clone (writable, never promoted by twinstack): restored', dns: 'primary', twin: { role: 'primary', writable: true, promotedByTwinstack: false }, action: 'restored', says: /stale copy/ },
-    { name: 'a stopped twin, DNS on the primary: restored', dns: 'primary', twin: { role: 'stopped', writable: false }, action: 'restored', says: /primary stack is active/ },
+    { name: 'a stale standalone clone (writable, never promoted by twinstack): restored', dns: 'primary', twin: { role: 'primary', writable: true, promotedByTwinstack: false }, action: 'started', says: /stale copy/ },
+    { name: 'a stopped twin, DNS on the primary: restored', dns: 'primary', twin: { role: 'stopped', writable: false }, action: 'started', says: /primary stack is active/ },
   ] as const)('RestoreReplica observes DNS and the twin — $name', async ({ dns, twin, action, says }) => {
     // Prepare
     const h = await createHarness();
@@ -73,11 +73,11 @@ describe('replication step handlers', () => {
     Object.assign(h.world.db('127.0.2.1', 'main'), twin);
     h.dns.records.set(h.group.dns.name, dnsTargetOf(dns === 'twin' ? h.group.twin : h.group.primary));
     // Act
-    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main', run: 'replicate-1' });
     // Assess
     expect(result.action).toBe(action);
     expect(result.reasons.join(' ')).toMatch(says);
-    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(action === 'restored' ? 1 : 0);
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(action === 'started' ? 1 : 0);
     expect(h.world.openShells).toBe(0);
   });
 
@@ -85,15 +85,15 @@ describe('replication step handlers', () => {
     // Prepare
     const h = await createHarness();
     await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
-    await restore.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    await restore.createHandler(h.deps)({ group: 'shop', database: 'main', run: 'replicate-1' });
     const checkHandler = check.createHandler(h.deps);
     // Act
     const behind = await checkHandler({ group: 'shop', database: 'main' });
     await start.createHandler(h.deps)({ group: 'shop', database: 'main' });
     const caughtUp = await checkHandler({ group: 'shop', database: 'main' });
     // Assess
-    expect(behind).toMatchObject({ caughtUp: false, lagBytes: 4096 });
-    expect(caughtUp).toMatchObject({ caughtUp: true, lagBytes: 0, primaryPosition: '0/3000148' });
+    expect(behind).toMatchObject({ caughtUp: false, lag: 4096, lagUnit: 'bytes' });
+    expect(caughtUp).toMatchObject({ caughtUp: true, lag: 0, primaryPosition: '0/3000148' });
     const observation = JSON.parse((await h.params.get(parameterNames.observation('shop', 'main'))) ?? '{}') as PrimaryObservation;
     expect(observation).toEqual({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148', syncReplicas: expect.any(Array) as unknown });
     expect(h.world.openShells).toBe(0);

@@ -30,8 +30,9 @@ const statusSchema = z.object({
   promotedByTwinstack: z.boolean().optional(),
   position: lsn.nullish(),
   receivedPosition: lsn.nullish(),
-  replayGapBytes: bytes.nullish(),
   upstream: z.string().nullish(),
+  version: z.string().nullish(),
+  dataBytes: bytes.nullish(),
   streaming: z.boolean().nullish(),
   replicas: z.array(replicaSchema).nullish(),
   detail: z.string().optional(),
@@ -67,10 +68,14 @@ export function parsePostgresStatus(result: CommandResult): DatabaseStatus {
     ...(s.promotedByTwinstack !== undefined && { promotedByTwinstack: s.promotedByTwinstack }),
     ...(s.position != null && { position: s.position }),
     ...(s.role === 'replica' && s.receivedPosition != null && { receivedPosition: s.receivedPosition }),
-    ...(s.role === 'replica' && s.replayGapBytes != null && { replayGapBytes: s.replayGapBytes }),
     ...(s.role === 'replica' && s.upstream != null && { upstream: s.upstream }),
     ...(s.role === 'replica' && s.streaming != null && { streaming: s.streaming }),
-    ...(s.role === 'primary' && { replicas: s.replicas ?? [] }),
+    ...(running && s.version != null && { version: s.version }),
+    ...(running && s.dataBytes != null && { dataBytes: s.dataBytes }),
+    // pg_stat_replication in neutral words: streaming = state 'streaming', synchronous = sync_state 'sync'.
+    ...(s.role === 'primary' && {
+      replicas: (s.replicas ?? []).map((r) => ({ name: r.name, streaming: r.state === 'streaming', synchronous: r.syncState === 'sync', lag: Math.max(0, r.replayLagBytes) })),
+    }),
   };
 }
 

@@ -90,6 +90,12 @@ if [ "$PENDING" = t ]; then restart_node; wait_ready; echo "restarted for settin
  * (application_name). Env: PGPASSWORD (the replication password, for pg_basebackup;
  * `-R` stores it in primary_conninfo inside the 0700 data directory). It is moved
  * into an unexported variable at once and given to pg_basebackup alone.
+ *
+ * Runs as a detached job (functions/core/jobs): pg_basebackup may take up to 12 h, and
+ * every 2 s a background loop (bounded, stopped when pg_basebackup ends or the script
+ * dies) prints `twinstack-progress <bytes in DATA> <pg_basebackup's estimate of the
+ * total, 0 until known>` from `du -sb` and pg_basebackup's `-P` report (kept in a
+ * temporary file; its other lines go to stderr after it ends).
  */
 export const RESTORE_REPLICA_SCRIPT = PREAMBLE + String.raw`PRIMARY_ADDR=$1; REPL_USER=$2; REPLICA_NAME=$3
 : "${'$'}{PGPASSWORD:?replication password missing}"
@@ -99,8 +105,27 @@ if is_running; then "$BIN/pg_ctl" -D "$DATA" stop -m fast -w -t 60 >&2; echo "st
 mkdir -p "$DATA"
 find "$DATA" -mindepth 1 -delete
 echo "emptied $DATA"
-PGPASSWORD="$REPL_PW" timeout -k 10 600 "$BIN/pg_basebackup" -D "$DATA" -d "host=$PRIMARY_ADDR port=$PORT user=$REPL_USER application_name=$REPLICA_NAME connect_timeout=10" -R -X stream -c fast -w
+PROGRESS=$(mktemp)
+report_progress() {
+  DONE=$(du -sb "$DATA" 2>/dev/null | cut -f1) || true
+  [ -n "$DONE" ] || DONE=0
+  TOTAL_KB=$(tr '\r' '\n' < "$PROGRESS" 2>/dev/null | sed -n 's|^ *[0-9][0-9]*/\([0-9][0-9]*\) kB.*|\1|p' | tail -n 1) || true
+  [ -n "$TOTAL_KB" ] || TOTAL_KB=0
+  echo "twinstack-progress $DONE $((TOTAL_KB * 1024))"
+}
+( i=0; while [ "$i" -lt 21630 ] && kill -0 $$ 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; report_progress; i=$((i + 1)); done ) &
+TICKER=$!
+trap 'kill "$TICKER" 2>/dev/null || true; rm -f "$PROGRESS"' EXIT
+set +e
+PGPASSWORD="$REPL_PW" timeout -k 10 43200 "$BIN/pg_basebackup" -D "$DATA" -d "host=$PRIMARY_ADDR port=$PORT user=$REPL_USER application_name=$REPLICA_NAME connect_timeout=10" -R -X stream -c fast -w -P 2>"$PROGRESS"
+RC=$?
+set -e
 REPL_PW=
+kill "$TICKER" 2>/dev/null || true
+wait "$TICKER" 2>/dev/null || true
+tr '\r' '\n' < "$PROGRESS" | grep -v '^ *[0-9][0-9]*/[0-9][0-9]* kB' >&2 || true
+[ "$RC" -eq 0 ] || { echo "pg_basebackup failed with exit code $RC" >&2; exit "$RC"; }
+report_progress
 chmod 700 "$DATA"
 sed -i '/^[[:space:]]*synchronous_standby_names[[:space:]]*=/d' "$DATA/postgresql.auto.conf"
 rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.promoted"
@@ -133,7 +158,6 @@ SELECT json_build_object(
   'writable', NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off',
   'position', (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,
   'receivedPosition', (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() END)::text,
-  'replayGapBytes', (CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) END)::bigint,
   'upstream', (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1),
   'streaming', CASE WHEN pg_is_in_recovery() THEN coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver LIMIT 1), false) END,
   'replicas', CASE WHEN pg_is_in_recovery() THEN NULL ELSE (
@@ -141,6 +165,8 @@ SELECT json_build_object(
       'name', application_name, 'state', state, 'syncState', sync_state,
       'replayLagBytes', pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, flush_lsn, write_lsn, sent_lsn, '0/0'))::bigint
     ) ORDER BY application_name), '[]'::json) FROM pg_stat_replication) END,
+  'version', current_setting('server_version'),
+  'dataBytes', (SELECT sum(pg_database_size(oid))::bigint FROM pg_database),
   'fenced', :'fenced'::boolean,
   'promotedByTwinstack', :'promoted'::boolean
 );

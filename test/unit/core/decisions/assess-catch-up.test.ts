@@ -22,11 +22,11 @@ describe('assessCatchUp', () => {
     { name: 'twin not observed', p: primary('0/3000000'), t: undefined, tolerance: 0, caughtUp: false, lag: null, reason: 'twin not observed' },
   ])('$name', ({ p, t, tolerance, caughtUp, lag, reason }) => {
     // Act
-    const assessment = assessCatchUp(p, t, lsnDiff, tolerance);
+    const assessment = assessCatchUp(p, t, { positionDiff: lsnDiff, lagUnit: 'bytes' }, tolerance);
 
     // Assess
     expect(assessment.caughtUp).toBe(caughtUp);
-    expect(assessment.lagBytes).toBe(lag);
+    expect(assessment.lag).toBe(lag);
     expect(assessment.reasons.join(' | ')).toContain(reason);
   });
 });

@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 const NOW = new Date('2026-05-01T12:00:00Z');
 
 const PRIMARY_DOWN: DatabaseStatus | undefined = undefined;
-const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/5000000', receivedPosition: '0/5000000', replayGapBytes: 0, streaming: false };
+const REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0/5000000', receivedPosition: '0/5000000', streaming: false };
 /** A twin twinstack promoted (its promoted marker is there). */
 const PROMOTED: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/5000100', replicas: [], promotedByTwinstack: true };
 /** A twin that is primary without twinstack's marker: a standalone clone. */
@@ -19,7 +19,7 @@ const SYNC_PRIMARY: DatabaseStatus = {
   writable: true,
   fenced: false,
   position: '0/5000000',
-  replicas: [{ name: 'twin_main', state: 'streaming', syncState: 'sync', replayLagBytes: 0 }],
+  replicas: [{ name: 'twin_main', streaming: true, synchronous: true, lag: 0 }],
 };
 
 /** The primary as the scheduled check last saw it, 10 s before NOW, with twin_main attached synchronously. */
@@ -29,14 +29,15 @@ function observation(overrides: Partial<DatabaseObservation> = {}): DatabaseObse
   return {
     name: 'main',
     mode: 'async',
-    maxLagBytes: 16 * MiB,
+    maxLag: 16 * MiB,
+    lagUnit: 'bytes',
     replicaName: 'twin_main',
     primary: PRIMARY_DOWN,
     primaryError: 'HOST_UNREACHABLE: timeout',
     primaryErrorKind: 'unreachable',
     twin: REPLICA,
     lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: [] },
-    lagBytes: 1024,
+    lag: 1024,
     lagBound: 'lower-bound',
     ...overrides,
   };
@@ -67,7 +68,7 @@ interface Case {
   readonly name: string;
   readonly snapshot: FailoverSnapshot;
   readonly action: 'failover' | 'hold';
-  /** Expected verdict per database: [action, lossBytes]. */
+  /** Expected verdict per database: [action, loss]. */
   readonly verdicts: readonly (readonly [string, number | null])[];
   /** Every one of these must appear (as a substring) in some reason. */
   readonly reasons: readonly string[];
@@ -203,49 +204,49 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'replica lag above the limit',
-    snapshot: snapshot({ databases: [observation({ lagBytes: 48 * MiB })] }),
+    snapshot: snapshot({ databases: [observation({ lag: 48 * MiB })] }),
     action: 'hold',
     verdicts: [['blocked', 48 * MiB]],
     reasons: ['replica main lag 48.0 MiB > limit 16.0 MiB'],
   },
   {
     name: 'replica lag above the limit, forced: reports the loss',
-    snapshot: snapshot({ force: true, databases: [observation({ lagBytes: 48 * MiB })] }),
+    snapshot: snapshot({ force: true, databases: [observation({ lag: 48 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 48 * MiB]],
     reasons: ['forced: replica main lag 48.0 MiB > limit 16.0 MiB (at least: primary last observed 10 s ago): promoting loses 48.0 MiB', 'forced failover loses: main 48.0 MiB'],
   },
   {
     name: 'replica lag exactly at the limit',
-    snapshot: snapshot({ databases: [observation({ lagBytes: 16 * MiB })] }),
+    snapshot: snapshot({ databases: [observation({ lag: 16 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 16 * MiB]],
     reasons: ['within limit'],
   },
   {
     name: 'async lag unknown',
-    snapshot: snapshot({ databases: [observation({ lagBytes: undefined })] }),
+    snapshot: snapshot({ databases: [observation({ lag: undefined })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['replica main lag unknown: loss unknowable'],
   },
   {
     name: 'async lag unknown, forced',
-    snapshot: snapshot({ force: true, databases: [observation({ lagBytes: undefined })] }),
+    snapshot: snapshot({ force: true, databases: [observation({ lag: undefined })] }),
     action: 'failover',
     verdicts: [['promote', null]],
     reasons: ['loses an unknown amount of data', 'forced failover loses: main unknown'],
   },
   {
     name: 'sync mode, primary saw the twin streaming as sync: no loss even with replay lag',
-    snapshot: snapshot({ primaryHealth: { healthy: false, detail: 'HTTP 502' }, databases: [observation({ mode: 'sync', primary: SYNC_PRIMARY, lagBytes: 64 * MiB })] }),
+    snapshot: snapshot({ primaryHealth: { healthy: false, detail: 'HTTP 502' }, databases: [observation({ mode: 'sync', primary: SYNC_PRIMARY, lag: 64 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 0]],
     reasons: ['replica main was streaming synchronously (the primary reports replica twin_main streaming synchronously): no committed data lost'],
   },
   {
     name: 'sync mode, primary dead, fresh observation had the twin synchronous: no loss',
-    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: FRESH_SYNC_OBSERVATION, lagBytes: 4 * MiB })] }),
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: FRESH_SYNC_OBSERVATION, lag: 4 * MiB })] }),
     action: 'failover',
     verdicts: [['promote', 0]],
     reasons: ['the primary, last observed 10 s ago, had replica twin_main streaming synchronously'],
@@ -259,28 +260,28 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'sync mode, another replica is the synchronous one: not evidence for this twin',
-    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: ['someone_else'] }, lagBytes: undefined })] }),
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lastPrimaryObservation: { ...FRESH_SYNC_OBSERVATION, syncReplicas: ['someone_else'] }, lag: undefined })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['sync mode but was not seen streaming synchronously'],
   },
   {
     name: 'sync mode, twin still streaming but no evidence it is the synchronous one: not proof',
-    snapshot: snapshot({ databases: [observation({ mode: 'sync', twin: { ...REPLICA, streaming: true }, lagBytes: undefined })] }),
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', twin: { ...REPLICA, streaming: true }, lag: undefined })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['loss unknowable'],
   },
   {
     name: 'sync mode without evidence and unknown lag',
-    snapshot: snapshot({ databases: [observation({ mode: 'sync', lagBytes: undefined })] }),
+    snapshot: snapshot({ databases: [observation({ mode: 'sync', lag: undefined })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['sync mode but was not seen streaming synchronously', 'loss unknowable'],
   },
   {
     name: 'two databases, one blocked: the whole stack holds',
-    snapshot: snapshot({ databases: [observation(), observation({ name: 'orders', lagBytes: 20 * MiB })] }),
+    snapshot: snapshot({ databases: [observation(), observation({ name: 'orders', lag: 20 * MiB })] }),
     action: 'hold',
     verdicts: [['promote', 1024], ['blocked', 20 * MiB]],
     reasons: ['blocked databases: orders', 'replica orders lag 20.0 MiB > limit 16.0 MiB'],
@@ -328,35 +329,35 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'twin promoted, live primary too, twin behind it (exact): blocked even when forced',
-    snapshot: snapshot({ force: true, databases: [live({ twin: PROMOTED, lagBytes: 4096 })] }),
+    snapshot: snapshot({ force: true, databases: [live({ twin: PROMOTED, lag: 4096 })] }),
     action: 'hold',
     verdicts: [['blocked', 4096]],
     reasons: ['twin of main is already primary but 4.0 KiB behind the live primary: refusing'],
   },
   {
     name: 'twin promoted, live primary too, twin at its position (exact 0): already primary',
-    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: 0 })] }),
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lag: 0 })] }),
     action: 'failover',
     verdicts: [['already-primary', 0]],
     reasons: ["at or past the live primary's position"],
   },
   {
     name: 'twin promoted, live primary too, positions not compared: blocked',
-    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: undefined, lagBound: undefined })] }),
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lag: undefined, lagBound: undefined })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['not known to be at or past the primary'],
   },
   {
     name: 'twin promoted, live primary too, only a lower bound: blocked',
-    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lagBytes: 0, lagBound: 'lower-bound' })] }),
+    snapshot: snapshot({ databases: [live({ twin: PROMOTED, lag: 0, lagBound: 'lower-bound' })] }),
     action: 'hold',
     verdicts: [['blocked', null]],
     reasons: ['not known to be at or past the primary'],
   },
   {
     name: 'twin promoted, old primary stopped: its position does not matter',
-    snapshot: snapshot({ databases: [live({ primary: STOPPED, twin: PROMOTED, lagBytes: undefined, lagBound: undefined })] }),
+    snapshot: snapshot({ databases: [live({ primary: STOPPED, twin: PROMOTED, lag: undefined, lagBound: undefined })] }),
     action: 'failover',
     verdicts: [['already-primary', 0]],
     reasons: ['twin of main is already primary (promoted by twinstack)'],
@@ -464,14 +465,14 @@ describe('decideFailover', () => {
     // Assess
     expect(decision.action).toBe(action);
     expect(decision.forced).toBe(s.force);
-    expect(decision.databases.map((d) => [d.action, d.lossBytes])).toStrictEqual(verdicts);
+    expect(decision.databases.map((d) => [d.action, d.loss])).toStrictEqual(verdicts);
     for (const reason of reasons) expect(decision.reasons.some((r) => r.includes(reason)), `missing reason "${reason}" in ${JSON.stringify(decision.reasons)}`).toBe(true);
     expect(decision.reasons.length).toBeGreaterThan(0);
   });
 
   it('does not mutate the snapshot and is deterministic', () => {
     // Prepare
-    const s = snapshot({ databases: [observation({ lagBytes: 48 * MiB })] });
+    const s = snapshot({ databases: [observation({ lag: 48 * MiB })] });
     const copy = structuredClone(s);
 
     // Act
@@ -485,10 +486,75 @@ describe('decideFailover', () => {
 
   it('never reports a negative loss when the twin looks ahead', () => {
     // Act
-    const decision = decideFailover(snapshot({ databases: [observation({ lagBytes: -200 })] }), NOW);
+    const decision = decideFailover(snapshot({ databases: [observation({ lag: -200 })] }), NOW);
 
     // Assess
-    expect(decision.databases[0]?.lossBytes).toBe(0);
+    expect(decision.databases[0]?.loss).toBe(0);
     expect(decision.action).toBe('failover');
+  });
+});
+
+describe('decideFailover in engine-neutral words', () => {
+  const GTID_REPLICA: DatabaseStatus = { role: 'replica', writable: false, fenced: false, position: '0-1-100', streaming: false };
+
+  it.each([
+    {
+      name: 'a GTID lag is counted and reported in transactions, never bytes',
+      db: observation({ lagUnit: 'transactions', maxLag: 100, lag: 250, twin: GTID_REPLICA }),
+      force: false,
+      action: 'hold',
+      reason: 'lag 250 transactions > limit 100 transactions',
+    },
+    {
+      name: 'a GTID lag within the limit promotes',
+      db: observation({ lagUnit: 'transactions', maxLag: 100, lag: 3, twin: GTID_REPLICA }),
+      force: false,
+      action: 'failover',
+      reason: 'lag 3 transactions within limit 100 transactions',
+    },
+    {
+      name: 'errant transactions on the twin hold an unforced failover and are named',
+      db: observation({ lagUnit: 'transactions', maxLag: 100, lag: 0, twin: { ...GTID_REPLICA, errantTransactions: ['0-2-7'] } }),
+      force: false,
+      action: 'hold',
+      reason: 'holds transactions the primary never had (0-2-7)',
+    },
+    {
+      name: 'a forced failover past errant transactions names them',
+      db: observation({ lagUnit: 'transactions', maxLag: 100, lag: 0, twin: { ...GTID_REPLICA, errantTransactions: ['0-2-7'] } }),
+      force: true,
+      action: 'failover',
+      reason: 'forced: twin of main holds transactions the primary never had (0-2-7)',
+    },
+    {
+      name: 'an incompatible twin blocks even a forced failover',
+      db: observation({ incompatibilities: ['primary runs PostgreSQL 15 and the twin 16'] }),
+      force: true,
+      action: 'hold',
+      reason: 'cannot take over: primary runs PostgreSQL 15 and the twin 16',
+    },
+  ])('$name', ({ db, force, action, reason }) => {
+    // Act
+    const decision = decideFailover(snapshot({ databases: [db], force }), NOW);
+
+    // Assess
+    expect(decision.action).toBe(action);
+    expect(decision.reasons.some((r) => r.includes(reason)), JSON.stringify(decision.reasons)).toBe(true);
+    expect(decision.databases[0]?.lagUnit).toBe(db.lagUnit);
+    expect(JSON.stringify(decision)).not.toMatch(db.lagUnit === 'transactions' ? / B\b|KiB|MiB/ : /transactions/);
+  });
+
+  it('counts a replica as synchronous only when its primary says streaming AND synchronous', () => {
+    // Prepare
+    const notStreaming: DatabaseStatus = { ...LIVE_PRIMARY, replicas: [{ name: 'twin_main', streaming: false, synchronous: true }] };
+    const base = { mode: 'sync' as const, lag: 48 * MiB, lagBound: 'exact' as const };
+
+    // Act
+    const streaming = decideFailover(snapshot({ databases: [live({ ...base, primary: SYNC_PRIMARY })], force: true }), NOW);
+    const stalled = decideFailover(snapshot({ databases: [live({ ...base, primary: notStreaming })], force: true }), NOW);
+
+    // Assess
+    expect(streaming.databases[0]?.loss).toBe(0);
+    expect(stalled.databases[0]?.loss).toBe(48 * MiB);
   });
 });

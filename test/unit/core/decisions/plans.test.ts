@@ -4,6 +4,7 @@ import type { GroupState } from '../../../../functions/core/group-state.ts';
 import { planFence } from '../../../../functions/core/decisions/plan-fence.ts';
 import { planPromotion } from '../../../../functions/core/decisions/plan-promotion.ts';
 import { planRestore } from '../../../../functions/core/decisions/plan-restore.ts';
+import type { JobStatus } from '../../../../functions/core/jobs/detached-job.ts';
 
 const PRIMARY: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '0/3000000', replicas: [] };
 const READ_ONLY_PRIMARY: DatabaseStatus = { ...PRIMARY, writable: false };
@@ -86,25 +87,45 @@ describe('planRestore', () => {
   const twinActive: GroupState = { active: 'twin', lastFailoverAt: '2026-05-01T11:00:00Z' };
   const failedBackRecorded: GroupState = {
     active: 'primary',
-    history: [{ at: '2026-05-01T11:00:00Z', from: 'primary', to: 'twin', forced: false, reasons: [], lostBytes: {} }],
+    history: [{ at: '2026-05-01T11:00:00Z', from: 'primary', to: 'twin', forced: false, reasons: [], lost: {} }],
   };
+  const NOT_STREAMING: DatabaseStatus = { ...REPLICA, streaming: false };
+  const RUNNING_JOB: JobStatus = { state: 'running', token: 'replicate-1', logTail: [], progress: { bytesDone: 10, bytesTotal: 100 } };
+  const ENDED_JOB: JobStatus = { state: 'succeeded', token: 'replicate-0', exitCode: 0, logTail: [] };
 
   it.each([
-    { name: 'fresh replica, primary active', state: primaryActive, twin: REPLICA, dns: 'primary' as const, action: 'restore', reason: 'twin is replica' },
-    { name: 'stale standalone clone', state: primaryActive, twin: PRIMARY, dns: 'primary' as const, action: 'restore', reason: 'writable, a stale copy' },
-    { name: 'stopped twin', state: primaryActive, twin: STOPPED, dns: undefined, action: 'restore', reason: 'twin is stopped' },
-    { name: 'twin not observed', state: primaryActive, twin: undefined, dns: undefined, action: 'restore', reason: 'twin state not observed' },
-    { name: 'twin is the active stack', state: twinActive, twin: PRIMARY, dns: 'twin' as const, action: 'refuse', reason: 'the twin is the active stack' },
-    { name: 'twin active even while stopped', state: twinActive, twin: STOPPED, dns: undefined, action: 'refuse', reason: 'the twin is the active stack' },
-    { name: 'DNS on the twin, state not recorded yet', state: primaryActive, twin: PRIMARY, dns: 'twin' as const, action: 'refuse', reason: 'DNS points at the twin' },
-    { name: 'writable primary promoted by the last failover', state: failedBackRecorded, twin: PRIMARY, dns: undefined, action: 'refuse', reason: 'promoted by the failover at 2026-05-01T11:00:00Z' },
-    { name: 'replica after the last failover was undone', state: failedBackRecorded, twin: REPLICA, dns: 'primary' as const, action: 'restore', reason: 'twin is replica' },
-  ])('$name → $action', ({ state, twin, dns, action, reason }) => {
+    { name: 'replica not streaming, primary active', state: primaryActive, twin: NOT_STREAMING, dns: 'primary' as const, job: undefined, action: 'restore', reason: 'twin is replica' },
+    { name: 'replica streaming already', state: primaryActive, twin: REPLICA, dns: 'primary' as const, job: undefined, action: 'skip', reason: 'twin main already streams as a replica' },
+    { name: 'stale standalone clone', state: primaryActive, twin: PRIMARY, dns: 'primary' as const, job: undefined, action: 'restore', reason: 'writable, a stale copy' },
+    { name: 'stopped twin', state: primaryActive, twin: STOPPED, dns: undefined, job: undefined, action: 'restore', reason: 'twin is stopped' },
+    { name: 'stopped twin, an earlier job ended', state: primaryActive, twin: STOPPED, dns: undefined, job: ENDED_JOB, action: 'restore', reason: 'twin is stopped' },
+    { name: 'twin not observed', state: primaryActive, twin: undefined, dns: undefined, job: undefined, action: 'restore', reason: 'twin state not observed' },
+    { name: 'a restore job is running (twin stopped meanwhile)', state: primaryActive, twin: STOPPED, dns: 'primary' as const, job: RUNNING_JOB, action: 'attach', reason: 'run replicate-1' },
+    { name: 'a restore job is running, its replica already streams', state: primaryActive, twin: REPLICA, dns: 'primary' as const, job: RUNNING_JOB, action: 'attach', reason: 'attach to it, start none' },
+    { name: 'twin is the active stack', state: twinActive, twin: PRIMARY, dns: 'twin' as const, job: undefined, action: 'refuse', reason: 'the twin is the active stack' },
+    { name: 'twin active even while stopped', state: twinActive, twin: STOPPED, dns: undefined, job: undefined, action: 'refuse', reason: 'the twin is the active stack' },
+    { name: 'twin active while a job runs', state: twinActive, twin: STOPPED, dns: undefined, job: RUNNING_JOB, action: 'refuse', reason: 'it is left alone, nothing new is started' },
+    { name: 'DNS on the twin, state not recorded yet', state: primaryActive, twin: PRIMARY, dns: 'twin' as const, job: undefined, action: 'refuse', reason: 'DNS points at the twin' },
+    { name: 'writable primary promoted by the last failover', state: failedBackRecorded, twin: PRIMARY, dns: undefined, job: undefined, action: 'refuse', reason: 'promoted by the failover at 2026-05-01T11:00:00Z' },
+    { name: 'writable primary twinstack promoted, failover never recorded', state: primaryActive, twin: PROMOTED_PRIMARY, dns: 'primary' as const, job: undefined, action: 'refuse', reason: 'twin main is a writable primary twinstack promoted' },
+    { name: 'read-only primary twinstack promoted: a stale copy', state: primaryActive, twin: PROMOTED_READ_ONLY_PRIMARY, dns: 'primary' as const, job: undefined, action: 'restore', reason: 'twin is primary' },
+    { name: 'replica after the last failover was undone', state: failedBackRecorded, twin: NOT_STREAMING, dns: 'primary' as const, job: undefined, action: 'restore', reason: 'twin is replica' },
+  ])('$name → $action', ({ state, twin, dns, job, action, reason }) => {
     // Act
-    const plan = planRestore({ state, twin, ...(dns && { dnsPointsAt: dns }) });
+    const plan = planRestore({ state, twin, database: 'main', ...(dns && { dnsPointsAt: dns }), ...(job && { job }) });
 
     // Assess
     expect(plan.action).toBe(action);
     expect(plan.reasons.join(' | ')).toContain(reason);
+  });
+
+  it('names each reason of a promoted twin once, with DNS on it too', () => {
+    // Act
+    const plan = planRestore({ state: failedBackRecorded, twin: PROMOTED_PRIMARY, dnsPointsAt: 'twin', database: 'main' });
+
+    // Assess
+    expect(plan.action).toBe('refuse');
+    expect(plan.reasons).toHaveLength(2);
+    expect(plan.reasons.join(' | ')).toMatch(/DNS points at the twin.*promoted by the failover/);
   });
 });

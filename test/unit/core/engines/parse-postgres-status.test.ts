@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../../../functions/core/command.ts';
 import { UnexpectedOutputError } from '../../../../functions/core/errors.ts';
-import { postgresEngine } from '../../../../functions/core/engines/postgres.engine.ts';
+import { postgresEngine } from '../../../../functions/core/engines/postgres/postgres.engine.ts';
 import { parsePostgresPromote } from '../../../../functions/core/engines/postgres/parse-postgres-status.ts';
 
 function result(stdout: string, exitCode = 0, stderr = ''): CommandResult {
@@ -22,7 +22,7 @@ describe('postgresEngine.parseStatus', () => {
     {
       name: 'primary with a sync replica',
       stdout: PRIMARY_WITH_SYNC_REPLICA,
-      status: { role: 'primary', writable: true, fenced: false, position: '0/3000000', replicas: [{ name: 'twin_main', state: 'streaming', syncState: 'sync', replayLagBytes: 0 }] },
+      status: { role: 'primary', writable: true, fenced: false, position: '0/3000000', replicas: [{ name: 'twin_main', streaming: true, synchronous: true, lag: 0 }] },
     },
     {
       name: 'primary without replicas',
@@ -37,12 +37,12 @@ describe('postgresEngine.parseStatus', () => {
     {
       name: 'replica streaming',
       stdout: REPLICA_STREAMING,
-      status: { role: 'replica', writable: false, fenced: false, position: '0/30002C8', receivedPosition: '0/3000400', replayGapBytes: 312, upstream: '127.0.1.1:5432', streaming: true },
+      status: { role: 'replica', writable: false, fenced: false, position: '0/30002C8', receivedPosition: '0/3000400', upstream: '127.0.1.1:5432', streaming: true },
     },
     {
       name: 'replica whose primary is gone',
       stdout: '{"role" : "replica", "writable" : false, "position" : "0/30002C8", "receivedPosition" : "0/30002C8", "replayGapBytes" : 0, "upstream" : null, "streaming" : false, "replicas" : null, "fenced" : true}',
-      status: { role: 'replica', writable: false, fenced: true, position: '0/30002C8', receivedPosition: '0/30002C8', replayGapBytes: 0, streaming: false },
+      status: { role: 'replica', writable: false, fenced: true, position: '0/30002C8', receivedPosition: '0/30002C8', streaming: false },
     },
     {
       name: 'fenced old primary restarted by hand (read-only, nothing received)',

@@ -3,7 +3,7 @@ import type { RemoteCommand } from '../../../../functions/core/command.ts';
 import { InvalidInputError } from '../../../../functions/core/errors.ts';
 import type { Database, Host } from '../../../../functions/core/model.ts';
 import { engineFor } from '../../../../functions/core/engines/engine-registry.ts';
-import { postgresEngine } from '../../../../functions/core/engines/postgres.engine.ts';
+import { postgresEngine } from '../../../../functions/core/engines/postgres/postgres.engine.ts';
 import {
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
@@ -84,7 +84,7 @@ describe('postgresEngine commands', () => {
     { mode: 'async' as const, syncNames: '' },
   ])('preparePrimary in $mode mode sets synchronous_standby_names to $syncNames', ({ mode, syncNames }) => {
     // Prepare
-    const db = database({ replication: { mode, maxLagBytes: 1024 } });
+    const db = database({ replication: { mode, maxLag: 1024 } });
 
     // Act
     const c = postgresEngine.preparePrimary({ ...target(db), replicaName: 'twin_main', replicaAddress: '127.0.2.1' }, SECRETS);
@@ -192,23 +192,33 @@ describe('postgresEngine failover command timeouts', () => {
   });
 });
 
-describe('postgresEngine.publishedEnv', () => {
-  it('publishes the connection settings with the password only in DATABASE_URL, URL-encoded', () => {
+describe('postgresEngine.connection', () => {
+  it('gives host:port and a URL with the app password URL-encoded, never the replication password', () => {
     // Act
-    const env = postgresEngine.publishedEnv(target(database(), host({ address: '10.1.2.3' })), SECRETS);
+    const connection = postgresEngine.connection(target(database(), host({ address: '10.1.2.3' })), SECRETS);
 
     // Assess
-    expect(env).toStrictEqual({
-      DATABASE_URL: `postgres://shop_app:${encodeURIComponent(SECRETS.appPassword)}@10.1.2.3:5432/shop`,
-      PGHOST: '10.1.2.3',
-      PGPORT: '5432',
-      PGDATABASE: 'shop',
-      PGUSER: 'shop_app',
+    expect(connection).toStrictEqual({
+      address: '10.1.2.3:5432',
+      url: `postgres://shop_app:${encodeURIComponent(SECRETS.appPassword)}@10.1.2.3:5432/shop`,
     });
-    expect(new URL(env.DATABASE_URL!).password).toBe(encodeURIComponent(SECRETS.appPassword));
-    const others = Object.entries(env).filter(([k]) => k !== 'DATABASE_URL').map(([, v]) => v).join(' ');
-    expect(others).not.toContain(SECRETS.appPassword);
-    expect(JSON.stringify(env)).not.toContain(SECRETS.replicationPassword);
+    expect(new URL(connection.url).password).toBe(encodeURIComponent(SECRETS.appPassword));
+    expect(JSON.stringify(connection)).not.toContain(SECRETS.replicationPassword);
+  });
+});
+
+describe('postgresEngine.compatibilityProblems', () => {
+  const status = (version?: string) => ({ role: 'primary' as const, writable: true, fenced: false, ...(version ? { version } : {}) });
+  it.each([
+    { name: 'same major', primary: '15.4 (Debian 15.4-1)', twin: '15.8', problems: 0 },
+    { name: 'different majors', primary: '15.4', twin: '16.1', problems: 1 },
+    { name: 'twin version unknown (stopped)', primary: '15.4', twin: undefined, problems: 0 },
+  ])('$name: $problems problem(s)', ({ primary, twin, problems }) => {
+    // Act
+    const found = postgresEngine.compatibilityProblems(status(primary), status(twin));
+    // Assess
+    expect(found).toHaveLength(problems);
+    if (problems > 0) expect(found[0]).toMatch(/same major version/);
   });
 });
 

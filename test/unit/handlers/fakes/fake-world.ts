@@ -4,6 +4,7 @@
  * fake RemoteShell plays against a tiny model of database servers on hosts.
  * Everything the fakes see is recorded so tests can assert what was (not) done.
  */
+import { FakeJobs } from './fake-jobs.ts';
 import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { MemoryParameterStore } from './memory-parameter-store.ts';
 
@@ -11,6 +12,7 @@ export { MemoryParameterStore };
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CommandResult, RemoteCommand } from '../../../../functions/core/command.ts';
 import type { DatabaseEngine, DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
+import { ENGINE_NAMES } from '../../../../functions/core/engines/engine-registry.ts';
 import { DnsChangeError, HostUnreachableError } from '../../../../functions/core/errors.ts';
 import type { DnsRecordSpec, DnsTarget, FailoverGroup, Host } from '../../../../functions/core/model.ts';
 import { dnsTargetOf } from '../../../../functions/core/model.ts';
@@ -66,7 +68,13 @@ const parseLsn = (s: string) => Number.parseInt(s.split('/')[1] ?? '0', 16);
 
 /** An engine whose commands are `fake-db <op> <database>`; the FakeShell plays them. */
 export const fakeEngine: DatabaseEngine = {
-  name: 'postgres',
+  // Plays any engine (StepDeps.engineFor returns it for every name): neutral words only.
+  name: ENGINE_NAMES[0] ?? 'postgres',
+  lagUnit: 'bytes',
+  sql: true,
+  envPrefix: 'FAKEDB',
+  replicaName: (database, twinStack) => `twinstack_${twinStack}_${database.name}`.replace(/-/g, '_'),
+  compatibilityProblems: () => [],
   preparePrimary: (t, s) => cmd('prepare', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword, APP_PASSWORD: s.appPassword }),
   restoreReplica: (t, s) => cmd('restore', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword }, t.primaryHost.address),
   startReplication: (t, s) => cmd('start-replication', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword }, t.primaryHost.address),
@@ -76,7 +84,7 @@ export const fakeEngine: DatabaseEngine = {
   fence: (t) => cmd('fence', t.database.name),
   promote: (t) => cmd('promote', t.database.name),
   setSynchronousReplicas: (t) => cmd('set-sync', t.database.name),
-  publishedEnv: (t, s) => ({ [`DATABASE_URL_${t.database.name.toUpperCase()}`]: `postgres://app:${s.appPassword}@${t.host.address}:${t.database.port}/${t.database.postgres.database}` }),
+  connection: (t, s) => ({ address: `${t.host.address}:${t.database.port}`, url: `fakedb://app:${s.appPassword}@${t.host.address}:${t.database.port}/${t.database.name}` }),
 };
 
 function cmd(op: string, db: string, secretEnv?: Record<string, string>, peer?: string): RemoteCommand {
@@ -98,6 +106,8 @@ export class FakeWorld {
   readonly faults = new Map<string, Error>();
   /** `<address>/<database>` of every replica → primary transition (a promote on a primary is not one). */
   readonly promotions: string[] = [];
+  /** Detached jobs (fake-jobs.ts): job commands are answered there, their inner commands played here. */
+  readonly jobs = new FakeJobs();
 
   db(address: string, name: string): FakeDb {
     const key = `${address}/${name}`;
@@ -131,6 +141,11 @@ export class FakeWorld {
 
   private play(host: Host, command: RemoteCommand): CommandResult {
     const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '', durationMs: 1 });
+    const job = this.jobs.play(host.address, command, (inner) => {
+      this.execs.push({ host: host.address, argv: inner.argv, ...(inner.secretEnv ? { secretEnv: inner.secretEnv } : {}) });
+      return this.play(host, inner);
+    });
+    if (job) return job;
     const [tool, op, name = '', peer] = command.argv;
     if (tool === 'sh') {
       this.files.set(`${host.address}:${command.argv[4] ?? ''}`, command.stdin ?? '');
@@ -161,7 +176,7 @@ export class FakeWorld {
           fenced: db.fenced,
           ...(db.promotedByTwinstack ? { promotedByTwinstack: true } : {}),
           ...(db.role !== 'stopped' ? { position: lsn(db.position) } : {}),
-          ...(db.role === 'replica' ? { streaming: db.streaming, receivedPosition: lsn(db.position), replayGapBytes: 0 } : {}),
+          ...(db.role === 'replica' ? { streaming: db.streaming, receivedPosition: lsn(db.position) } : {}),
         }));
       case 'fence':
         Object.assign(db, { role: 'stopped', writable: false, fenced: true, streaming: false });
@@ -194,7 +209,7 @@ export function sampleGroup(): FailoverGroup {
     engine: 'postgres' as const,
     host: 'db',
     port: 5432,
-    replication: { mode: 'async' as const, maxLagBytes: 16 * 1024 * 1024 },
+    replication: { mode: 'async' as const, maxLag: 16 * 1024 * 1024 },
     postgres: { dataDir: `/var/lib/pg/${name}`, binDir: '/usr/lib/postgresql/15/bin', socketDir: '/tmp', superuser: 'postgres', database: name, appUser: 'app', replicationUser: 'replicator', listenOn: 'all' as const },
   });
   return {

@@ -7,19 +7,13 @@
  * owns the data directory. Secrets travel only in `secretEnv` (and are listed in
  * `redact`); descriptions never contain them.
  */
-import type { CommandResult, RemoteCommand } from '../command.ts';
-import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RestoreTarget } from './database-engine.ts';
-import { lsnDiff } from './postgres/lsn.ts';
-import { parsePostgresStatus } from './postgres/parse-postgres-status.ts';
-import {
-  checkHostAddress,
-  checkIdentifier,
-  checkIpv4,
-  checkRemovableDataDir,
-  checkReplicaName,
-  nodeArguments,
-  synchronousStandbyNames,
-} from './postgres/postgres-arguments.ts';
+import type { CommandResult, RemoteCommand } from '../../command.ts';
+import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RestoreTarget } from '../database-engine.ts';
+import { lsnDiff } from './lsn.ts';
+import { parsePostgresStatus } from './parse-postgres-status.ts';
+import { checkHostAddress, checkIdentifier, checkIpv4, checkRemovableDataDir } from '../remote-arguments.ts';
+import { checkReplicaName, nodeArguments, synchronousStandbyNames } from './postgres-arguments.ts';
+import { postgresSettings } from './postgres-settings.ts';
 import {
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
@@ -28,7 +22,7 @@ import {
   SET_SYNCHRONOUS_REPLICAS_SCRIPT,
   START_REPLICATION_SCRIPT,
   STATUS_SCRIPT,
-} from './postgres/postgres-scripts.ts';
+} from './postgres-scripts.ts';
 
 /**
  * Command timeouts of the failover steps. A step runs status + promote + status
@@ -64,11 +58,36 @@ function where(target: EngineTarget): string {
   return `postgres ${target.database.name} on ${target.host.name}`;
 }
 
+/** PostgreSQL's replica identity: `application_name`, `[a-z0-9_]` only (it is quoted inside synchronous_standby_names). */
+export function postgresReplicaName(twinStack: string, database: string): string {
+  return `twinstack_${twinStack}_${database}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+}
+
+/** The major version of a `server_version` such as `15.4 (Debian 15.4-1)`. */
+function majorOf(version: string | undefined): string | undefined {
+  return version?.match(/^(\d+)/)?.[1];
+}
+
 export const postgresEngine: DatabaseEngine = {
   name: 'postgres',
+  lagUnit: 'bytes',
+  sql: true,
+  envPrefix: 'POSTGRESQL',
+
+  replicaName(database, twinStack) {
+    return postgresReplicaName(twinStack, database.name);
+  },
+
+  compatibilityProblems(primary, twin) {
+    const [p, t] = [majorOf(primary.version), majorOf(twin.version)];
+    if (p !== undefined && t !== undefined && p !== t) {
+      return [`primary runs PostgreSQL ${p} and the twin ${t}: physical replication needs the same major version (install PostgreSQL ${p} on the twin)`];
+    }
+    return [];
+  },
 
   preparePrimary(target, secrets: DatabaseSecrets) {
-    const pg = target.database.postgres;
+    const pg = postgresSettings(target.database);
     const syncNames = target.database.replication.mode === 'sync' ? synchronousStandbyNames([target.replicaName]) : '';
     return scriptCommand({
       description: `prepare ${where(target)} as primary for replica ${checkReplicaName(target.replicaName)} (${target.database.replication.mode})`,
@@ -87,7 +106,7 @@ export const postgresEngine: DatabaseEngine = {
   },
 
   restoreReplica(target: RestoreTarget, secrets: DatabaseSecrets) {
-    const pg = target.database.postgres;
+    const pg = postgresSettings(target.database);
     checkRemovableDataDir(pg.dataDir);
     return scriptCommand({
       description: `restore ${where(target)} as replica ${checkReplicaName(target.replicaName)} of ${target.primaryHost.name}`,
@@ -143,18 +162,12 @@ export const postgresEngine: DatabaseEngine = {
     });
   },
 
-  publishedEnv(target, secrets) {
-    const pg = target.database.postgres;
+  connection(target, secrets) {
+    const pg = postgresSettings(target.database);
     const host = checkHostAddress('host address', target.host.address);
     const user = checkIdentifier('app user', pg.appUser);
     const database = checkIdentifier('database', pg.database);
     const port = String(target.database.port);
-    return {
-      DATABASE_URL: `postgres://${user}:${encodeURIComponent(secrets.appPassword)}@${host}:${port}/${database}`,
-      PGHOST: host,
-      PGPORT: port,
-      PGDATABASE: database,
-      PGUSER: user,
-    };
+    return { address: `${host}:${port}`, url: `postgres://${user}:${encodeURIComponent(secrets.appPassword)}@${host}:${port}/${database}` };
   },
 };

@@ -17,21 +17,17 @@
  * device and inode as its working directory); a postmaster.pid left by a dead
  * process is removed, so a crashed run never blocks the next one.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { Host, PostgresSettings } from '../../../functions/core/model.ts';
-import { POSTGRES_LOG_SUFFIX } from '../../../functions/core/model.ts';
-import { LabError } from './lab-error.ts';
-import { cwdIdentityOf, isProcessRunning, registerProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from './process-registry.ts';
-import { runLocal, runLocalChecked, type LocalCommandOptions } from './run-local-command.ts';
-import { POSTGRES_BIN_DIR } from './system-requirements.ts';
-
-/** The OS user a server runs as. */
-export interface LabUserRef {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-}
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { POSTGRES_LOG_SUFFIX, postgresSettings, type PostgresSettings } from '../../../../functions/core/engines/postgres/postgres-settings.ts';
+import type { Host } from '../../../../functions/core/model.ts';
+import type { LabDatabaseNode, LabUserRef } from '../lab-database-node.ts';
+import { LabError } from '../lab-error.ts';
+import { ensureUserDir, hostView } from '../lab-files.ts';
+import { cwdIdentityOf, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from '../process-registry.ts';
+import { runLocal, runLocalChecked, type LocalCommandOptions } from '../run-local-command.ts';
+import { POSTGRES_BIN_DIR } from '../system-requirements.ts';
 
 export interface PostgresNodeOptions {
   /** The lab host; its `address` is the listen address for `listenOn: host-address`. */
@@ -73,10 +69,6 @@ function assertSafePath(what: string, path: string): void {
   }
 }
 
-/** Where this process finds `path` of a host in mount namespace `namespacePid`. */
-export function hostView(path: string, namespacePid?: number): string {
-  return namespacePid === undefined ? path : `/proc/${namespacePid}/root${path}`;
-}
 
 function targetOf(target: DataDirTarget): { dataDir: string; view: string } {
   const dataDir = typeof target === 'string' ? target : target.dataDir;
@@ -120,12 +112,6 @@ export function clearStalePostmasterPid(target: DataDirTarget): boolean {
   return true;
 }
 
-/** Create `dir` (and parents) and give it to the lab user with `mode`. */
-export function ensureUserDir(dir: string, user: LabUserRef, mode: number): void {
-  mkdirSync(dir, { recursive: true, mode });
-  chownSync(dir, user.uid, user.gid);
-  chmodSync(dir, mode);
-}
 
 /** Run a PostgreSQL program as the lab user, inside the host's mount namespace when it has one. */
 function asUser(argv: readonly string[], user: LabUserRef, namespacePid: number | undefined): [string[], LocalCommandOptions] {
@@ -235,3 +221,105 @@ export function destroyPostgres(target: string | { readonly dataDir: string; rea
     clearStalePostmasterPid(view);
   }
 }
+
+/** Directories under `dir` (depth ≤ 4) that hold a postmaster.pid: data directories that may run. */
+function clusterDirsUnder(dir: string, depth = 4): string[] {
+  if (depth < 0 || !existsSync(dir)) return [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const here = entries.some((e) => e.isFile() && e.name === 'postmaster.pid') ? [dir] : [];
+  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => clusterDirsUnder(join(dir, e.name), depth - 1))];
+}
+
+/**
+ * PostgreSQL as a lab node: data at `<mountPoint>/pg/<database>`, the socket in
+ * `<mountPoint>/run`, listening on the host's address only (lab hosts share ports).
+ */
+export const postgresLabNode: LabDatabaseNode = {
+  engine: 'postgres',
+  defaultPort: 15432,
+
+  databaseConfig(spec) {
+    return {
+      name: spec.name,
+      engine: 'postgres',
+      host: spec.host,
+      port: spec.port,
+      replication: { mode: spec.mode, maxLag: '16MiB' },
+      postgres: {
+        dataDir: `${spec.mountPoint}/pg/${spec.name}`,
+        binDir: POSTGRES_BIN_DIR,
+        socketDir: `${spec.mountPoint}/run`,
+        superuser: spec.user,
+        database: 'app',
+        appUser: 'app',
+        replicationUser: 'twinstack_replicator',
+        listenOn: 'host-address',
+      },
+    };
+  },
+
+  async initPrimary(host, database) {
+    const settings = postgresSettings(database);
+    await initPostgresPrimary({
+      host: host.host,
+      namespacePid: host.namespacePid,
+      dataDir: settings.dataDir,
+      port: database.port,
+      socketDir: settings.socketDir,
+      user: host.user,
+      listenOn: settings.listenOn,
+      superuser: settings.superuser,
+    });
+  },
+
+  prepareTwin(host, database) {
+    const settings = postgresSettings(database);
+    // restoreReplica creates the cluster from a base backup: only its parent and socket directories are needed.
+    ensureUserDir(host.realPath(dirname(settings.dataDir)), host.user, 0o750);
+    ensureUserDir(host.realPath(settings.socketDir), host.user, 0o755);
+    destroyPostgres({ dataDir: settings.dataDir, namespacePid: host.namespacePid, remove: true });
+    return Promise.resolve();
+  },
+
+  async start(host, database) {
+    const settings = postgresSettings(database);
+    await startPostgresNode({ host: host.host, namespacePid: host.namespacePid, dataDir: settings.dataDir, port: database.port, socketDir: settings.socketDir, user: host.user, listenOn: settings.listenOn });
+  },
+
+  kill(host, database) {
+    return killPostgres(host.realPath(postgresSettings(database).dataDir));
+  },
+
+  dataLocation(database) {
+    return postgresSettings(database).dataDir;
+  },
+
+  stopAllUnder(dir) {
+    for (const dataDir of clusterDirsUnder(dir)) {
+      const identity = cwdIdentityOf(dataDir);
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (identity && isProcessRunning(pid, identity)) {
+        signalProcess(pid, identity, 'SIGQUIT');
+        waitForExitSync(pid, identity, 10_000);
+        unregisterProcess(pid);
+      }
+      clearStalePostmasterPid(dataDir);
+    }
+  },
+
+  async readWrittenIds(url) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+    await client.connect();
+    try {
+      const result = await client.query<{ id: string }>('SELECT id FROM drill_writes ORDER BY id');
+      return result.rows.map((row) => Number(row.id));
+    } finally {
+      await client.end();
+    }
+  },
+};

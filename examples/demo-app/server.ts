@@ -9,7 +9,13 @@
  *   POST /writes/:id  writes one numbered record to EVERY database (stores.ts); 201 only
  *                     once each of them acknowledged it
  *
- * Usage: tsx examples/demo-app/server.ts --listen 127.0.1.1:8080 --published-env /path/.env.twinstack
+ * As a compose project (Dockerfile, docker-compose.yml) it runs bundled into one JS
+ * file (esbuild, `bundle.ts`) on a base image that holds only the node binary; the
+ * container gets the published env through `env_file` and also sees the deploy
+ * directory read-only, so it follows a re-published env file without a restart.
+ *
+ * Usage: node server.js --listen 127.0.1.1:8080 [--published-env /path/.env.twinstack]
+ *        (without --published-env, or while that file is missing, the process environment is used)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
@@ -19,24 +25,29 @@ import { storesFrom, type Store } from './stores.ts';
 const { values } = parseArgs({ options: { listen: { type: 'string' }, 'published-env': { type: 'string' } } });
 const listen = values.listen ?? '127.0.0.1:8080';
 const envFile = values['published-env'];
-if (!envFile) throw new Error('--published-env is required');
 const [address, portText] = listen.split(':');
 const port = Number(portText);
 
 let stores: Store[] = [];
+let failedWrites = 0;
 let loadedVersion = '';
 
 /** (Re)connect when the published env file appears or changes; never log its content. */
 function currentStores(): Store[] {
   let version: string;
+  let env: () => Record<string, string | undefined>;
   try {
-    const stat = statSync(envFile!);
+    if (!envFile) throw new Error('no env file');
+    const stat = statSync(envFile);
     version = `${stat.mtimeMs}:${stat.size}`;
+    env = () => parseEnv(readFileSync(envFile, 'utf8'));
   } catch {
-    return stores;
+    // No published file (yet): the environment the process was started with (compose `env_file`).
+    version = 'process.env';
+    env = () => process.env;
   }
   if (version !== loadedVersion) {
-    const next = storesFrom(parseEnv(readFileSync(envFile!, 'utf8')));
+    const next = storesFrom(env());
     if (next.length > 0) {
       const old = stores;
       stores = next;
@@ -70,7 +81,11 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const id = Number(write[1]);
     const outcomes = await Promise.allSettled(dbs.map((db) => db.write(id)));
     const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${dbs[i]?.name}: ${String((o.reason as Error)?.message ?? o.reason)}`] : []));
-    return failed.length === 0 ? reply(res, 201, { id }) : reply(res, 503, { error: failed.join('; ') });
+    if (failed.length === 0) return reply(res, 201, { id });
+    // Bounded log: the first failures and then every hundredth, never the env's values.
+    failedWrites += 1;
+    if (failedWrites <= 5 || failedWrites % 100 === 0) process.stdout.write(`write ${id} failed (${failedWrites} so far): ${failed.join('; ')}\n`);
+    return reply(res, 503, { error: failed.join('; ') });
   }
   return reply(res, 404, { error: 'not found' });
 }

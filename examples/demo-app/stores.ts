@@ -73,9 +73,9 @@ function redisStore(name: string, url: string): Store {
     async write(id) {
       await connected;
       await client.sAdd('drill_writes', String(id));
-      // ROLE lists attached replicas; with any attached, the write counts only once one acknowledged it.
-      const role = await client.sendCommand<unknown[]>(['ROLE']);
-      const replicas = Array.isArray(role[2]) ? role[2].length : 0;
+      // With a replica attached (INFO replication: connected_slaves), the write counts only once
+      // one acknowledged it (WAIT); ROLE would say the same but is an admin command.
+      const replicas = Number(/^connected_slaves:(\d+)/m.exec(await client.info('replication'))?.[1] ?? 0);
       if (replicas > 0 && Number(await client.sendCommand(['WAIT', '1', '1000'])) < 1) throw new Error('no replica acknowledged the write within 1 s');
     },
     close: async () => {

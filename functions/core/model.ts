@@ -76,6 +76,18 @@ export interface DeploySource {
   readonly gitUrl: string;
   /** Hosts of one stack deployed at the same time. */
   readonly hostConcurrency: number;
+  /** Build one image per push (once, on one host) and run it on every host of both stacks. Absent: no image is built. */
+  readonly image?: DeployImage;
+}
+
+/** The image a push builds once and every host runs (`TWINSTACK_IMAGE` in the deploy command's environment). */
+export interface DeployImage {
+  /** Repository name, tagged with the revision's first 12 hex digits: `name:abcdef012345`. */
+  readonly name: string;
+  /** Build context, relative to the checkout. */
+  readonly context: string;
+  /** Dockerfile, relative to the checkout. */
+  readonly dockerfile: string;
 }
 
 export interface FailoverGroup {

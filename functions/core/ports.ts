@@ -14,7 +14,22 @@ import type { DnsRecordSpec, DnsTarget, Host } from './model.ts';
  */
 export interface RemoteShell {
   exec(host: Host, command: RemoteCommand): Promise<CommandResult>;
+  /**
+   * Stream the stdout of `source` (run on `from`) into the stdin of `target` (run on
+   * `to`), e.g. `docker save | docker load` between two hosts, through the control plane
+   * (the hosts need no access to each other). The source's stdout is not captured.
+   * Optional: a shell that cannot stream lacks it.
+   */
+  pipe?(from: Host, source: RemoteCommand, to: Host, target: RemoteCommand): Promise<PipeResult>;
   close(): Promise<void>;
+}
+
+export interface PipeResult {
+  /** The source's exit code and stderr (its stdout went to the target). */
+  readonly source: CommandResult;
+  readonly target: CommandResult;
+  /** Bytes streamed from source to target. */
+  readonly bytes: number;
 }
 
 /** Where the group's DNS name points, and how to move it. */

@@ -9,6 +9,7 @@ import * as acquireDeployLease from './acquire-deploy-lease.handler.ts';
 import * as acquireGroupLease from './acquire-group-lease.handler.ts';
 import * as assessFailover from './assess-failover.handler.ts';
 import * as releaseGroupLease from './release-group-lease.handler.ts';
+import * as buildImage from './build-image.handler.ts';
 import * as checkDrift from './check-drift.handler.ts';
 import * as checkReplication from './check-replication.handler.ts';
 import * as checkStackHealth from './check-stack-health.handler.ts';
@@ -55,6 +56,7 @@ export function createStepHandlers(deps: StepDeps): Record<StepName, StepHandler
     RequestDeploy: requestDeploy.createHandler(deps),
     AcquireDeployLease: acquireDeployLease.createHandler(deps),
     PlanDeploy: planDeploy.createHandler(deps),
+    BuildImage: buildImage.createHandler(deps),
     DeployHost: deployHost.createHandler(deps),
     CheckStackHealth: checkStackHealth.createHandler(deps),
     RecordStackRevision: recordStackRevision.createHandler(deps),

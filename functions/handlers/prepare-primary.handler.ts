@@ -25,7 +25,8 @@ export function createHandler(deps: StepDeps) {
     const secrets = await getOrCreateSecrets(deps.params, group.name, database.name);
     const host = databaseHost(group.primary, database);
     const replicaName = replicaNameOf(engine, group, database);
-    const replicaAddress = databaseHost(group.twin, database).address;
+    // Where the twin's replication connections come from, as the primary sees them.
+    const replicaAddress = database.replication.sourceAddress ?? databaseHost(group.twin, database).address;
     await withShell(() => deps.openShell(group.name), async (shell) => {
       const primary = await readStatus(shell, engine, database, host);
       // The twin may not run yet (a fresh host): only what is observed is judged.

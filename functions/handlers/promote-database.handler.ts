@@ -33,7 +33,7 @@ export function createHandler(deps: StepDeps) {
       const before = await readStatus(shell, engine, database, host);
       const plan = planPromotion(before);
       if (plan.action === 'refuse') throw new PromotionError(`twin ${database.name} cannot be promoted: ${plan.reasons.join('; ')}`);
-      await runCommand(shell, host, engine.promote({ database, host }));
+      const promoted = await runCommand(shell, host, engine.promote({ database, host }));
       const after = await readStatus(shell, engine, database, host);
       if (after.role !== 'primary' || !after.writable) {
         throw new PromotionError(`twin ${database.name} on ${host.name} is ${after.role}${after.writable ? '' : ' (read-only)'} after promotion`);
@@ -43,7 +43,7 @@ export function createHandler(deps: StepDeps) {
         database: database.name,
         action: plan.action === 'promote' ? 'promoted' : 'already-primary',
         ...(after.position !== undefined ? { position: after.position } : {}),
-        reasons: plan.reasons,
+        reasons: [...plan.reasons, ...(engine.describePromotion?.(promoted) ?? [])],
       };
     });
   };

@@ -40,7 +40,21 @@ export interface PublishEnvVarsResult { readonly group: string; readonly stacks:
 
 /** `KEY=value` lines; values are single-quoted for docker compose / sh `.` sourcing. */
 export function renderEnvFile(env: Readonly<Record<string, string>>): string {
-  return Object.keys(env).sort().map((k) => `${k}='${(env[k] ?? '').replace(/'/g, `'\\''`)}'\n`).join('');
+  // One form every reader takes verbatim: Node's parseEnv (the apps), Compose v2 and
+  // Compose v1 `env_file` (python-dotenv, which drops a line with shell-style `'\''`
+  // escapes). Single quotes when the value has none; else double quotes, which these
+  // readers take literally when the value has no `"`, `\`, `$` or newline (a published
+  // URL never does: its password is URL-encoded). Anything else cannot be written safely.
+  return Object.keys(env)
+    .sort()
+    .map((k) => {
+      const value = env[k] ?? '';
+      if (/[\r\n\0]/.test(value)) throw new RangeError(`env var ${k}: a value with a line break cannot go into an env file`);
+      if (!value.includes("'")) return `${k}='${value}'\n`;
+      if (/["\\$`]/.test(value)) throw new RangeError(`env var ${k}: a value with both ' and one of " \\ $ \` cannot be written so that every env_file reader takes it verbatim`);
+      return `${k}="${value}"\n`;
+    })
+    .join('');
 }
 
 /** Atomically replace `<directory>/.env.twinstack` with stdin, mode 600. */

@@ -1,11 +1,12 @@
 /**
- * RecordStackRevision: record each stack's deploy outcome (deployed revision or
- * failure) in the group's DeployState, in ONE write for all stacks of the execution
+ * RecordStackRevision: record each stack's deploy outcome (deployed revision and
+ * image ID, or failure; hosts of one stack reporting different images is a failure) in the group's DeployState, in ONE write for all stacks of the execution
  * (they deploy in parallel; SSM has no conditional put, so one writer avoids a lost update).
  * Idempotent: the same outcomes again write nothing.
  */
 import type { DeployVersion, StackDeployRecord } from '../core/deploy/deploy-state.ts';
 import { recordStackOutcomes, type StackOutcome } from '../core/deploy/record-stack-outcomes.ts';
+import { IMAGE_ID_PATTERN } from '../core/deploy/image-commands.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { loadDeployState, saveDeployState } from './deps/deploy-state-store.ts';
@@ -23,16 +24,31 @@ export function createHandler(deps: StepDeps) {
     const group = await loadGroup(deps.params, event.group);
     const given: unknown = event.stacks;
     if (!Array.isArray(given)) throw new InvalidInputError('stacks must be an array of outcomes');
-    const outcomes = (given as readonly StackOutcome[]).map((o): StackOutcome => {
+    const outcomes = (given as readonly (StackOutcome & { hosts?: unknown })[]).map((o): StackOutcome => {
       findStackHost(group, o.stack);
       if (o.status !== 'deployed' && o.status !== 'failed') throw new InvalidInputError(`stack ${o.stack}: invalid status ${JSON.stringify(o.status)}`);
-      return o.status === 'failed' ? { stack: o.stack, status: 'failed', error: String(o.error ?? 'unknown error').slice(0, MAX_ERROR) } : { stack: o.stack, status: 'deployed' };
+      if (o.status === 'failed') return { stack: o.stack, status: 'failed', error: String(o.error ?? 'unknown error').slice(0, MAX_ERROR) };
+      const images = imagesOf(o.hosts);
+      if (images.size > 1) return { stack: o.stack, status: 'failed', error: `hosts of ${o.stack} run different images: ${[...images].join(', ')}`.slice(0, MAX_ERROR) };
+      const image = [...images][0];
+      return { stack: o.stack, status: 'deployed', ...(image ? { image } : {}) };
     });
     const state = await loadDeployState(deps.params, group.name);
     const next = recordStackOutcomes(state, event.target, outcomes, deps.clock.now().toISOString());
     if (next.changed) await saveDeployState(deps.params, group.name, next.state, state);
     return { changed: next.changed, stacks: next.state.stacks };
   };
+}
+
+/** The image IDs DeployHost reported for the hosts of one stack (none when the push built no image). */
+function imagesOf(hosts: unknown): Set<string> {
+  const ids = new Set<string>();
+  if (!Array.isArray(hosts)) return ids;
+  for (const result of hosts as unknown[]) {
+    const image = (result as { image?: unknown } | null)?.image;
+    if (typeof image === 'string' && IMAGE_ID_PATTERN.test(image)) ids.add(image);
+  }
+  return ids;
 }
 
 export const handler = awsEntry(createHandler);

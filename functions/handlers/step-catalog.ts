@@ -55,6 +55,7 @@ export const STEPS = [
   { state: 'RequestDeploy', file: 'request-deploy', description: 'Record a pushed revision as desired unless a newer one already is', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
   { state: 'AcquireDeployLease', file: 'acquire-deploy-lease', description: "Take the group's deploy lease (one deploy per group at a time)", capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
   { state: 'PlanDeploy', file: 'plan-deploy', description: 'Decide which revision goes to which stacks (never backwards)', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
+  { state: 'BuildImage', file: 'build-image', description: "Build the push's image once on one host (primary first, then the twin)", capabilities: ['config:read', 'ssh'], timeoutSeconds: 900 },
   { state: 'DeployHost', file: 'deploy-host', description: 'Check out the revision on one host and run the stack deploy command', capabilities: ['config:read', 'env:read', 'ssh'], timeoutSeconds: 900 },
   { state: 'CheckStackHealth', file: 'check-stack-health', description: 'Check the stack health URL answers 2xx after a deploy', capabilities: ['config:read', 'http'], timeoutSeconds: 30 },
   { state: 'RecordStackRevision', file: 'record-stack-revision', description: 'Record the deployed revision or the failure of every stack', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },

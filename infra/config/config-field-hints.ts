@@ -62,10 +62,14 @@ const GROUP_HINTS: Readonly<Record<string, FieldHint>> = {
   engine: { expect: `a database engine: ${ENGINE_NAMES.map((n) => `\`${n}\``).join(', ')}`, fix: `write one of \`engine: ${ENGINE_NAMES.join('`, `engine: ')}\`` },
   host: { expect: 'the name of a host that exists in both stacks', fix: 'use the `name` of one of the stack\'s hosts, e.g. `db1`' },
   replication: { expect: 'replication settings', fix: 'write `replication: {mode: async, maxLag: 16MiB}` or remove the key for the defaults' },
+  sourceAddress: {
+    expect: "the IPv4 address the twin's replication connections come from, as the primary sees them",
+    fix: "give the twin's address as the primary sees it (its NAT or public address), or remove the key to use the twin host's address",
+  },
   mode: { expect: '`async` or `sync`', fix: 'write `mode: async` (default) or `mode: sync` (commits wait for the twin)' },
   maxLag: {
-    expect: "a lag limit in the engine's unit: a size in bytes (`16MiB`, `512KiB`, `1GB`) for postgres and redis, a count of transactions for mariadb and mysql",
-    fix: 'write e.g. `maxLag: 16MiB` (postgres, redis) or `maxLag: 100` (mariadb, mysql: transactions)',
+    expect: "a lag limit in the engine's unit: a size in bytes (`16MiB`, `512KiB`, `1GB`) for postgres and redis, a count of transactions for mariadb and mysql, seconds of oplog for mongodb",
+    fix: 'write e.g. `maxLag: 16MiB` (postgres, redis), `maxLag: 100` (mariadb, mysql: transactions) or `maxLag: 10` (mongodb: seconds of oplog)',
   },
 };
 

@@ -3,12 +3,14 @@ import { parseByteSize } from '../../functions/core/config/byte-size.ts';
 import {
   HOST_KEY_FINGERPRINT,
   HOSTED_ZONE_ID,
+  IPV4,
   LOGIN_NAME,
   REGION,
   REPOSITORY,
   branchNameProblem,
   gitUrlProblem,
   healthUrlProblem,
+  relativePathProblem,
   isHostName,
 } from '../../functions/core/config/config-patterns.ts';
 import {
@@ -42,7 +44,13 @@ import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-che
  * problem at once.
  */
 
-export const DEFAULT_DEPLOY_COMMAND = 'docker compose pull && docker compose up -d --remove-orphans';
+/**
+ * Works with Compose v2 (`docker compose`) and v1 (`docker-compose`, what Debian packages).
+ * No `pull`: an image built by the push is on the host already (shipped, or pulled by
+ * `up` from the registry when missing).
+ */
+export const DEFAULT_DEPLOY_COMMAND =
+  'if docker compose version >/dev/null 2>&1; then docker compose up -d --remove-orphans; else docker-compose up -d --remove-orphans; fi';
 
 export { showValue } from '../../functions/core/config/setting-fields.ts';
 
@@ -85,7 +93,11 @@ function replicationSchema(plugin: EnginePlugin) {
       ? byteSizeField(hintFor('maxLag')).prefault(plugin.defaultMaxLag).transform((value) => parseByteSize(value) ?? 0)
       : z.int().min(0).max(1_000_000_000).prefault(Number(plugin.defaultMaxLag)).describe(`a count of ${plugin.lagUnit} (this engine measures lag in ${plugin.lagUnit})`);
   return z
-    .strictObject({ mode: z.enum(['async', 'sync']).default('async').describe(hintFor('mode').expect), maxLag })
+    .strictObject({
+      mode: z.enum(['async', 'sync']).default('async').describe(hintFor('mode').expect),
+      maxLag,
+      sourceAddress: matching('sourceAddress', IPV4, 'an IPv4 address').optional(),
+    })
     .prefault({});
 }
 
@@ -118,6 +130,8 @@ const dnsSchema = z.strictObject({
   acknowledgeLongTtl: z.boolean().optional().describe(hintFor('acknowledgeLongTtl').expect),
 });
 
+const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*){0,3}$/;
+
 /** Where the group's code comes from: one webhook per group deploys every stack of it. */
 const sourceSchema = z
   .strictObject({
@@ -126,6 +140,14 @@ const sourceSchema = z
     branch: checkedString('branch', branchNameProblem),
     gitUrl: checkedString('gitUrl', gitUrlProblem),
     hostConcurrency: z.int().min(1).max(50).default(1).describe(hintFor('hostConcurrency').expect),
+    image: z
+      .strictObject({
+        name: matching('imageName', IMAGE_NAME, 'a Docker repository name of lower-case letters, digits, ".", "_", "-" and "/" (no tag)'),
+        context: checkedString('imageContext', relativePathProblem).default('.'),
+        dockerfile: checkedString('imageDockerfile', relativePathProblem).default('Dockerfile'),
+      })
+      .optional()
+      .describe('the image one push builds once and every host of both stacks runs'),
   })
   .describe(hintFor('source').expect);
 

@@ -3,7 +3,7 @@
  * the same run, on the same lab (two loopback hosts with sshd in private mount
  * namespaces, PostgreSQL 15 run as the lab user). It asserts nothing about time.
  *
- *   npx tsx test/bench/postgres.bench.ts [rounds=5]      (as root: it starts sshd)
+ *   npx tsx test/bench/postgres.bench.ts [rounds=5] [pgbench-scale=5]   (as root: it starts sshd; scale 70 ≈ 1 GiB)
  *
  * Each round measures:
  * - restore: engine.restoreReplica over SSH (stop, wipe, pg_basebackup -R, start,
@@ -15,32 +15,34 @@
  *   local `psql -c 'select 1'`; plus SSH connect (first `true` on a fresh shell)
  *   and a `true` over a reused connection.
  *
- * Own lab root, mount point and addresses (127.0.21.1 primary, 127.0.22.1 twin):
+ * Own lab root, mount point and addresses (127.0.51.1 primary, 127.0.52.1 twin):
  * never the drill's or the integration tests'. Everything started is stopped at
  * the end, on failure and on Ctrl-C.
  */
+import type { PostgresDatabase } from '../../functions/core/engines/postgres/postgres-settings.ts';
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../functions/core/engines/database-engine.ts';
 import { postgresEngine } from '../../functions/core/engines/postgres/postgres.engine.ts';
-import type { Database, Host } from '../../functions/core/model.ts';
+import type { Host } from '../../functions/core/model.ts';
 import type { RemoteCommand } from '../../functions/core/command.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
 import { Ssh2RemoteShell } from '../../functions/adapters/ssh/ssh2.remote-shell.ts';
 import { createLab, type Lab, type LabHost } from '../../infra/local/lab/lab.ts';
 import { runLocalChecked, type LocalCommandOptions } from '../../infra/local/lab/run-local-command.ts';
-import { checkSystemRequirements, INSTALL_SCRIPT, POSTGRES_BIN_DIR } from '../../infra/local/lab/system-requirements.ts';
+import { POSTGRES_BIN_DIR } from '../../infra/local/lab/nodes/postgres.lab-node.ts';
+import { checkSystemRequirements, INSTALL_SCRIPT } from '../../infra/local/lab/system-requirements.ts';
 
 const ROUNDS = Math.min(50, Math.max(1, Math.floor(Number(process.argv[2] ?? 5)) || 5));
 /** Samples per round of the fast operations (status, psql, ssh `true`). */
 const FAST_SAMPLES = 5;
-/** pgbench scale of the primary's data (1 ≈ 15 MB). */
-const PGBENCH_SCALE = 5;
+/** pgbench scale of the primary's data (1 ≈ 15 MB; 70 ≈ 1 GiB). */
+const PGBENCH_SCALE = Math.min(1000, Math.max(1, Math.floor(Number(process.argv[3] ?? 5)) || 5));
 
 const LAB_ROOT = '/var/tmp/twinstack-bench';
 const MOUNT_POINT = '/srv/twinstack-bench';
-const PRIMARY = { name: 'primary', address: '127.0.21.1' } as const;
-const TWIN = { name: 'twin', address: '127.0.22.1' } as const;
+const PRIMARY = { name: 'primary', address: '127.0.51.1' } as const;
+const TWIN = { name: 'twin', address: '127.0.52.1' } as const;
 const PG_PORT = 25432;
 const REPLICA_NAME = 'twin_main';
 const SECRETS: DatabaseSecrets = { replicationPassword: `bench-repl-${process.pid}`, appPassword: `bench-app-${process.pid}` };
@@ -69,7 +71,7 @@ const samples: Record<RowKey, number[]> = {
   statusRaw: [],
 };
 
-function databaseFor(superuser: string): Database {
+function databaseFor(superuser: string): PostgresDatabase {
   return {
     name: 'main',
     engine: 'postgres',

@@ -3,16 +3,17 @@
  * seeing its own files at the same data directory path (like a primary and its
  * clone). One ordered scenario: prepare → restore → replicate → fence → promote.
  */
+import { postgresSettings, type PostgresDatabase } from '../../functions/core/engines/postgres/postgres-settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../functions/core/engines/database-engine.ts';
 import { postgresEngine } from '../../functions/core/engines/postgres/postgres.engine.ts';
-import type { Database, Host } from '../../functions/core/model.ts';
+import type { Host } from '../../functions/core/model.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
 import { Ssh2RemoteShell } from '../../functions/adapters/ssh/ssh2.remote-shell.ts';
 import type { Lab, LabHost } from '../../infra/local/lab/lab.ts';
-import { POSTGRES_BIN_DIR } from '../../infra/local/lab/system-requirements.ts';
+import { POSTGRES_BIN_DIR } from '../../infra/local/lab/nodes/postgres.lab-node.ts';
 import { IT_MOUNT_POINT, IT_POSTGRES_PORT, IT_PRIMARY, IT_TWIN, startItLab } from './it-lab.fixture.ts';
 
 const REPLICA_NAME = 'twin_main';
@@ -21,7 +22,7 @@ const SECRETS: DatabaseSecrets = {
   appPassword: `app-'q' "d" $y ${process.pid}`,
 };
 
-function databaseFor(superuser: string): Database {
+function databaseFor(superuser: string): PostgresDatabase {
   return {
     name: 'main',
     engine: 'postgres',
@@ -81,7 +82,7 @@ describe('postgresEngine over real SSH', () => {
   let shell: Ssh2RemoteShell;
   let primary: LabHost;
   let twin: LabHost;
-  let database: Database;
+  let database: PostgresDatabase;
   let onPrimary: EngineTarget;
   let onTwin: RestoreTarget;
 
@@ -89,7 +90,7 @@ describe('postgresEngine over real SSH', () => {
   const prepare = () =>
     runChecked(shell, primary.host, postgresEngine.preparePrimary({ ...onPrimary, replicaName: REPLICA_NAME, replicaAddress: twin.host.address }, SECRETS));
   const scalar = async (target: EngineTarget, sql: string): Promise<string> => {
-    const pgSettings = target.database.postgres;
+    const pgSettings = postgresSettings(target.database);
     const result = await runChecked(shell, target.host, {
       description: 'psql check',
       argv: [`${pgSettings.binDir}/psql`, '-h', pgSettings.socketDir, '-p', String(target.database.port), '-U', pgSettings.superuser, '-d', 'postgres', '-XAtq', '-c', sql],

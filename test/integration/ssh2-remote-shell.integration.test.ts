@@ -61,8 +61,20 @@ describe('Ssh2RemoteShell against a real sshd', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(HostKeyMismatchError);
+    // The error shows the key the host presented beside the pinned one.
+    await expect(attempt).rejects.toThrow(`presented host key ${primary.host.hostKey}, not the pinned ${otherFingerprint(primary.host)}`);
     await strictShell.close();
     expect(existsSync(primary.realPath(witness))).toBe(false);
+  });
+
+  it('streams one command\'s stdout into another\'s stdin (pipe), binary-safe and with back-pressure', async () => {
+    // Act: 8 MiB of binary data, far more than the SSH window
+    const result = await shell.pipe(primary.host, command(['head', '-c', '8388608', '/dev/urandom']), primary.host, command(['wc', '-c']));
+    // Assess
+    expect(result.source.exitCode).toBe(0);
+    expect(result.target.exitCode).toBe(0);
+    expect(result.target.stdout.trim()).toBe('8388608');
+    expect(result.bytes).toBe(8_388_608);
   });
 
   it('delivers secretEnv to the command but never on a command line', async () => {

@@ -11,7 +11,7 @@ import type { CommandResult, RemoteCommand } from '../../core/command.ts';
 import { redact, shellQuote } from '../../core/command.ts';
 import { HostKeyMismatchError, HostUnreachableError, InvalidInputError, RemoteTimeoutError, SshAuthenticationError } from '../../core/errors.ts';
 import type { Host } from '../../core/model.ts';
-import type { RemoteShell } from '../../core/ports.ts';
+import type { PipeResult, RemoteShell } from '../../core/ports.ts';
 import { fingerprintOf, fingerprintsEqual, isPinnedFingerprint } from './host-key-fingerprint.ts';
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -190,6 +190,101 @@ export class Ssh2RemoteShell implements RemoteShell {
     }
   }
 
+  /**
+   * `source` on `from` | `target` on `to`, streamed through this process with
+   * back-pressure. Both are bounded by the larger timeout; on a timeout or a dropped
+   * connection both channels are stopped and the error says which side failed.
+   */
+  async pipe(from: Host, source: RemoteCommand, to: Host, target: RemoteCommand): Promise<PipeResult> {
+    const secrets = [...Object.values(source.secretEnv ?? {}), ...(source.redact ?? []), ...Object.values(target.secretEnv ?? {}), ...(target.redact ?? [])];
+    if (source.stdin !== undefined || (source.secretEnv && Object.keys(source.secretEnv).length > 0)) throw new InvalidInputError('a pipe source takes no stdin');
+    if (target.stdin !== undefined || (target.secretEnv && Object.keys(target.secretEnv).length > 0)) throw new InvalidInputError('a pipe target reads only the stream');
+    const [sourceClient, targetClient] = await Promise.all([this.connect(from), this.connect(to)]);
+    const started = performance.now();
+    const timeoutMs = Math.max(source.timeoutMs, target.timeoutMs);
+    const open = (client: SshClient, host: Host, command: RemoteCommand): Promise<ClientChannel> =>
+      new Promise((resolve, reject) => {
+        client.exec(buildCommandLine(command), (error, channel) => {
+          if (error) reject(new HostUnreachableError(`cannot open a session on ${host.name}: ${redact(error.message, secrets)}`, { cause: error, phase: 'session' }));
+          else resolve(channel);
+        });
+      });
+    const sourceChannel = await open(sourceClient, from, source);
+    let targetChannel: ClientChannel;
+    try {
+      targetChannel = await open(targetClient, to, target);
+    } catch (error) {
+      stopChannel(sourceChannel);
+      throw error;
+    }
+    return new Promise<PipeResult>((resolve, reject) => {
+      const sourceErr = new BoundedBuffer();
+      const targetOut = new BoundedBuffer();
+      const targetErr = new BoundedBuffer();
+      let sourceExit: number | undefined;
+      let targetExit: number | undefined;
+      let sourceClosed = false;
+      let targetClosed = false;
+      let bytes = 0;
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        sourceClient.removeListener('close', onSourceDrop);
+        targetClient.removeListener('close', onTargetDrop);
+        outcome();
+      };
+      const fail = (error: Error) =>
+        settle(() => {
+          stopChannel(sourceChannel);
+          stopChannel(targetChannel);
+          reject(error);
+        });
+      const describe = `"${redact(source.description, secrets)}" on ${from.name} | "${redact(target.description, secrets)}" on ${to.name}`;
+      const onSourceDrop = () => fail(new HostUnreachableError(`connection to ${from.name} dropped while streaming ${describe}`, { phase: 'session' }));
+      const onTargetDrop = () => fail(new HostUnreachableError(`connection to ${to.name} dropped while streaming ${describe}`, { phase: 'session' }));
+      sourceClient.once('close', onSourceDrop);
+      targetClient.once('close', onTargetDrop);
+      const timer = setTimeout(() => fail(new RemoteTimeoutError(`${describe} did not finish within ${timeoutMs} ms`)), timeoutMs);
+      const finish = () => {
+        if (!sourceClosed || !targetClosed) return;
+        const durationMs = Math.round(performance.now() - started);
+        settle(() =>
+          resolve({
+            source: { exitCode: sourceExit ?? -1, stdout: '', stderr: sourceErr.redactedText(secrets), durationMs },
+            target: { exitCode: targetExit ?? -1, stdout: targetOut.redactedText(secrets), stderr: targetErr.redactedText(secrets), durationMs },
+            bytes,
+          }),
+        );
+      };
+      sourceChannel.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (!targetChannel.write(chunk)) sourceChannel.pause();
+      });
+      targetChannel.on('drain', () => sourceChannel.resume());
+      sourceChannel.stderr.on('data', (chunk: Buffer) => sourceErr.push(chunk));
+      targetChannel.on('data', (chunk: Buffer) => targetOut.push(chunk));
+      targetChannel.stderr.on('data', (chunk: Buffer) => targetErr.push(chunk));
+      sourceChannel.on('exit', (code: number | null, signal?: string) => (sourceExit = code ?? exitCodeOfSignal(signal)));
+      targetChannel.on('exit', (code: number | null, signal?: string) => (targetExit = code ?? exitCodeOfSignal(signal)));
+      sourceChannel.on('error', () => undefined);
+      targetChannel.on('error', () => undefined);
+      sourceChannel.on('close', () => {
+        sourceClosed = true;
+        targetChannel.end();
+        finish();
+      });
+      targetChannel.on('close', () => {
+        targetClosed = true;
+        // A target that ended early (it failed): the source has nowhere to write.
+        if (!sourceClosed) stopChannel(sourceChannel);
+        finish();
+      });
+      sourceChannel.end();
+    });
+  }
+
   /** Ends every connection; later execs connect again. */
   async close(): Promise<void> {
     const connections = [...this.connections.values()];
@@ -218,6 +313,7 @@ export class Ssh2RemoteShell implements RemoteShell {
     const where = `${host.user}@${host.address}:${host.sshPort}`;
     const ready = new Promise<SshClient>((resolve, reject) => {
       let hostKeyRejected = false;
+      let presented = '';
       let settled = false;
       const fail = (error: Error) => {
         connection.closed = true;
@@ -241,7 +337,7 @@ export class Ssh2RemoteShell implements RemoteShell {
       });
       client.on('error', (error: Error) => {
         if (hostKeyRejected) {
-          fail(new HostKeyMismatchError(`host ${host.name} (${where}) presented a host key that is not the pinned one`, { cause: error }));
+          fail(new HostKeyMismatchError(`host ${host.name} (${where}) presented host key ${presented}, not the pinned ${host.hostKey}`, { cause: error }));
         } else if ((error as Error & { level?: string }).level === 'client-authentication') {
           fail(new SshAuthenticationError(`${host.user}@${host.name} (${where}) refused the control plane's key: check authorized_keys`, { cause: error }));
         } else {
@@ -263,7 +359,8 @@ export class Ssh2RemoteShell implements RemoteShell {
           agent: undefined,
           // Runs during key exchange, before any authentication is sent.
           hostVerifier: (key: Buffer): boolean => {
-            const accepted = fingerprintsEqual(fingerprintOf(key), host.hostKey);
+            presented = fingerprintOf(key);
+            const accepted = fingerprintsEqual(presented, host.hostKey);
             if (!accepted) hostKeyRejected = true;
             return accepted;
           },

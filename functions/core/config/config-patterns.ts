@@ -147,3 +147,10 @@ export function gitUrlProblem(value: string): string | undefined {
   if ((scp[3] ?? '').startsWith('-')) return 'has a path starting with "-"';
   return undefined;
 }
+
+/** A path inside the checkout: relative, no `..`, no shell metacharacters. */
+export function relativePathProblem(value: string): string | undefined {
+  if (!/^[A-Za-z0-9_./-]{1,200}$/.test(value)) return 'must be a relative path of letters, digits, ".", "_", "-" and "/"';
+  if (value.startsWith('/') || value.startsWith('-') || value.split('/').includes('..')) return 'must stay inside the checkout (relative, no "..", not starting with "-")';
+  return undefined;
+}

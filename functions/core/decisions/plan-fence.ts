@@ -1,7 +1,8 @@
 /**
  * What to do with the old primary before anything is promoted.
  * Invariants:
- * - a reachable server is fenced unless it is already stopped and marked;
+ * - a reachable server is fenced unless it is already marked and takes no writes (stopped,
+ *   or kept running read-only by an engine whose fence keeps it observable, e.g. Redis);
  * - an unobserved server is `isolated` ONLY when its host could not be connected
  *   to at all (`kind: 'unreachable'`): it cannot be stopped, and its traffic is
  *   revoked by the DNS switch (the only safe claim we can make about it);
@@ -36,6 +37,7 @@ export function planFence(oldPrimary: DatabaseStatus | undefined, observeError?:
     };
   }
   if (oldPrimary.role === 'stopped' && oldPrimary.fenced) return { action: 'already-fenced', reasons: ['old primary is stopped and marked fenced'] };
+  if (oldPrimary.fenced && !oldPrimary.writable) return { action: 'already-fenced', reasons: [`old primary is marked fenced and takes no writes (running as ${oldPrimary.role})`] };
   if (oldPrimary.role === 'stopped') return { action: 'fence', reasons: ['old primary is stopped but not marked: mark it so it can only return as a replica'] };
   return {
     action: 'fence',

@@ -26,6 +26,8 @@ export type StackDeployStatus = 'deployed' | 'failed';
 export interface StackDeployRecord {
   /** The revision the stack runs (last successful deploy). */
   readonly deployed?: string;
+  /** The image ID (`sha256:…`) every host of the stack runs for `deployed` (groups that build images). */
+  readonly image?: string;
   /** The version of `deployed`, for ordering. */
   readonly version?: DeployVersion;
   readonly deployedAt?: string;

@@ -4,7 +4,7 @@
  * update on the single deploy-state parameter).
  *
  * Invariants:
- * - a deployed stack records the target version unless it already records a newer one;
+ * - a deployed stack records the target version (and the image ID its hosts run) unless it already records a newer one;
  * - a failed stack keeps what it runs (`deployed`, `version`) and records the failure;
  * - applying the same outcomes twice yields the same state (idempotent; `changed: false`).
  */
@@ -15,6 +15,8 @@ export interface StackOutcome {
   readonly status: 'deployed' | 'failed';
   /** Failure summary (error name and message), never secrets. */
   readonly error?: string;
+  /** The image ID every host of the stack runs (deployed stacks of a group that builds images). */
+  readonly image?: string;
 }
 
 export function recordStackOutcomes(state: DeployState, target: DeployVersion, outcomes: readonly StackOutcome[], now: string): { readonly state: DeployState; readonly changed: boolean } {
@@ -24,15 +26,16 @@ export function recordStackOutcomes(state: DeployState, target: DeployVersion, o
     const previous = stacks[outcome.stack];
     let next: StackDeployRecord;
     if (outcome.status === 'deployed') {
-      if (previous?.status === 'deployed' && previous.deployed === target.revision) continue;
+      if (previous?.status === 'deployed' && previous.deployed === target.revision && previous.image === outcome.image) continue;
       if (previous?.version && compareVersions(previous.version, target) > 0) continue;
-      next = { deployed: target.revision, version: target, deployedAt: now, status: 'deployed' };
+      next = { deployed: target.revision, version: target, deployedAt: now, status: 'deployed', ...(outcome.image ? { image: outcome.image } : {}) };
     } else {
       if (previous?.status === 'failed' && previous.failedRevision === target.revision && previous.lastError === outcome.error) continue;
       next = {
         ...(previous?.deployed ? { deployed: previous.deployed } : {}),
         ...(previous?.version ? { version: previous.version } : {}),
         ...(previous?.deployedAt ? { deployedAt: previous.deployedAt } : {}),
+        ...(previous?.image ? { image: previous.image } : {}),
         status: 'failed',
         failedRevision: target.revision,
         lastError: outcome.error ?? 'unknown error',

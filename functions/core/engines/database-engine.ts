@@ -160,6 +160,13 @@ export interface DatabaseEngine {
   /** Promote a replica to a writable primary and wait until it accepts writes. Idempotent (our primary is a no-op). */
   promote(target: EngineTarget): RemoteCommand;
 
+  /**
+   * What a promote command's output says that an operator must read, for the step's
+   * reasons (MongoDB: that a forced reconfiguration was used and what it can roll back).
+   * Absent: the promotion says nothing beyond success.
+   */
+  describePromotion?(result: CommandResult): readonly string[];
+
   /** Set the synchronous replicas of a primary (empty list: asynchronous). */
   setSynchronousReplicas(target: EngineTarget, replicaNames: readonly string[]): RemoteCommand;
 

@@ -43,6 +43,13 @@ export interface DatabaseCommon {
     readonly mode: 'async' | 'sync';
     /** A replica further behind than this (in the engine's lag unit) is not promoted automatically. */
     readonly maxLag: number;
+    /**
+     * The IPv4 address the twin's replication connections arrive from, as the primary
+     * sees them (behind NAT, or on one machine's loopback, it is not the twin host's
+     * address). The primary admits replication from this address only. Absent: the
+     * twin host's address.
+     */
+    readonly sourceAddress?: string;
   };
 }
 

@@ -10,9 +10,13 @@ import { InvalidInputError } from '../errors.ts';
 import type { EngineName } from '../model.ts';
 import type { DatabaseEngine } from './database-engine.ts';
 import type { EnginePlugin } from './engine-plugin.ts';
+import { mongodbPlugin } from './mongodb/mongodb.plugin.ts';
+import { mariadbPlugin } from './mysql/mariadb.plugin.ts';
+import { mysqlPlugin } from './mysql/mysql.plugin.ts';
 import { postgresPlugin } from './postgres/postgres.plugin.ts';
+import { redisPlugin } from './redis/redis.plugin.ts';
 
-export const ENGINE_PLUGINS = [postgresPlugin] as const;
+export const ENGINE_PLUGINS = [postgresPlugin, mariadbPlugin, mysqlPlugin, redisPlugin, mongodbPlugin] as const;
 
 export type RegisteredPlugin = (typeof ENGINE_PLUGINS)[number];
 

@@ -33,6 +33,8 @@ export interface DrillConfigInput {
 
 export const DRILL_GROUP = 'drill';
 export const DRILL_DNS_NAME = 'app.drill.twinstack.test';
+/** The demo app's image: one push builds `twinstack/drill-app:<rev12>` once; both stacks run it (default deploy command: compose up). */
+export const DRILL_IMAGE_NAME = 'twinstack/drill-app';
 
 function stackYaml(role: 'primary' | 'twin', host: DrillHost, input: DrillConfigInput): string {
   return `
@@ -43,7 +45,6 @@ function stackYaml(role: 'primary' | 'twin', host: DrillHost, input: DrillConfig
       healthUrl: http://${host.address}:${input.appPort}/health
       deploy:
         directory: ${LAB_HOST_ROOT}/app
-        command: "test -f README.md"
       hosts:
         - name: app1
           address: ${host.address}
@@ -66,6 +67,8 @@ groups:
       repository: twinstack/drill-app
       branch: main
       gitUrl: ${input.gitUrl}
+      image:
+        name: ${DRILL_IMAGE_NAME}
     failover:
       cooldownSeconds: 300
       maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}

@@ -35,11 +35,12 @@ function git(user: LabUser, cwd: string, args: readonly string[]): string {
 }
 
 /**
- * A bare repository with one commit on `main`, owned by the lab user, in `root`
+ * A bare repository with one commit on `main` (README, .gitignore and `files`: the demo
+ * app's compose project), owned by the lab user, in `root`
  * (outside the lab root, which only root may enter: it holds the control plane's key).
  * Returns its path and the commit id.
  */
-export function createSourceRepository(root: string, user: LabUser): { path: string; revision: string } {
+export function createSourceRepository(root: string, user: LabUser, files: Readonly<Record<string, string>> = {}): { path: string; revision: string } {
   const work = join(root, 'work');
   const bare = join(root, 'drill-app.git');
   mkdirSync(root, { recursive: true, mode: 0o755 });
@@ -51,8 +52,8 @@ export function createSourceRepository(root: string, user: LabUser): { path: str
   git(user, work, ['init', '--quiet', '--initial-branch', DRILL_BRANCH]);
   writeFileSync(join(work, 'README.md'), '# drill app\nDeployed by twinstack to both stacks of the drill.\n');
   writeFileSync(join(work, '.gitignore'), '.env.twinstack\n.env.deploy\n.twinstack-revision\n.twinstack-deploy.lock\n');
-  chownSync(join(work, 'README.md'), user.uid, user.gid);
-  chownSync(join(work, '.gitignore'), user.uid, user.gid);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(work, name), content);
+  for (const name of ['README.md', '.gitignore', ...Object.keys(files)]) chownSync(join(work, name), user.uid, user.gid);
   git(user, work, ['add', '.']);
   git(user, work, ['commit', '--quiet', '-m', 'drill app']);
   git(user, bare, ['init', '--quiet', '--bare']);
@@ -77,6 +78,34 @@ export interface DrillDeployResult {
   readonly durationMs: number;
   /** stack name → the revision it records as deployed. */
   readonly deployed: Readonly<Record<string, string | undefined>>;
+  /** stack name → the image ID it records as running. */
+  readonly images: Readonly<Record<string, string | undefined>>;
+  /** The deploy's phases from the execution output (build once, ship, compose up), when it ran. */
+  readonly phases?: DeployPhases;
+  /** CheckDrift's summary. */
+  readonly drift?: string;
+  /** Why the deploy execution failed. */
+  readonly error?: string;
+}
+
+export interface DeployPhases {
+  readonly buildMs: number;
+  /** The slowest host's ship time. */
+  readonly shipMs: number;
+  /** The slowest host's deploy command (compose up). */
+  readonly startMs: number;
+}
+
+/** Build, ship and start times of a deploy execution's output (BuildImage, DeployHost results). */
+export function deployPhasesOf(output: unknown): DeployPhases | undefined {
+  const o = output as { image?: { durationMs?: number }; stacks?: Array<{ hosts?: Array<{ shipMs?: number; commandMs?: number }> }> } | undefined;
+  if (!o?.image) return undefined;
+  const hosts = (o.stacks ?? []).flatMap((s) => s.hosts ?? []);
+  return {
+    buildMs: o.image.durationMs ?? 0,
+    shipMs: Math.max(0, ...hosts.map((h) => h.shipMs ?? 0)),
+    startMs: Math.max(0, ...hosts.map((h) => h.commandMs ?? 0)),
+  };
 }
 
 /** Send one signed GitHub push to the local webhook server and wait for the deploy it starts. */
@@ -125,13 +154,19 @@ export async function runDrillDeploy(options: {
   await server.starter.idle();
   const execution = server.starter.list()[0];
   const state = JSON.parse((await options.params.get(parameterNames.deployState(options.group.name))) ?? '{}') as {
-    stacks?: Record<string, { deployed?: string }>;
+    stacks?: Record<string, { deployed?: string; image?: string }>;
   };
+  const output = (execution as { output?: unknown } | undefined)?.output as { drift?: { summary?: string } } | undefined;
+  const phases = deployPhasesOf(output);
   return {
     revision: options.revision,
     webhookStatus: response.status,
     executionStatus: execution?.status ?? 'NOT_STARTED',
     durationMs: Date.now() - started,
     deployed: Object.fromEntries([options.group.primary.name, options.group.twin.name].map((s) => [s, state.stacks?.[s]?.deployed])),
+    images: Object.fromEntries([options.group.primary.name, options.group.twin.name].map((s) => [s, state.stacks?.[s]?.image])),
+    ...(phases ? { phases } : {}),
+    ...(output?.drift?.summary ? { drift: output.drift.summary } : {}),
+    ...(execution?.error ? { error: execution.error } : {}),
   };
 }

@@ -9,7 +9,8 @@ import '../runtime/polyfill-promise-with-resolvers.ts';
 import { ENGINE_NAMES, pluginFor } from '../../../functions/core/engines/engine-registry.ts';
 import type { EngineName } from '../../../functions/core/model.ts';
 import { LAB_NODES } from '../lab/lab-nodes.ts';
-import { runDrill } from './run-drill.ts';
+import { DrillFailedError, runDrill } from './run-drill.ts';
+import { summarizeFailedDrill } from './summarize-drill.ts';
 
 /** Engines the drill runs by default: every live-tested engine the lab has a node for. */
 const DEFAULT_ENGINES = LAB_NODES.map((n) => n.engine).filter((e) => pluginFor(e).tested === 'live');
@@ -39,10 +40,9 @@ const program = new Command('drill')
   .option('--report-dir <dir>', 'where the summary, timeline and config are written', 'drill-report')
   .option('--writes-before <n>', 'acknowledged writes before the kill', '200')
   .option('--writes-after <n>', 'acknowledged writes after the kill', '100')
-  .option('--no-deploy', 'skip the deploy phase (a signed push deploying both stacks before the failover)')
   .parse();
 
-const opts = program.opts<{ json: boolean; mode: 'sync' | 'async'; engines: EngineName[]; labRoot: string; reportDir: string; writesBefore: string; writesAfter: string; deploy: boolean }>();
+const opts = program.opts<{ json: boolean; mode: 'sync' | 'async'; engines: EngineName[]; labRoot: string; reportDir: string; writesBefore: string; writesAfter: string }>();
 const started = Date.now();
 const log = opts.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
 if (!opts.json) log(`twinstack drill (${opts.engines.join(', ')}; ${opts.mode} replication): two local stacks, a primary that dies, a failover`);
@@ -55,7 +55,6 @@ try {
     engines: opts.engines,
     writesBefore: Number(opts.writesBefore),
     writesAfter: Number(opts.writesAfter),
-    deploy: opts.deploy,
     log,
   });
   if (!opts.json) {
@@ -69,6 +68,9 @@ try {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   process.exitCode = summary.ok ? 0 : 1;
 } catch (error) {
-  process.stderr.write(`drill failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Still one JSON line (the `ok: false` summary runDrill wrote to summary.json), and the reason on stderr.
+  const summary = error instanceof DrillFailedError ? error.summary : summarizeFailedDrill({ error: error instanceof Error ? error.message : String(error), wallMs: Date.now() - started });
+  process.stderr.write(`drill failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
   process.exitCode = 1;
 }

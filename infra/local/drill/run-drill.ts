@@ -8,10 +8,10 @@
  * Every process it starts is registered and stopped on success, failure or
  * Ctrl-C; a second run starts from a clean slate (old clusters are removed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bundleDemoApp } from '../../../examples/demo-app/bundle.ts';
 import { parseConfig } from '../../config/load-config.ts';
 import { FileParameterStore } from '../../../functions/adapters/local/file.parameter-store.ts';
 import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
@@ -29,12 +29,13 @@ import { ReplicationMonitor } from '../runtime/replication-monitor.ts';
 import { ensureSystemRequirements } from '../lab/system-requirements.ts';
 import { ensureLabUser } from '../lab/lab-user.ts';
 import { startLoopbackHost, type LoopbackHost } from '../lab/loopback-host.ts';
+import { ensureDockerRequirements, ensureLabBaseImage, type LabDocker } from '../lab/lab-docker.ts';
 import type { LabNodeHost } from '../lab/lab-database-node.ts';
 import { LAB_NODES, labNodeFor } from '../lab/lab-nodes.ts';
 import { HealthProber } from '../prober/health-prober.ts';
 import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
-import { summarizeDrill, type DrillSummary } from './summarize-drill.ts';
+import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, type DrillSummary } from './summarize-drill.ts';
 import { drillConfigYaml, DRILL_DNS_NAME, DRILL_GROUP, LAB_HOST_ROOT } from './drill-config.ts';
 import { createSourceRepository, initDeployDirectory, runDrillDeploy, type DrillDeployResult } from './drill-deploy.ts';
 
@@ -47,12 +48,11 @@ export interface DrillOptions {
   /** Acknowledged writes before the primary is killed, and after the failover. */
   readonly writesBefore: number;
   readonly writesAfter: number;
-  /** Deploy a revision to both stacks through a signed webhook before the failover. */
-  readonly deploy: boolean;
   readonly log: (line: string) => void;
 }
 
 const LAB_USER = 'twinstack';
+/** The demo app's port (its compose file's default). */
 const APP_PORT = 8080;
 const SSH_PORT = 2222;
 const DNS_SERVER = { address: '127.0.3.1', port: 10053 } as const;
@@ -66,6 +66,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   const timeline = new DrillTimeline(started);
   const cleanup = new Cleanup(options.log);
   const { log } = options;
+  // A failed run must never leave an earlier run's report in place.
+  mkdirSync(options.reportDir, { recursive: true });
+  for (const file of ['summary.json', 'timeline.txt']) rmSync(join(options.reportDir, file), { force: true });
   const onSignal = () => {
     log('interrupted: stopping everything the drill started');
     void cleanup.run().finally(() => process.exit(130));
@@ -74,10 +77,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   process.once('SIGTERM', onSignal);
 
   try {
-    // Lab: two hosts, each with its own sshd in its own mount namespace.
-    const labStep = `lab: hosts, sshd, primaries (${options.engines.join(', ')})`;
+    // Lab: two hosts, each with its own sshd and Docker engine in its own mount namespace.
+    const labStep = `lab: hosts, sshd, dockerd, primaries (${options.engines.join(', ')})`;
     timeline.begin(labStep);
     await ensureSystemRequirements({ install: true, log });
+    await ensureDockerRequirements({ install: true, log });
     const labUser = await ensureLabUser({ labRoot: options.labRoot, name: LAB_USER });
     const hosts: Record<'primary' | 'twin', LoopbackHost> = {} as never;
     for (const role of ['primary', 'twin'] as const) {
@@ -90,12 +94,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
         labRoot: options.labRoot,
         user: LAB_USER,
         privateMounts: [{ source: join(hostRoot, 'srv'), target: LAB_HOST_ROOT }],
+        docker: { socketGroup: String(labUser.gid) },
       });
-      cleanup.add(`sshd ${role}`, () => hosts[role].stop());
+      cleanup.add(`sshd and dockerd ${role}`, () => hosts[role].stop());
     }
+    const engines = { primary: dockerOf(hosts.primary), twin: dockerOf(hosts.twin) };
+    // No registry: the base image is made here and imported once per engine (kept with its data root).
+    await Promise.all([ensureLabBaseImage(options.labRoot, engines.primary), ensureLabBaseImage(options.labRoot, engines.twin)]);
 
-    // The group's code: a git repository the hosts fetch from; each deploy directory a git checkout.
-    const source = createSourceRepository(`${options.labRoot}-source`, labUser);
+    // The group's code: a git repository (the demo app's compose project, bundled) the hosts fetch from.
+    const source = createSourceRepository(`${options.labRoot}-source`, labUser, await demoAppProjectFiles());
     for (const role of ['primary', 'twin'] as const) initDeployDirectory(join(options.labRoot, role, 'srv', 'app'), labUser);
 
     // Config: the real file a user would write, validated by the real schema.
@@ -141,23 +149,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     // "Deploy" the workflows: load, bind and validate both ASL files once, as CreateStateMachine would.
     await Promise.all([prepareWorkflow('replicate'), prepareWorkflow('failover')]);
 
-    // One demo app per stack, reading the env file the workflows publish.
-    const apps = {
-      primary: await startDemoApp(HOSTS.primary, join(options.labRoot, 'primary', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-primary.log'), cleanup),
-      twin: await startDemoApp(HOSTS.twin, join(options.labRoot, 'twin', 'srv', 'app', '.env.twinstack'), join(options.reportDir, 'app-twin.log'), cleanup),
-    };
-
     // Replicate: full backup → restore on the twin → replication → env vars.
     const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log);
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
-    await waitFor('primary app healthy', () => healthy(group.primary.healthUrl), MAX_PHASE_MS);
-    timeline.mark('primary app healthy');
 
-    // Code: one signed push deploys both stacks (the twin too, though it takes no traffic).
-    let deploy: DrillDeployResult | undefined;
-    if (options.deploy) {
-      timeline.begin('deploy: signed push → webhook → both stacks');
-      deploy = await runDrillDeploy({
+    // Code: one signed push builds the image once, ships it to both stacks and starts the compose project there.
+    timeline.begin('deploy: signed push → webhook → build once, ship, compose up on both stacks');
+    const deploy: DrillDeployResult = await runDrillDeploy({
         group,
         params,
         stateDir,
@@ -167,10 +165,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
         log,
         onServer: (server) => cleanup.add('webhook server', () => server.close()),
       });
-      const everywhere = Object.values(deploy.deployed).every((r) => r === source.revision);
-      timeline.end('deploy: signed push → webhook → both stacks', `HTTP ${deploy.webhookStatus}, ${deploy.executionStatus}, ${everywhere ? 'both stacks' : 'DRIFT'} at ${source.revision.slice(0, 12)}`);
-      if (!everywhere) throw new Error(`deploy did not reach both stacks: ${JSON.stringify(deploy.deployed)}`);
-    }
+    const images = new Set(Object.values(deploy.images));
+    const everywhere = Object.values(deploy.deployed).every((r) => r === source.revision) && images.size === 1 && !images.has(undefined);
+    const phases = deploy.phases ? ` (build ${deploy.phases.buildMs} ms, ship ${deploy.phases.shipMs} ms, up ${deploy.phases.startMs} ms)` : '';
+    timeline.end(
+      'deploy: signed push → webhook → build once, ship, compose up on both stacks',
+      `HTTP ${deploy.webhookStatus}, ${deploy.executionStatus}, ${everywhere ? 'both stacks' : 'DRIFT'} at ${source.revision.slice(0, 12)}, image ${[...images].map((i) => i?.slice(0, 19)).join(' / ')}${phases}`,
+    );
+    if (!everywhere) throw new Error(`deploy did not reach both stacks with one image: ${deploy.error ?? deploy.drift ?? ''} ${JSON.stringify({ deployed: deploy.deployed, images: deploy.images })}`);
+    await waitFor('primary app healthy', () => healthy(group.primary.healthUrl), MAX_PHASE_MS);
+    timeline.mark('primary app healthy (its container)');
 
     // The scheduled replication check keeps the failover's evidence fresh (EventBridge in AWS).
     const monitor = new ReplicationMonitor({ deps, group, intervalMs: 1_000, maxRuns: 600 });
@@ -213,11 +217,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     cleanup.add('prober', () => prober.stop());
     await waitFor('prober sees the primary healthy', () => Promise.resolve(alarmAt === undefined), 2_000);
 
-    // The primary dies: every database server crashes and its app gets SIGKILL.
+    // The primary dies like a host: its containers, its Docker engine and every database server crash at once.
     const killAt = Date.now();
-    apps.primary.kill('SIGKILL');
-    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).kill(nodeHosts.primary, db)));
-    timeline.mark(`primary killed (${group.databases.map((db) => db.engine).join(', ')} crashed, app SIGKILL)`, killAt);
+    await Promise.all([engines.primary.kill(), ...group.databases.map((db) => labNodeFor(db.engine).kill(nodeHosts.primary, db))]);
+    timeline.mark(`primary killed (containers and dockerd SIGKILL; ${group.databases.map((db) => db.engine).join(', ')} crashed)`, killAt);
     log('primary killed; waiting for the alarm and the failover');
     await monitor.stop();
 
@@ -225,15 +228,22 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     const failoverResult = await withTimeout(failover!, MAX_PHASE_MS, 'failover workflow');
     prober.stop();
     const dnsVerifiedAt = failoverResult.events.find((e) => e.state === 'VerifyDns' && e.type === 'succeeded')?.at.getTime();
-    if (failoverResult.status === 'SUCCEEDED') {
+    const outcome = failoverOutcomeOf(failoverResult);
+    // Only a failover that moved the stack is worth writing through: a held or failed one ends the drill now.
+    if (outcome.failedOver) {
       await withTimeout(writer.waitForAcks(options.writesAfter, killAt), MAX_PHASE_MS, 'writes after the failover').catch((e: unknown) => log(String(e)));
     }
     await writer.stop();
     timeline.mark(`writer stopped: ${writer.acknowledged.length} acknowledged, ${writer.failures} failed attempts`);
     const dnsAfter = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
 
-    // Read every acknowledged id back from each promoted twin database.
-    const idsOnTwin = await readIdsFromTwin(params, group);
+    // Read every acknowledged id back from each promoted twin database (a twin that was not promoted may not answer).
+    let readBackError: string | undefined;
+    const idsOnTwin = await readIdsFromTwin(params, group).catch((error: unknown) => {
+      readBackError = `reading the twin back failed: ${error instanceof Error ? error.message : String(error)}`;
+      const none: Record<string, Set<number>> = {};
+      return none;
+    });
     const summary = summarizeDrill({
       killAt,
       alarmAt,
@@ -242,17 +252,34 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       idsOnPromotedTwin: idsOnTwin,
       dnsBefore,
       dnsAfter,
-      failoverStatus: failoverResult.status,
-      databases: databaseResults(group, failoverResult),
-      ...(deploy ? { deploy: { revision: deploy.revision, durationMs: deploy.durationMs, deployed: deploy.deployed } } : {}),
+      failoverStatus: outcome.status,
+      failoverReasons: outcome.reasons,
+      databases: databaseResults(group, failoverResult, outcome.failedOver),
+      deploy: {
+        revision: deploy.revision,
+        durationMs: deploy.durationMs,
+        deployed: deploy.deployed,
+        images: deploy.images,
+        ...(deploy.phases ? { phases: deploy.phases } : {}),
+      },
+      ...(readBackError ? { errors: [readBackError] } : {}),
       wallMs: Date.now() - started,
     });
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     log('');
     log(timeline.render());
-    if (failoverResult.status !== 'SUCCEEDED') log(`failover ${failoverResult.status}: ${failoverResult.error ?? ''} ${failoverResult.cause ?? ''}`);
+    if (!outcome.failedOver) log(`failover ${outcome.status}: ${outcome.reasons.join('; ')}`);
     return summary;
+  } catch (error) {
+    // A failed drill still reports: an `ok: false` summary with the error, and the timeline so far.
+    const message = error instanceof Error ? error.message : String(error);
+    const summary = summarizeFailedDrill({ error: message, wallMs: Date.now() - started });
+    writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}
+`);
+    writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}
+`);
+    throw new DrillFailedError(message, summary, { cause: error });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -322,40 +349,6 @@ async function runTimed(
   return result;
 }
 
-/**
- * Node itself runs the app (`--import tsx`), not the tsx wrapper: the PID we hold is
- * the app's, so SIGKILL kills the app and not just a wrapper that leaves it orphaned.
- */
-async function startDemoApp(address: string, envFile: string, logFile: string, cleanup: Cleanup): Promise<ChildProcess> {
-  if (await portAnswers(address, APP_PORT)) {
-    throw new Error(`${address}:${APP_PORT} is already in use: a demo app from an earlier run may still be running (find it with \`ss -ltnp 'sport = :${APP_PORT}'\`)`);
-  }
-  const server = resolve(import.meta.dirname, '../../../examples/demo-app/server.ts');
-  const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', server, '--listen', `${address}:${APP_PORT}`, '--published-env', envFile], {
-    stdio: ['ignore', out, out],
-    cwd: resolve(import.meta.dirname, '../../..'),
-  });
-  cleanup.add(`demo app ${address}`, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return Promise.resolve();
-  });
-  return child;
-}
-
-function portAnswers(address: string, port: number): Promise<boolean> {
-  return new Promise((resolveAnswer) => {
-    const socket = connect({ host: address, port, timeout: 500 });
-    const done = (answers: boolean) => {
-      socket.destroy();
-      resolveAnswer(answers);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
 async function healthy(url: string): Promise<boolean> {
   return (await new FetchHealthProbe().check(url, 500)).healthy;
 }
@@ -374,18 +367,19 @@ async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup)
   return Object.fromEntries(entries);
 }
 
-function databaseResults(group: FailoverGroup, result: WorkflowResult) {
-  const output = (result.output ?? {}) as { decision?: { databases?: Array<{ name: string; action: string; loss: number | null; lagUnit?: string; reasons?: string[] }> } };
+function databaseResults(group: FailoverGroup, result: WorkflowResult, failedOver: boolean) {
+  const output = (result.output ?? {}) as { decision?: { reasons?: string[]; databases?: Array<{ name: string; action: string; loss: number | null; lagUnit?: string; reasons?: string[] }> } };
   return group.databases.map((db) => {
     const verdict = output.decision?.databases?.find((d) => d.name === db.name);
+    const reasons = verdict?.reasons?.length ? verdict.reasons : (output.decision?.reasons ?? []);
     return {
       name: db.name,
       engine: db.engine,
       mode: db.replication.mode,
-      promoted: result.status === 'SUCCEEDED' && verdict?.action !== 'blocked',
+      promoted: failedOver && verdict !== undefined && verdict.action !== 'blocked',
       loss: verdict?.loss ?? null,
       lagUnit: engineFor(db.engine).lagUnit,
-      reasons: verdict?.reasons ?? [],
+      reasons,
     };
   });
 }
@@ -408,6 +402,40 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: stri
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The drill failed before it could measure a failover; `summary` is its `ok: false` report. */
+export class DrillFailedError extends Error {
+  override readonly name = 'DrillFailedError';
+  constructor(
+    message: string,
+    readonly summary: DrillSummary,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function dockerOf(host: LoopbackHost): LabDocker {
+  if (!host.docker) throw new Error(`lab host ${host.host.name} has no Docker engine`);
+  return host.docker;
+}
+
+/** The demo app's compose project as the group's repository holds it: Dockerfile, compose file, the app bundled to one file. */
+async function demoAppProjectFiles(): Promise<Record<string, string>> {
+  const app = resolve(import.meta.dirname, '../../../examples/demo-app');
+  const out = mkdtempSync(join(tmpdir(), 'twinstack-demo-app-'));
+  try {
+    const bundle = await bundleDemoApp(out);
+    return {
+      Dockerfile: readFileSync(join(app, 'Dockerfile'), 'utf8'),
+      'docker-compose.yml': readFileSync(join(app, 'docker-compose.yml'), 'utf8'),
+      '.dockerignore': readFileSync(join(app, '.dockerignore'), 'utf8'),
+      'server.js': readFileSync(bundle, 'utf8'),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 }
 

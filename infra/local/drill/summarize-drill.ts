@@ -18,9 +18,14 @@ export interface DrillObservations {
   readonly idsOnPromotedTwin: Readonly<Record<string, ReadonlySet<number>>>;
   readonly dnsBefore?: string;
   readonly dnsAfter?: string;
+  /** SUCCEEDED (failed over), HELD (the decision held) or FAILED. */
   readonly failoverStatus: string;
+  /** The decision's reasons (a hold's), or the failure. */
+  readonly failoverReasons?: readonly string[];
   readonly databases: readonly DrillDatabaseVerdict[];
   readonly deploy?: DrillDeploySummary;
+  /** Faults met while measuring (e.g. the read-back), reported rather than thrown. */
+  readonly errors?: readonly string[];
   readonly wallMs: number;
 }
 
@@ -30,6 +35,10 @@ export interface DrillDeploySummary {
   readonly durationMs: number;
   /** stack → revision it records as deployed. */
   readonly deployed: Readonly<Record<string, string | undefined>>;
+  /** stack → image ID (`sha256:…`) it runs after the deploy. */
+  readonly images: Readonly<Record<string, string | undefined>>;
+  /** Build once, ship (slowest host), compose up (slowest host). */
+  readonly phases?: { readonly buildMs: number; readonly shipMs: number; readonly startMs: number };
 }
 
 /** What the failover decided for one database. */
@@ -53,7 +62,10 @@ export interface DrillDatabaseResult extends DrillDatabaseVerdict {
 
 export interface DrillSummary {
   readonly ok: boolean;
+  /** Why the drill failed before it measured a failover (only then). */
+  readonly error?: string;
   readonly failoverStatus: string;
+  readonly failoverReasons: readonly string[];
   readonly rtoMs: number | null;
   readonly detectionMs: number | null;
   readonly orchestrationMs: number | null;
@@ -65,7 +77,31 @@ export interface DrillSummary {
   readonly dnsAfter: string | null;
   readonly databases: readonly DrillDatabaseResult[];
   readonly deploy: DrillDeploySummary | null;
+  readonly errors: readonly string[];
   readonly wallMs: number;
+}
+
+/** The summary of a drill that failed before a failover could be measured: `ok: false` and the error. */
+export function summarizeFailedDrill(o: { readonly error: string; readonly wallMs: number }): DrillSummary {
+  return {
+    ok: false,
+    error: o.error,
+    failoverStatus: 'NOT_RUN',
+    failoverReasons: [],
+    rtoMs: null,
+    detectionMs: null,
+    orchestrationMs: null,
+    acknowledged: 0,
+    acknowledgedAfterFailover: 0,
+    lost: 0,
+    lostIds: [],
+    dnsBefore: null,
+    dnsAfter: null,
+    databases: [],
+    deploy: null,
+    errors: [o.error],
+    wallMs: o.wallMs,
+  };
 }
 
 export function summarizeDrill(o: DrillObservations): DrillSummary {
@@ -80,8 +116,9 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
   const rtoMs = firstAckAfterKill ? firstAckAfterKill.at - o.killAt : null;
   const switched = o.dnsBefore !== undefined && o.dnsAfter !== undefined && o.dnsBefore !== o.dnsAfter;
   return {
-    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && rtoMs !== null,
+    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && rtoMs !== null && (o.errors ?? []).length === 0,
     failoverStatus: o.failoverStatus,
+    failoverReasons: o.failoverReasons ?? [],
     rtoMs,
     detectionMs: o.alarmAt === undefined ? null : o.alarmAt - o.killAt,
     orchestrationMs: o.alarmAt === undefined || o.dnsVerifiedAt === undefined ? null : o.dnsVerifiedAt - o.alarmAt,
@@ -93,6 +130,15 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
     dnsAfter: o.dnsAfter ?? null,
     databases,
     deploy: o.deploy ?? null,
+    errors: o.errors ?? [],
     wallMs: o.wallMs,
   };
+}
+
+/** What the failover execution did: failed over, held (with the decision's reasons), or failed (with its error). */
+export function failoverOutcomeOf(result: { readonly status: string; readonly output?: unknown; readonly error?: string; readonly cause?: string }): { status: 'SUCCEEDED' | 'HELD' | 'FAILED'; failedOver: boolean; reasons: string[] } {
+  const output = (result.output ?? {}) as { outcome?: string; decision?: { action?: string; reasons?: string[] } };
+  if (result.status !== 'SUCCEEDED') return { status: 'FAILED', failedOver: false, reasons: [`${result.error ?? 'Error'}: ${result.cause ?? ''}`.trim()] };
+  if (output.outcome === 'held' || output.decision?.action === 'hold') return { status: 'HELD', failedOver: false, reasons: output.decision?.reasons ?? ['the failover workflow held'] };
+  return { status: 'SUCCEEDED', failedOver: true, reasons: output.decision?.reasons ?? [] };
 }

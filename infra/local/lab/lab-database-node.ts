@@ -14,6 +14,7 @@
  * never blocks the next one; servers run as the lab user, never as root.
  */
 import type { Database, EngineName, Host } from '../../../functions/core/model.ts';
+import type { SystemRequirement } from './system-requirements.ts';
 
 /** The OS user a server runs as. */
 export interface LabUserRef {
@@ -52,11 +53,18 @@ export interface LabDatabaseNode {
   readonly engine: EngineName;
   /** The loopback port the lab uses by default for this engine. */
   readonly defaultPort: number;
+  /** Executables this engine's servers and tools need on the machine, with their Debian packages. */
+  readonly requirements: readonly SystemRequirement[];
   /** The `databases[]` entry of twinstack.yaml (plain data, validated by the config schema like any user's). */
   databaseConfig(spec: LabDatabaseSpec): Record<string, unknown>;
   /** A fresh primary of `database` on `host` (anything there before stopped and removed), started. */
   initPrimary(host: LabNodeHost, database: Database): Promise<void>;
-  /** Make the twin host ready for the engine's restoreReplica (directories owned by the lab user); starts nothing. */
+  /**
+   * Make the twin host ready for the engine's restoreReplica: directories owned by the
+   * lab user, and whatever the engine's restore expects to find there (PostgreSQL and
+   * MariaDB: nothing running; Redis: an empty running server, which the restore's full
+   * sync fills).
+   */
   prepareTwin(host: LabNodeHost, database: Database): Promise<void>;
   /** Start the server of an existing data location (idempotent: a running one is kept). */
   start(host: LabNodeHost, database: Database): Promise<void>;

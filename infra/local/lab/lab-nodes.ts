@@ -5,9 +5,11 @@
 import type { EngineName } from '../../../functions/core/model.ts';
 import { LabError } from './lab-error.ts';
 import type { LabDatabaseNode } from './lab-database-node.ts';
+import { mariadbLabNode } from './nodes/mariadb.lab-node.ts';
 import { postgresLabNode } from './nodes/postgres.lab-node.ts';
+import { redisLabNode } from './nodes/redis.lab-node.ts';
 
-export const LAB_NODES: readonly LabDatabaseNode[] = [postgresLabNode];
+export const LAB_NODES: readonly LabDatabaseNode[] = [postgresLabNode, mariadbLabNode, redisLabNode];
 
 export function labNodeFor(engine: EngineName): LabDatabaseNode {
   const node = LAB_NODES.find((n) => n.engine === engine);

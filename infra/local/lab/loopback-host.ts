@@ -22,6 +22,7 @@ import type { Host } from '../../../functions/core/model.ts';
 import { LabError } from './lab-error.ts';
 import { labHostPaths, type LabHostPaths } from './lab-paths.ts';
 import { findProcessesByMarker, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit } from './process-registry.ts';
+import { labDockerPaths, startLabDocker, stopLabDockerSync, type LabDocker } from './lab-docker.ts';
 import { runLocalChecked } from './run-local-command.ts';
 import { SSHD_PATH } from './system-requirements.ts';
 
@@ -38,6 +39,12 @@ export interface LoopbackHostOptions {
   readonly startTimeoutMs?: number;
   /** Bind mounts private to this host (its sshd and sessions): `source` (a lab folder) appears at `target`. */
   readonly privateMounts?: readonly PrivateMount[];
+  /**
+   * Give the host its own Docker engine (lab-docker.ts): a private /run
+   * (`<labRoot>/<name>/run`, so `/var/run/docker.sock` is this host's socket) and a
+   * dockerd in its mount namespace, stopped with the host. The socket belongs to `socketGroup`.
+   */
+  readonly docker?: { readonly socketGroup: string };
 }
 
 export interface PrivateMount {
@@ -50,7 +57,7 @@ export interface PrivateMount {
 const SAFE_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
 /** Creates each mount point, bind-mounts, then execs sshd; arguments are positional ($1 $2 …), never interpolated. */
 const MOUNT_AND_EXEC =
-  'set -e; while [ "$1" != "--" ]; do mkdir -p "$2"; mount --bind "$1" "$2"; shift 2; done; shift; exec "$@"';
+  'set -e; if [ -n "$1" ]; then mount --bind "$1" /run; fi; shift; while [ "$1" != "--" ]; do mkdir -p "$2"; mount --bind "$1" "$2"; shift 2; done; shift; exec "$@"';
 
 function assertMount(mount: PrivateMount): void {
   for (const path of [mount.source, mount.target]) {
@@ -66,7 +73,9 @@ export interface LoopbackHost {
   readonly host: Host;
   readonly pid: number;
   readonly paths: LabHostPaths;
-  /** Stop this sshd (its PID only); idempotent. Open sessions end with their clients. */
+  /** This host's Docker engine (with `docker` in the options). */
+  readonly docker?: LabDocker;
+  /** Stop this host's Docker engine (if any) and its sshd (its PID only); idempotent. Open sessions end with their clients. */
   stop(): Promise<void>;
 }
 
@@ -183,12 +192,20 @@ export async function startLoopbackHost(options: LoopbackHostOptions): Promise<L
 
   const mounts = options.privateMounts ?? [];
   mounts.forEach(assertMount);
+  // A Docker host: engines a crashed run left (containers, shims, dockerd) go first, then its /run starts empty.
+  const dockerPaths = options.docker ? labDockerPaths(options.labRoot, paths.root, options.name) : undefined;
+  if (dockerPaths) {
+    stopLabDockerSync(dockerPaths);
+    rmSync(dockerPaths.runDir, { recursive: true, force: true });
+    // The privilege-separation directory sshd needs, in the host's own /run.
+    mkdirSync(`${dockerPaths.runDir}/sshd`, { recursive: true, mode: 0o755 });
+  }
   const sshdArgv = [SSHD_PATH, '-D', '-e', '-f', paths.sshdConfig];
   // `unshare` execs (no fork), and so does the shell: the PID we get is sshd's.
   const argv =
-    mounts.length === 0
+    mounts.length === 0 && !dockerPaths
       ? sshdArgv
-      : ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', MOUNT_AND_EXEC, `lab-host-${options.name}`, ...mounts.flatMap((m) => [m.source, m.target]), '--', ...sshdArgv];
+      : ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', MOUNT_AND_EXEC, `lab-host-${options.name}`, dockerPaths?.runDir ?? '', ...mounts.flatMap((m) => [m.source, m.target]), '--', ...sshdArgv];
   const logFd = openSync(paths.sshdLog, 'a', 0o600);
   let child;
   try {
@@ -221,14 +238,27 @@ export async function startLoopbackHost(options: LoopbackHostOptions): Promise<L
   if (!existsSync(paths.sshdPidFile)) writeFileSync(paths.sshdPidFile, `${pid}\n`);
 
   const host: Host = { name: options.name, address: options.address, sshPort: port, user: options.user, hostKey: fingerprintOf(publicKey) };
+  let docker: LabDocker | undefined;
+  if (options.docker) {
+    try {
+      docker = await startLabDocker({ name: options.name, labRoot: options.labRoot, hostRoot: paths.root, namespacePid: pid, socketGroup: options.docker.socketGroup });
+    } catch (error) {
+      signalProcess(pid, paths.sshdConfig, 'SIGTERM');
+      await waitForExit(pid, paths.sshdConfig, 5_000);
+      unregisterProcess(pid);
+      throw error;
+    }
+  }
   let stopped = false;
   return {
     host,
     pid,
     paths,
+    ...(docker ? { docker } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
+      await docker?.stop();
       if (isProcessRunning(pid, paths.sshdConfig)) {
         signalProcess(pid, paths.sshdConfig, 'SIGTERM');
         await waitForExit(pid, paths.sshdConfig, 5_000);

@@ -1,31 +1,27 @@
 /**
- * What the lab needs from the machine (sshd, ssh-keygen, PostgreSQL 15 …), a
- * check that reports what is missing, and an installer for Debian/Ubuntu as root.
- * Tests only check (they install nothing); the drill may install.
+ * What the lab needs from the machine (sshd, ssh-keygen, git … and each engine's
+ * servers and tools, declared by its lab node), a check that reports what is
+ * missing, and an installer for Debian/Ubuntu as root. Tests only check (they
+ * install nothing); the drill may install.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { runLocalChecked } from './run-local-command.ts';
 import { SystemRequirementsError } from './lab-error.ts';
+import { LAB_NODES } from './lab-nodes.ts';
 
-/** Directory of the PostgreSQL 15 server binaries on Debian/Ubuntu. */
-export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 export const SSHD_PATH = '/usr/sbin/sshd';
 /** The script that installs everything (idempotent, as root). */
 export const INSTALL_SCRIPT = '.ci/install-system-packages.sh';
 
-interface Requirement {
+export interface SystemRequirement {
   /** Any one of these executables satisfies the requirement. */
   readonly paths: readonly string[];
   readonly debianPackage: string;
 }
 
-const REQUIREMENTS: readonly Requirement[] = [
+const HOST_REQUIREMENTS: readonly SystemRequirement[] = [
   { paths: [SSHD_PATH], debianPackage: 'openssh-server' },
   { paths: ['/usr/bin/ssh-keygen'], debianPackage: 'openssh-client' },
-  ...['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_rewind', 'psql', 'pg_controldata'].map((bin) => ({
-    paths: [`${POSTGRES_BIN_DIR}/${bin}`],
-    debianPackage: 'postgresql-15',
-  })),
   { paths: ['/usr/bin/ip', '/sbin/ip', '/bin/ip'], debianPackage: 'iproute2' },
   { paths: ['/usr/bin/ps', '/bin/ps'], debianPackage: 'procps' },
   { paths: ['/usr/sbin/useradd', '/usr/sbin/usermod'], debianPackage: 'passwd' },
@@ -51,7 +47,8 @@ function isExecutable(path: string): boolean {
 
 /** Check, without changing anything, which packages the lab still needs. */
 export function checkSystemRequirements(): SystemRequirementsReport {
-  const missing = [...new Set(REQUIREMENTS.filter((r) => !r.paths.some(isExecutable)).map((r) => r.debianPackage))];
+  const requirements = [...HOST_REQUIREMENTS, ...LAB_NODES.flatMap((node) => node.requirements)];
+  const missing = [...new Set(requirements.filter((r) => !r.paths.some(isExecutable)).map((r) => r.debianPackage))];
   const installCommand =
     missing.length === 0 ? '' : `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   return { missing, installCommand };

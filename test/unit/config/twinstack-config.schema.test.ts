@@ -108,7 +108,7 @@ describe('twinstackConfigSchema', () => {
 
     // Assess
     expect(group?.twin.hosts[1]).toMatchObject({ address: '127.0.2.1', sshPort: 2222 });
-    expect(group?.databases[0]?.postgres.listenOn).toBe('host-address');
+    expect(group?.databases[0]).toMatchObject({ engine: 'postgres', postgres: { listenOn: 'host-address' } });
   });
 
   it.each([

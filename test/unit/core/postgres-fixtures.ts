@@ -1,12 +1,13 @@
 /** Builders for the PostgreSQL engine tests: a primary host, a twin host and one database. */
-import type { Database, Host } from '../../../functions/core/model.ts';
+import type { Host } from '../../../functions/core/model.ts';
+import type { PostgresDatabase } from '../../../functions/core/engines/postgres/postgres-settings.ts';
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../../functions/core/engines/database-engine.ts';
 
 export function host(overrides: Partial<Host> = {}): Host {
   return { name: 'db', address: '127.0.1.1', sshPort: 2222, user: 'twin', hostKey: 'SHA256:abc', ...overrides };
 }
 
-export function database(overrides: Partial<Database> = {}, postgres: Partial<Database['postgres']> = {}): Database {
+export function database(overrides: Partial<PostgresDatabase> = {}, postgres: Partial<PostgresDatabase['postgres']> = {}): PostgresDatabase {
   return {
     name: 'main',
     engine: 'postgres',
@@ -30,10 +31,10 @@ export function database(overrides: Partial<Database> = {}, postgres: Partial<Da
 
 export const SECRETS: DatabaseSecrets = { replicationPassword: "r3pl'ic $(rm -rf /) \"pw", appPassword: 'app p@ss/w:rd&x=1' };
 
-export function target(db: Database = database(), h: Host = host()): EngineTarget {
+export function target(db: PostgresDatabase = database(), h: Host = host()): EngineTarget {
   return { database: db, host: h };
 }
 
-export function restoreTarget(db: Database = database(), overrides: Partial<RestoreTarget> = {}): RestoreTarget {
+export function restoreTarget(db: PostgresDatabase = database(), overrides: Partial<RestoreTarget> = {}): RestoreTarget {
   return { database: db, host: host({ address: '127.0.2.1' }), primaryHost: host(), replicaName: 'twin_main', ...overrides };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeDrill, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
+import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
+import { deployPhasesOf } from '../../../infra/local/drill/drill-deploy.ts';
 
 const base: DrillObservations = {
   killAt: 1_000,
@@ -54,5 +55,45 @@ describe('summarizeDrill', () => {
     const summary = summarizeDrill({ ...base, alarmAt: undefined, dnsVerifiedAt: undefined, acknowledged: [] });
     // Assess
     expect(summary).toMatchObject({ rtoMs: null, detectionMs: null, orchestrationMs: null });
+  });
+});
+
+describe('summarizeFailedDrill', () => {
+  it('reports ok: false with the error and nothing measured', () => {
+    // Act
+    const summary = summarizeFailedDrill({ error: 'dockerd did not answer', wallMs: 1234 });
+    // Assess
+    expect(summary).toMatchObject({ ok: false, error: 'dockerd did not answer', failoverStatus: 'NOT_RUN', rtoMs: null, deploy: null, errors: ['dockerd did not answer'] });
+  });
+});
+
+describe('failoverOutcomeOf', () => {
+  it('says HELD, not SUCCEEDED, when the workflow held, with the decision reasons', () => {
+    // Act
+    const outcome = failoverOutcomeOf({ status: 'SUCCEEDED', output: { outcome: 'held', decision: { action: 'hold', reasons: ['twin of main unreachable'] } } });
+    // Assess
+    expect(outcome).toEqual({ status: 'HELD', failedOver: false, reasons: ['twin of main unreachable'] });
+  });
+
+  it('says SUCCEEDED only for a failover that ran', () => {
+    expect(failoverOutcomeOf({ status: 'SUCCEEDED', output: { outcome: 'failed-over', decision: { action: 'failover', reasons: ['ok'] } } })).toMatchObject({ status: 'SUCCEEDED', failedOver: true });
+    expect(failoverOutcomeOf({ status: 'FAILED', error: 'FencingError', cause: 'x' })).toEqual({ status: 'FAILED', failedOver: false, reasons: ['FencingError: x'] });
+  });
+
+  it('makes a held drill not ok and keeps its reasons', () => {
+    // Act
+    const summary = summarizeDrill({ ...base, failoverStatus: 'HELD', failoverReasons: ['twin unhealthy'], dnsAfter: '127.0.1.1' });
+    // Assess
+    expect(summary).toMatchObject({ ok: false, failoverStatus: 'HELD', failoverReasons: ['twin unhealthy'] });
+  });
+});
+
+describe('deployPhasesOf', () => {
+  it('takes build from BuildImage and the slowest host for ship and start', () => {
+    // Act
+    const phases = deployPhasesOf({ image: { durationMs: 700 }, stacks: [{ hosts: [{ shipMs: 0, commandMs: 900 }] }, { hosts: [{ shipMs: 1500, commandMs: 800 }] }] });
+    // Assess
+    expect(phases).toEqual({ buildMs: 700, shipMs: 1500, startMs: 900 });
+    expect(deployPhasesOf({ stacks: [] })).toBeUndefined();
   });
 });

@@ -1,3 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { createHandler, renderEnvFile } from '../../../functions/handlers/publish-env-vars.handler.ts';
@@ -60,11 +66,39 @@ describe('PublishEnvVars handler', () => {
     expect(h.world.openShells).toBe(0);
   });
 
-  it('renders single-quoted, sorted KEY=value lines', () => {
+  it('renders sorted KEY=value lines, single-quoted, or double-quoted when the value holds a single quote', () => {
     // Act
     const text = renderEnvFile({ B: "it's", A: 'x y' });
     // Assess
-    expect(text).toBe("A='x y'\nB='it'\\''s'\n");
+    expect(text).toBe("A='x y'\nB=\"it's\"\n");
+  });
+
+  it('renders values that Node parseEnv reads back verbatim (the demo app reads the file itself)', () => {
+    // Prepare
+    const env = { URL: "postgresql://app:p%40ss'w(rd)*!@127.0.2.1:5432/app?sslmode=disable", HASH: 'a#b c', EQ: 'k=v=w', EMPTY: '' };
+    // Act
+    const parsed = parseEnv(renderEnvFile(env));
+    // Assess
+    expect(parsed).toEqual(env);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/docker-compose'))('renders values that docker-compose v1 env_file reads back verbatim (it drops shell-style quoting)', () => {
+    // Prepare
+    const env = { URL: "postgresql://app:p%40ss'w(rd)*!@127.0.2.1:5432/app", PLAIN: 'x y', HASH: 'a#b' };
+    const dir = mkdtempSync(join(tmpdir(), 'env-file-'));
+    writeFileSync(join(dir, 'app.env'), renderEnvFile(env));
+    writeFileSync(join(dir, 'docker-compose.yml'), 'version: "2.4"\nservices:\n  app:\n    image: x\n    env_file: app.env\n');
+    // Act
+    const out = execFileSync('docker-compose', ['config'], { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    const environment = (parseYaml(out) as { services: { app: { environment: Record<string, string> } } }).services.app.environment;
+    expect(environment).toEqual(env);
+  });
+
+  it('refuses a value no env_file reader can take verbatim', () => {
+    expect(() => renderEnvFile({ A: 'line\nbreak' })).toThrow(/line break/);
+    expect(() => renderEnvFile({ A: `it's "$HOME"` })).toThrow(/verbatim/);
   });
 
   it.each([

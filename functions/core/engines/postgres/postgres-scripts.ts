@@ -39,7 +39,7 @@ start_node() { mkdir -p "$SOCK"; env -u TWINSTACK_REPLICATION_PASSWORD -u TWINST
 restart_node() { mkdir -p "$SOCK"; env -u TWINSTACK_REPLICATION_PASSWORD -u TWINSTACK_APP_PASSWORD -u PGPASSWORD "$BIN/pg_ctl" -D "$DATA" -l "$DATA.log" -w -t 60 -m fast -o "$(node_options)" restart >&2; }
 wait_ready() {
   deadline=$(($(date +%s) + 60))
-  until "$BIN/pg_isready" -q -h "$SOCK" -p "$PORT" -t 5; do
+  until env -u TWINSTACK_REPLICATION_PASSWORD -u TWINSTACK_APP_PASSWORD -u PGPASSWORD "$BIN/pg_isready" -q -h "$SOCK" -p "$PORT" -t 5; do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "server did not accept connections within 60 s" >&2; return 1; }
     sleep 1
   done

@@ -71,6 +71,9 @@ export const postgresSettingsSchema: z.ZodType<PostgresSettings> = z
   })
   .describe(hint.postgres.expect);
 
+/** A database entry of this engine. */
+export type PostgresDatabase = Extract<Database, { readonly engine: 'postgres' }>;
+
 /** The PostgreSQL settings of `database`; InvalidInputError for a database of another engine. */
 export function postgresSettings(database: Database): PostgresSettings {
   if (database.engine !== 'postgres') throw new InvalidInputError(`database ${database.name} is ${String((database as { engine: unknown }).engine)}, not postgres`);

@@ -27,7 +27,15 @@ import { LabError } from '../lab-error.ts';
 import { ensureUserDir, hostView } from '../lab-files.ts';
 import { cwdIdentityOf, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from '../process-registry.ts';
 import { runLocal, runLocalChecked, type LocalCommandOptions } from '../run-local-command.ts';
-import { POSTGRES_BIN_DIR } from '../system-requirements.ts';
+import type { SystemRequirement } from '../system-requirements.ts';
+
+/** Directory of the PostgreSQL 15 server binaries on Debian/Ubuntu. */
+export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
+
+const POSTGRES_REQUIREMENTS: readonly SystemRequirement[] = ['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_rewind', 'psql', 'pg_controldata'].map((bin) => ({
+  paths: [`${POSTGRES_BIN_DIR}/${bin}`],
+  debianPackage: 'postgresql-15',
+}));
 
 export interface PostgresNodeOptions {
   /** The lab host; its `address` is the listen address for `listenOn: host-address`. */
@@ -242,6 +250,7 @@ function clusterDirsUnder(dir: string, depth = 4): string[] {
 export const postgresLabNode: LabDatabaseNode = {
   engine: 'postgres',
   defaultPort: 15432,
+  requirements: POSTGRES_REQUIREMENTS,
 
   databaseConfig(spec) {
     return {
@@ -249,7 +258,8 @@ export const postgresLabNode: LabDatabaseNode = {
       engine: 'postgres',
       host: spec.host,
       port: spec.port,
-      replication: { mode: spec.mode, maxLag: '16MiB' },
+      // Lab hosts share one machine's loopback: replication connections come from 127.0.0.1.
+      replication: { mode: spec.mode, maxLag: '16MiB', sourceAddress: '127.0.0.1' },
       postgres: {
         dataDir: `${spec.mountPoint}/pg/${spec.name}`,
         binDir: POSTGRES_BIN_DIR,

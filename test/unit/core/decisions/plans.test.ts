@@ -55,6 +55,8 @@ describe('planFence', () => {
     { name: 'unknown', old: UNKNOWN, action: 'fence', reason: 'running as unknown' },
     { name: 'stopped, not marked', old: STOPPED, action: 'fence', reason: 'not marked' },
     { name: 'stopped and marked', old: FENCED, action: 'already-fenced', reason: 'stopped and marked fenced' },
+    { name: 'running, marked and read-only (a Redis fence)', old: { ...PRIMARY, writable: false, fenced: true }, action: 'already-fenced', reason: 'marked fenced and takes no writes (running as primary)' },
+    { name: 'running, marked but writable again', old: { ...PRIMARY, fenced: true }, action: 'fence', reason: 'accepts writes' },
     { name: 'unreachable', old: undefined, action: 'isolated', reason: 'unreachable (HOST_UNREACHABLE: timeout): it cannot be stopped; its traffic is revoked by the DNS switch' },
     { name: 'reachable status ignores the kind', old: PRIMARY, kind: 'fault' as const, action: 'fence', reason: 'running as primary' },
     {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RemoteCommand } from '../../../../functions/core/command.ts';
 import { InvalidInputError } from '../../../../functions/core/errors.ts';
-import type { Database, Host } from '../../../../functions/core/model.ts';
+import type { PostgresDatabase } from '../../../../functions/core/engines/postgres/postgres-settings.ts';
+import type { Host } from '../../../../functions/core/model.ts';
 import { engineFor } from '../../../../functions/core/engines/engine-registry.ts';
 import { postgresEngine } from '../../../../functions/core/engines/postgres/postgres.engine.ts';
 import {
@@ -16,7 +17,7 @@ import {
 import { database, host, restoreTarget, SECRETS, target } from '../postgres-fixtures.ts';
 
 /** Every builder of the engine, with the fixed script it must use. */
-function allCommands(db: Database = database(), h: Host = host()): { name: string; command: () => RemoteCommand; script: string }[] {
+function allCommands(db: PostgresDatabase = database(), h: Host = host()): { name: string; command: () => RemoteCommand; script: string }[] {
   const t = target(db, h);
   const r = restoreTarget(db, { host: h });
   return [
@@ -133,7 +134,7 @@ describe('postgresEngine commands', () => {
     expect(() => postgresEngine.restoreReplica(restoreTarget(db), SECRETS)).toThrow(InvalidInputError);
   });
 
-  const INJECTIONS: { name: string; db?: Database; h?: Host; replicaName?: string; replicaAddress?: string; primaryAddress?: string }[] = [
+  const INJECTIONS: { name: string; db?: PostgresDatabase; h?: Host; replicaName?: string; replicaAddress?: string; primaryAddress?: string }[] = [
     { name: 'data dir with command substitution', db: database({}, { dataDir: '/var/lib/$(reboot)' }) },
     { name: 'data dir with a space', db: database({}, { dataDir: '/var/lib/a b' }) },
     { name: 'bin dir with a semicolon', db: database({}, { binDir: '/usr/bin;rm -rf /' }) },

@@ -10,7 +10,7 @@ import type { RemoteCommand } from '../../../../../functions/core/command.ts';
 import type { DatabaseSecrets } from '../../../../../functions/core/engines/database-engine.ts';
 import { ENGINE_PLUGINS } from '../../../../../functions/core/engines/engine-registry.ts';
 import type { EnginePlugin } from '../../../../../functions/core/engines/engine-plugin.ts';
-import type { Database, Host } from '../../../../../functions/core/model.ts';
+import type { Database, EngineName, Host } from '../../../../../functions/core/model.ts';
 import { parseDatabaseEntry } from '../../../../../infra/config/twinstack-config.schema.ts';
 import { RECORDED_STATUS } from './recorded-status.ts';
 
@@ -18,14 +18,14 @@ const SECRETS: DatabaseSecrets = { replicationPassword: `r3pl'ic $(rm -rf /) "pw
 const PRIMARY: Host = { name: 'db', address: '127.0.1.1', sshPort: 22, user: 'twinstack', hostKey: 'SHA256:abc' };
 const TWIN: Host = { ...PRIMARY, address: '127.0.2.1' };
 
-const ENGINES = ENGINE_PLUGINS.map((plugin: EnginePlugin) => ({ name: plugin.name, plugin }));
+const ENGINES = ENGINE_PLUGINS.map((plugin) => ({ name: plugin.name, plugin: plugin }));
 
-function databaseOf(plugin: EnginePlugin, mode: 'sync' | 'async' = 'sync'): Database {
+function databaseOf(plugin: EnginePlugin<EngineName>, mode: 'sync' | 'async' = 'sync'): Database {
   return parseDatabaseEntry({ name: 'main', engine: plugin.name, host: 'db', replication: { mode } });
 }
 
 /** Every command an engine builds for one database, with the secrets it was given. */
-function everyCommand(plugin: EnginePlugin, database: Database): RemoteCommand[] {
+function everyCommand(plugin: EnginePlugin<EngineName>, database: Database): RemoteCommand[] {
   const { engine } = plugin;
   const replicaName = engine.replicaName(database, 'shop-twin', TWIN);
   const restore = { database, host: TWIN, primaryHost: PRIMARY, replicaName };

@@ -1,0 +1,205 @@
+/**
+ * Parses the one JSON line the Redis status script prints (its `INFO server
+ * replication persistence memory` as a flat object, three config values, the
+ * markers) into an engine-neutral DatabaseStatus.
+ *
+ * Invariants: only a well-formed line is accepted (known state, known role, decimal
+ * offsets, the fields each role must have); anything else is an UnexpectedOutputError,
+ * never a guess. A stopped or unknown server, a replica, and a fenced server are never
+ * writable. Redis has no synchronous replication (WAIT does not make it strongly
+ * consistent, by its own documentation): every attached replica is `synchronous: false`.
+ *
+ * Positions are replication offsets (bytes of the replication stream) as decimal
+ * strings: a primary's `master_repl_offset`, a replica's `slave_repl_offset` (what it
+ * has processed) and `slave_read_repl_offset` (what it has received; Redis 7). Offsets
+ * compare only within one replication history (`master_replid`): a twin restored from
+ * this primary shares it.
+ */
+import { z } from 'zod';
+import type { CommandResult } from '../../command.ts';
+import { UnexpectedOutputError } from '../../errors.ts';
+import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
+
+const OFFSET = /^\d{1,19}$/;
+const INTEGER = /^-?\d{1,19}$/;
+
+const offset = z.string().regex(OFFSET, 'not a replication offset');
+const integer = z.string().regex(INTEGER, 'not an integer');
+
+/** The INFO fields the parser relies on (others are kept but ignored). */
+const infoSchema = z.looseObject({
+  redis_version: z.string().regex(/^\d+\.\d+\.\d+/, 'not a Redis version'),
+  role: z.enum(['master', 'slave']),
+  master_repl_offset: offset,
+  connected_slaves: integer,
+  loading: z.enum(['0', '1']),
+  used_memory_dataset: integer.optional(),
+  min_slaves_good_slaves: integer.optional(),
+  master_host: z.string().optional(),
+  master_port: integer.optional(),
+  master_link_status: z.enum(['up', 'down']).optional(),
+  master_sync_in_progress: z.enum(['0', '1']).optional(),
+  slave_repl_offset: offset.optional(),
+  slave_read_repl_offset: offset.optional(),
+  slave_read_only: z.enum(['0', '1']).optional(),
+  master_link_down_since_seconds: integer.optional(),
+});
+
+const runningSchema = z.object({
+  state: z.literal('running'),
+  fenced: z.boolean(),
+  promotedByTwinstack: z.boolean(),
+  config: z.object({ 'min-replicas-to-write': integer, 'min-replicas-max-lag': integer, 'replica-read-only': z.enum(['yes', 'no']) }),
+  linkError: z.string(),
+  info: z.record(z.string(), z.string()),
+});
+
+const notRunningSchema = z.object({
+  state: z.enum(['stopped', 'unknown']),
+  fenced: z.boolean(),
+  promotedByTwinstack: z.boolean(),
+  detail: z.string().optional(),
+});
+
+const statusSchema = z.discriminatedUnion('state', [runningSchema, notRunningSchema]);
+
+/** `slave0:ip=127.0.32.1,port=16379,state=online,offset=1234,lag=0` → its fields. */
+const SLAVE_LINE = /^ip=([^,]+),port=(\d{1,5}),state=([a-z_]+),offset=(\d{1,19}),lag=(-?\d{1,19})$/;
+
+/** The `slaveN` entries of INFO replication, in N order. */
+function replicasOf(info: Record<string, string>, masterOffset: string): AttachedReplica[] {
+  return Object.keys(info)
+    .filter((key) => /^slave\d+$/.test(key))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
+    .map((key) => {
+      const match = SLAVE_LINE.exec(info[key] ?? '');
+      if (!match) throw new UnexpectedOutputError(`INFO replication ${key} not understood: ${JSON.stringify((info[key] ?? '').slice(0, 200))}`);
+      const [, ip, port, state, replicaOffset] = match;
+      return {
+        name: `${ip}:${port}`,
+        // `online`: the full sync is over and the stream flows; wait_bgsave/send_bulk are still syncing.
+        streaming: state === 'online',
+        synchronous: false,
+        lag: Math.max(0, offsetDiff(masterOffset, replicaOffset ?? '0')),
+      };
+    });
+}
+
+/** `to - from` in bytes of the replication stream (exact for offsets below 2^53). */
+export function offsetDiff(to: string, from: string): number {
+  if (!OFFSET.test(to) || !OFFSET.test(from)) throw new UnexpectedOutputError(`not replication offsets: ${JSON.stringify(to)}, ${JSON.stringify(from)}`);
+  return Number(BigInt(to) - BigInt(from));
+}
+
+/** `role:master` … lines of a raw INFO reply → a flat object (what the status script's awk builds). */
+export function parseInfoText(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const match = /^([a-z0-9_]+):(.*)$/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined) out[match[1]] = match[2];
+  }
+  return out;
+}
+
+/** The last stdout line that looks like a JSON object. */
+function lastJsonLine(stdout: string): string | undefined {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('{'))
+    .at(-1);
+}
+
+function parseJsonLine(what: string, result: CommandResult): unknown {
+  if (result.exitCode !== 0) throw new UnexpectedOutputError(`${what} command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
+  const line = lastJsonLine(result.stdout);
+  if (line === undefined) throw new UnexpectedOutputError(`${what} printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
+  try {
+    return JSON.parse(line);
+  } catch (cause) {
+    throw new UnexpectedOutputError(`${what} line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
+  }
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+
+export function parseRedisStatus(result: CommandResult): DatabaseStatus {
+  const parsed = statusSchema.safeParse(parseJsonLine('status', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`status JSON has an unexpected shape: ${issuesOf(parsed.error)}`);
+  const s = parsed.data;
+  if (s.state !== 'running') return { role: s.state, writable: false, fenced: s.fenced, promotedByTwinstack: s.promotedByTwinstack };
+  const infoParsed = infoSchema.safeParse(s.info);
+  if (!infoParsed.success) throw new UnexpectedOutputError(`status INFO not understood: ${issuesOf(infoParsed.error)}`);
+  const info = infoParsed.data;
+  const common = {
+    fenced: s.fenced,
+    promotedByTwinstack: s.promotedByTwinstack,
+    version: info.redis_version,
+    // used_memory_dataset: the dataset's size in memory (what a full sync serialises; the RDB is usually smaller).
+    ...(info.used_memory_dataset !== undefined && { dataBytes: Number(info.used_memory_dataset) }),
+  };
+  if (info.role === 'master') {
+    const minReplicas = Number(s.config['min-replicas-to-write']);
+    const goodReplicas = Number(info.min_slaves_good_slaves ?? info.connected_slaves);
+    // Writes are refused (NOREPLICAS) while fewer good replicas than min-replicas-to-write are attached.
+    const acceptsWrites = minReplicas === 0 || goodReplicas >= minReplicas;
+    return {
+      role: 'primary',
+      writable: acceptsWrites && !s.fenced && info.loading === '0',
+      position: info.master_repl_offset,
+      replicas: replicasOf(s.info, info.master_repl_offset),
+      ...common,
+    };
+  }
+  if (info.master_host === undefined || info.master_port === undefined || info.master_link_status === undefined || info.slave_repl_offset === undefined) {
+    throw new UnexpectedOutputError('status INFO of a replica lacks master_host, master_port, master_link_status or slave_repl_offset');
+  }
+  const streaming = info.master_link_status === 'up' && info.master_sync_in_progress !== '1';
+  return {
+    role: 'replica',
+    writable: false,
+    position: info.slave_repl_offset,
+    receivedPosition: info.slave_read_repl_offset ?? info.slave_repl_offset,
+    upstream: `${info.master_host}:${info.master_port}`,
+    streaming,
+    // Redis does not estimate a replica's delay in seconds; with the link down, it has
+    // received nothing for master_link_down_since_seconds (its lag in time is at most that
+    // plus what it was behind before). With the link up, offsets are the measure.
+    ...(!streaming && info.master_link_down_since_seconds !== undefined && Number(info.master_link_down_since_seconds) >= 0 && { secondsBehind: Number(info.master_link_down_since_seconds) }),
+    ...(!streaming && s.linkError !== '' && { replicationError: s.linkError }),
+    ...(!streaming && s.linkError === '' && info.master_sync_in_progress === '1' && { replicationError: 'full sync in progress' }),
+    ...common,
+  };
+}
+
+/** What the promote script prints. */
+export interface PromoteOutcome {
+  readonly promoted: boolean;
+  readonly alreadyPrimary: boolean;
+}
+
+const promoteSchema = z.object({ promoted: z.boolean(), alreadyPrimary: z.boolean() });
+
+/** Parses the promote script's JSON line (exit 0 only). */
+export function parseRedisPromote(result: CommandResult): PromoteOutcome {
+  const parsed = promoteSchema.safeParse(parseJsonLine('promote', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`promote output not understood: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}
+
+/** What the fence script prints. */
+export interface FenceOutcome {
+  readonly fenced: true;
+  readonly wasRunning: boolean;
+}
+
+const fenceSchema = z.object({ fenced: z.literal(true), wasRunning: z.boolean() });
+
+export function parseRedisFence(result: CommandResult): FenceOutcome {
+  const parsed = fenceSchema.safeParse(parseJsonLine('fence', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`fence output not understood: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}

@@ -3,8 +3,8 @@
  * Not acquired is data (`acquired: false`): the workflow waits and tries again.
  */
 import { awsEntry } from './deps/aws-entry.ts';
-import { DEPLOY_LEASE_TTL_SECONDS, deployLeaseKey, leaseOf, validHolder } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { DEPLOY_LEASE_TTL_SECONDS, deployLeaseKey, leaseOf, validHolder } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface DeployLeaseInput { readonly group: string; readonly holder: string }

@@ -6,8 +6,8 @@
  * timeout, so a holder never loses it mid-run; a crashed run frees it by expiry.
  */
 import { awsEntry } from './deps/aws-entry.ts';
-import { leaseOf, validHolder } from './deps/group-lease.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { leaseOf, validHolder } from './stores/group-lease.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 /**

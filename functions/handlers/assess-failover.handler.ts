@@ -9,14 +9,14 @@ import type { FailoverGroup } from '../core/model.ts';
 import { databaseHost } from '../core/model.ts';
 import type { RemoteShell } from '../core/ports.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { estimateLag, estimatePrimaryTwinLag } from './deps/decisions.ts';
+import { toDatabaseObservation } from '../core/decisions/database-observation.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { loadGroup, loadState } from './deps/load-group.ts';
-import { loadObservation } from './deps/primary-observations.ts';
+import { loadGroup, loadState } from './stores/load-group.ts';
+import { loadObservation } from './stores/primary-observations.ts';
 import { describeError, observeStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
-import { stackPointedAt } from './deps/stack-pointed-at.ts';
+import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface FailoverInput { readonly group: string; readonly force?: boolean; readonly reason?: string }
@@ -36,25 +36,7 @@ export function createHandler(deps: StepDeps) {
           observeStatus(shell, engine, database, databaseHost(group.primary, database)),
           observeStatus(shell, engine, database, databaseHost(group.twin, database)),
         ]);
-        const lastSeen = lastObservations[database.name];
-        // Against a live primary the lag is exact; against its last observation, a lower bound.
-        const livePrimary = primary.status?.role === 'primary' && primary.status.position !== undefined;
-        const diff = (to: string, from: string) => engine.positionDiff(to, from);
-        // A twin already promoted (a re-run) is compared with a live old primary too: anything behind is a loss.
-        const lag = estimateLag(primary.status, twin.status, lastSeen?.position, diff) ?? estimatePrimaryTwinLag(primary.status, twin.status, diff);
-        const incompatibilities = primary.status && twin.status ? engine.compatibilityProblems(primary.status, twin.status) : [];
-        return {
-          name: database.name,
-          mode: database.replication.mode,
-          maxLag: database.replication.maxLag,
-          lagUnit: engine.lagUnit,
-          replicaName: replicaNameOf(engine, group, database),
-          ...(primary.status ? { primary: primary.status } : { primaryError: primary.error, primaryErrorKind: primary.errorKind }),
-          ...(twin.status ? { twin: twin.status } : { twinError: twin.error }),
-          ...(lastSeen !== undefined ? { lastPrimaryObservation: lastSeen } : {}),
-          ...(lag !== undefined ? { lag, lagBound: livePrimary ? ('exact' as const) : ('lower-bound' as const) } : {}),
-          ...(incompatibilities.length > 0 ? { incompatibilities } : {}),
-        };
+        return toDatabaseObservation({ database, engine, replicaName: replicaNameOf(engine, group, database), primary, twin, lastSeen: lastObservations[database.name] });
       }),
     );
   }

@@ -14,8 +14,8 @@ import { checkoutCommand, validateDeployTarget } from '../core/deploy/deploy-com
 import { buildImageCommand, imageReference, inspectImageCommand, parseImageId } from '../core/deploy/image-commands.ts';
 import { HostUnreachableError, InvalidInputError, UnexpectedOutputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { sourceOf } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { sourceOf } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { findStackHost } from './deploy-host.handler.ts';

@@ -5,8 +5,8 @@
  */
 import { checkDrift, type DriftReport } from '../core/deploy/check-drift.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadDeployState } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadDeployState } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface CheckDriftInput {

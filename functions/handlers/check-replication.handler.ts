@@ -10,12 +10,12 @@ import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { findDatabase, loadGroup } from './deps/load-group.ts';
-import { saveObservation } from './deps/primary-observations.ts';
+import { findDatabase, loadGroup } from './stores/load-group.ts';
+import { saveObservation } from './stores/primary-observations.ts';
 import { readStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
-import { assessCatchUp } from './deps/decisions.ts';
+import { assessCatchUp } from '../core/decisions/assess-catch-up.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
 
 export interface CheckReplicationResult {

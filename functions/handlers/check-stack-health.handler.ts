@@ -1,7 +1,7 @@
 /** CheckStackHealth: does the stack's healthUrl answer 2xx now? Unhealthy is data; the workflow retries with a bounded wait loop. */
 import { awsEntry } from './deps/aws-entry.ts';
 import { findStackHost } from './deploy-host.handler.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface CheckStackHealthInput { readonly group: string; readonly stack: string }

@@ -5,7 +5,7 @@
  * as the `FailoverHeld` metric, which alarms. A hold because the failover already
  * happened (the twin is active) is not a refusal and counts nothing.
  */
-import { decideFailover } from './deps/decisions.ts';
+import { decideFailover } from '../core/decisions/decide-failover.ts';
 import type { FailoverDecision, FailoverSnapshot } from '../core/decisions/failover-snapshot.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import type { StepDeps } from './deps/step-deps.ts';

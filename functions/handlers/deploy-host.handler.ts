@@ -31,8 +31,8 @@ import type { RemoteShell } from '../core/ports.ts';
 import type { FailoverGroup, Host, Stack } from '../core/model.ts';
 import { parameterNames } from '../core/parameter-names.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { sourceOf } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { sourceOf } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

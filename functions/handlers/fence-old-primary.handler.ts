@@ -4,19 +4,20 @@
  * - nothing is promoted after this step unless every old primary database is fenced,
  *   already fenced, or `isolated` (its host cannot be reached at all);
  * - an observation fault (host key mismatch, authentication, a timed-out or failing
- *   status command…) means the host answered and the server may be running: planFence
- *   refuses and this step throws FencingError before fencing anything;
- * - an isolated primary whose stack still answers its health URL is not dead, only cut
- *   off from us: FencingError ("unreachable over SSH but still serving");
+ *   status command…) means the host answered and the server may be running, and an
+ *   isolated primary whose stack still answers its health URL is not dead, only cut off
+ *   from us: planFence and planStackFence (functions/core/decisions) refuse, and this
+ *   step throws FencingError before fencing anything;
  * - a reachable one that stays writable after the fence is a FencingError (promoting
  *   now could make two writable primaries).
  */
-import { planFence } from './deps/decisions.ts';
+import { planFence } from '../core/decisions/plan-fence.ts';
+import { needsHealth, planStackFence } from '../core/decisions/plan-stack-fence.ts';
 import { FencingError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import { describeError, observeStatus, readStatus } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
@@ -45,21 +46,12 @@ export function createHandler(deps: StepDeps) {
           return { database, engine, host, plan: planFence(observed.status, observed.error, observed.errorKind) };
         }),
       );
-      const refused = planned.filter((p) => p.plan.action === 'refuse');
-      if (refused.length > 0) {
-        throw new FencingError(`old primary cannot be fenced safely: ${refused.map((p) => `${p.database.name} on ${p.host.name}: ${p.plan.reasons.join('; ')}`).join(' | ')}`);
-      }
-      const isolated = planned.filter((p) => p.plan.action === 'isolated');
-      if (isolated.length > 0) {
-        const health = await deps.health
-          .check(group.primary.healthUrl, ISOLATION_HEALTH_TIMEOUT_MS)
-          .catch((error: unknown) => ({ healthy: false, detail: describeError(error) }));
-        if (health.healthy) {
-          throw new FencingError(
-            `primary unreachable over SSH but still serving: refusing (${isolated.map((p) => p.database.name).join(', ')} on ${group.primary.name}; ${group.primary.healthUrl} answered ${health.detail})`,
-          );
-        }
-      }
+      const plans = planned.map((p) => ({ database: p.database.name, host: p.host.name, plan: p.plan }));
+      const health = needsHealth(plans)
+        ? await deps.health.check(group.primary.healthUrl, ISOLATION_HEALTH_TIMEOUT_MS).catch((error: unknown) => ({ healthy: false, detail: describeError(error) }))
+        : undefined;
+      const stackPlan = planStackFence(plans, { stack: group.primary.name, healthUrl: group.primary.healthUrl, ...(health ? { health } : {}) });
+      if (stackPlan.action === 'refuse') throw new FencingError(stackPlan.reasons.join(' | '));
       return Promise.all(
         planned.map(async ({ database, engine, host, plan }): Promise<FenceOutcome> => {
           if (plan.action === 'isolated') return { database: database.name, outcome: 'isolated', reasons: plan.reasons };

@@ -7,8 +7,8 @@ import type { DeployVersion } from '../core/deploy/deploy-state.ts';
 import { planDeploy } from '../core/deploy/plan-deploy.ts';
 import type { StackRole } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadDeployState, saveDeployState, sourceOf } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadDeployState, saveDeployState, sourceOf } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface PlanDeployInput { readonly group: string; readonly version: DeployVersion }

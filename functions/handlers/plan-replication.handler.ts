@@ -1,6 +1,6 @@
 /** PlanReplication: load the group and list the databases the Map replicates. */
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface PlanReplicationInput { readonly group: string }

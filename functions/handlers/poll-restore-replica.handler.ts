@@ -13,13 +13,13 @@ import { redact } from '../core/command.ts';
 import { formatBytes } from '../core/decisions/format-bytes.ts';
 import { InvalidInputError, LeaseLostError, RestoreJobFailedError } from '../core/errors.ts';
 import { GROUP_LEASE_TTL_SECONDS, groupLeaseKey } from './acquire-group-lease.handler.ts';
-import { leaseOf, validHolder } from './deps/group-lease.ts';
+import { leaseOf, validHolder } from './stores/group-lease.ts';
 import { checkJobToken, parseJobStatus, type JobProgress, type JobStatus } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
-import { findDatabase, loadGroup, loadSecrets } from './deps/load-group.ts';
+import { findDatabase, loadGroup, loadSecrets } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

@@ -5,12 +5,12 @@
  * also repairs what a re-run must repair, e.g. a synchronous_standby_names copied
  * by the base backup that would block every write of a promoted primary.
  */
-import { planPromotion } from './deps/decisions.ts';
+import { planPromotion } from '../core/decisions/plan-promotion.ts';
 import { PromotionError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { findDatabase, loadGroup } from './deps/load-group.ts';
+import { findDatabase, loadGroup } from './stores/load-group.ts';
 import { readStatus } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';

@@ -18,7 +18,7 @@ import { parameterNames } from '../core/parameter-names.ts';
 import type { RemoteShell } from '../core/ports.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { loadGroup, loadSecrets, loadState } from './deps/load-group.ts';
+import { loadGroup, loadSecrets, loadState } from './stores/load-group.ts';
 import { describeError } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';

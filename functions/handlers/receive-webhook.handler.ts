@@ -21,7 +21,7 @@ import { decideDelivery, respondToStart, type WebhookResponse } from '../core/we
 import { deployExecutionName } from '../core/webhooks/deploy-execution-name.ts';
 import { DELIVERY_ID_HEADERS, verifyDelivery } from '../core/webhooks/verify-delivery.ts';
 import { deliveryIdFrom } from '../core/webhooks/webhook-verification.ts';
-import { loadGroup as loadGroupFromParams } from './deps/load-group.ts';
+import { loadGroup as loadGroupFromParams } from './stores/load-group.ts';
 import { DEFAULT_MAX_BODY_BYTES, groupOf, lowerCaseHeaders, readRawBody } from './webhook/read-api-request.ts';
 import { WebhookGroupCache, parseWebhookSecrets, type WebhookTarget } from './webhook/webhook-group-cache.ts';
 import type { WebhookLogger } from './webhook/webhook-logger.ts';

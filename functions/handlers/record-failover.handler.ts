@@ -5,7 +5,7 @@
 import type { FailoverDecision } from '../core/decisions/failover-snapshot.ts';
 import type { FailoverRecord, GroupState } from '../core/group-state.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadGroup, loadState, saveState } from './deps/load-group.ts';
+import { loadGroup, loadState, saveState } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export const HISTORY_LIMIT = 50;

@@ -9,9 +9,9 @@ import { recordStackOutcomes, type StackOutcome } from '../core/deploy/record-st
 import { IMAGE_ID_PATTERN } from '../core/deploy/image-commands.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadDeployState, saveDeployState } from './deps/deploy-state-store.ts';
+import { loadDeployState, saveDeployState } from './stores/deploy-state-store.ts';
 import { findStackHost } from './deploy-host.handler.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface RecordStackRevisionInput { readonly group: string; readonly target: DeployVersion; readonly stacks: readonly StackOutcome[] }

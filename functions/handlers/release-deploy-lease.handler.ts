@@ -1,8 +1,8 @@
 /** ReleaseDeployLease: give the group's deploy lease back if this execution holds it (a no-op otherwise). */
 import { awsEntry } from './deps/aws-entry.ts';
-import { deployLeaseKey, leaseOf, validHolder } from './deps/deploy-state-store.ts';
+import { deployLeaseKey, leaseOf, validHolder } from './stores/deploy-state-store.ts';
 import type { DeployLeaseInput } from './acquire-deploy-lease.handler.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface ReleaseDeployLeaseResult { readonly released: true; readonly key: string }

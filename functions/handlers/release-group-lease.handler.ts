@@ -7,7 +7,7 @@
 import { IDENTIFIER } from '../core/config/config-patterns.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { leaseOf, validHolder } from './deps/group-lease.ts';
+import { leaseOf, validHolder } from './stores/group-lease.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { groupLeaseKey, type GroupLeaseInput } from './acquire-group-lease.handler.ts';
 

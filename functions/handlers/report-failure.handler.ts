@@ -6,9 +6,9 @@
  */
 import type { StackRole } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadGroup, loadState } from './deps/load-group.ts';
+import { loadGroup, loadState } from './stores/load-group.ts';
 import { describeError } from './deps/observe-database.ts';
-import { stackPointedAt } from './deps/stack-pointed-at.ts';
+import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 /** What a failover had done to the databases when it failed (the workflow state, `input.$: $`); every part may be absent. */

@@ -8,8 +8,8 @@ import { REVISION_PATTERN, type DeployVersion } from '../core/deploy/deploy-stat
 import { recordPush } from '../core/deploy/record-push.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadDeployState, saveDeployState, sourceOf, validHolder } from './deps/deploy-state-store.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadDeployState, saveDeployState, sourceOf, validHolder } from './stores/deploy-state-store.ts';
+import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface RequestDeployInput {

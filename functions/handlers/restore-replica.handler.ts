@@ -11,13 +11,13 @@ import { databaseHost } from '../core/model.ts';
 import { parseJobStart, parseJobStatus, startJobCommand } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { planRestore } from './deps/decisions.ts';
+import { planRestore } from '../core/decisions/plan-restore.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { findDatabase, loadGroup, loadSecrets, loadState } from './deps/load-group.ts';
+import { findDatabase, loadGroup, loadSecrets, loadState } from './stores/load-group.ts';
 import { observeStatus } from './deps/observe-database.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
-import { stackPointedAt } from './deps/stack-pointed-at.ts';
+import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

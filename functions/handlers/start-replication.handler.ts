@@ -2,7 +2,7 @@
 import { databaseHost } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { findDatabase, loadGroup, loadSecrets } from './deps/load-group.ts';
+import { findDatabase, loadGroup, loadSecrets } from './stores/load-group.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';

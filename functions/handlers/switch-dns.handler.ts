@@ -10,10 +10,10 @@ import type { DnsTarget } from '../core/model.ts';
 import { databaseHost, dnsTargetOf } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
-import { loadGroup } from './deps/load-group.ts';
+import { loadGroup } from './stores/load-group.ts';
 import { readStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
-import { stackPointedAt } from './deps/stack-pointed-at.ts';
+import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface SwitchDnsInput { readonly group: string }

@@ -3,8 +3,8 @@ import { DnsVerificationError } from '../core/errors.ts';
 import type { DnsTarget } from '../core/model.ts';
 import { dnsTargetOf } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
-import { loadGroup } from './deps/load-group.ts';
-import { stackPointedAt } from './deps/stack-pointed-at.ts';
+import { loadGroup } from './stores/load-group.ts';
+import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface VerifyDnsInput { readonly group: string }

@@ -1,4 +1,5 @@
 /** Observe one copy of a database; transport faults become an error string (a snapshot records them, it does not throw). */
+import type { SideObservation } from '../../core/decisions/database-observation.ts';
 import type { DatabaseEngine, DatabaseStatus } from '../../core/engines/database-engine.ts';
 import { HostUnreachableError, TwinstackError } from '../../core/errors.ts';
 import type { Database, Host } from '../../core/model.ts';
@@ -20,9 +21,7 @@ export async function readStatus(shell: RemoteShell, engine: DatabaseEngine, dat
  */
 export type ObservationErrorKind = 'unreachable' | 'fault';
 
-export type Observation =
-  | { readonly status: DatabaseStatus; readonly error?: undefined; readonly errorKind?: undefined }
-  | { readonly status?: undefined; readonly error: string; readonly errorKind: ObservationErrorKind };
+export type Observation = SideObservation;
 
 /** Like readStatus, but any failure is returned as `CODE: message` (and its kind) instead of thrown. */
 export async function observeStatus(shell: RemoteShell, engine: DatabaseEngine, database: Database, host: Host): Promise<Observation> {

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseConfig } from '../../../infra/config/load-config.ts';
 import { groupWarnings } from '../../../infra/cli/commands/validate.command.ts';
-import { loadGroup } from '../../../functions/handlers/deps/load-group.ts';
+import { loadGroup } from '../../../functions/handlers/stores/load-group.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { MemoryParameterStore } from '../handlers/fakes/memory-parameter-store.ts';
 import { minimalConfig, withValue, type Loose } from './config-fixture.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../functions/core/errors.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
-import { getOrCreateSecrets, loadGroup, loadSecrets, loadState, saveState } from '../../../functions/handlers/deps/load-group.ts';
+import { getOrCreateSecrets, loadGroup, loadSecrets, loadState, saveState } from '../../../functions/handlers/stores/load-group.ts';
 import { MemoryParameterStore, createHarness } from './fakes/fake-world.ts';
 
 describe('loadGroup', () => {

@@ -4,7 +4,7 @@
  */
 import { InvalidInputError } from '../../core/errors.ts';
 import type { LeaseStore } from '../../core/ports.ts';
-import type { StepDeps } from './step-deps.ts';
+import type { StepDeps } from '../deps/step-deps.ts';
 
 /** The lease store; InvalidInputError when the runtime wired none. */
 export function leaseOf(deps: StepDeps): LeaseStore {

@@ -1,5 +1,5 @@
-import type { DnsTarget, FailoverGroup, StackRole } from '../../core/model.ts';
-import { dnsTargetOf } from '../../core/model.ts';
+import type { DnsTarget, FailoverGroup, StackRole } from '../model.ts';
+import { dnsTargetOf } from '../model.ts';
 
 /** Which stack a DNS answer designates, if any (case- and trailing-dot-insensitive). */
 export function stackPointedAt(group: FailoverGroup, answer: DnsTarget | undefined): StackRole | undefined {

@@ -19,7 +19,11 @@ export function formatPath(path: readonly PathSegment[]): string {
 function keyOf(path: readonly PathSegment[]): string | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
     const segment = path[i];
-    if (typeof segment === 'string') return segment === 'name' && path[i - 1] === 'dns' ? 'dnsName' : segment;
+    if (typeof segment === 'string') {
+      if (segment === 'name' && path[i - 1] === 'dns') return 'dnsName';
+      if (segment === 'mode' && path[i - 1] === 'traffic') return 'trafficMode';
+      return segment;
+    }
   }
   return undefined;
 }

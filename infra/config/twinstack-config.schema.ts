@@ -9,15 +9,20 @@ import {
   LOGIN_NAME,
   REGION,
   REPOSITORY,
+  SNS_TOPIC_ARN,
   SQL_NAME,
   absolutePathProblem,
   branchNameProblem,
   gitUrlProblem,
+  emailProblem,
+  healthCheckPathProblem,
   healthUrlProblem,
+  notificationUrlProblem,
   isAddress,
   isHostName,
 } from './config-patterns.ts';
 import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-checks.ts';
+import { DEFAULT_HEALTH_CHECK } from '../../functions/core/traffic.ts';
 
 /**
  * The zod schema of twinstack.yaml. Its output type is exactly `TwinstackConfig`
@@ -149,6 +154,31 @@ const sourceSchema = z
   })
   .describe(describe('source'));
 
+/** Route 53 health checks and how the group's name switches (defaults: `trafficOf` in functions/core/traffic.ts). */
+const trafficSchema = z
+  .strictObject({
+    mode: z.enum(['routing-gate', 'record']).optional().describe(describe('trafficMode')),
+    healthCheck: z
+      .strictObject({
+        intervalSeconds: z.union([z.literal(10), z.literal(30)]).default(DEFAULT_HEALTH_CHECK.intervalSeconds).describe(describe('intervalSeconds')),
+        failureThreshold: z.int().min(1).max(10).default(DEFAULT_HEALTH_CHECK.failureThreshold).describe(describe('failureThreshold')),
+        path: checkedString('path', healthCheckPathProblem).optional(),
+        searchString: checkedString('searchString', (value) => (value.length === 0 || value.length > 255 ? 'is not 1 to 255 characters long' : undefined)).optional(),
+        sni: z.enum(['group-name', 'none']).optional().describe(describe('sni')),
+      })
+      .prefault({}),
+  })
+  .describe(describe('traffic'));
+
+/** One notification target, subscribed to the group's alarm topic. */
+const notificationSchema = z
+  .union([
+    z.strictObject({ email: checkedString('email', emailProblem) }),
+    z.strictObject({ https: checkedString('https', notificationUrlProblem) }),
+    z.strictObject({ topicArn: matching('topicArn', SNS_TOPIC_ARN, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)') }),
+  ])
+  .describe(describe('notifications'));
+
 /** One failover group: a primary stack, its twin, their databases and the DNS name that follows the active one. */
 export const failoverGroupSchema = z
   .strictObject({
@@ -161,6 +191,8 @@ export const failoverGroupSchema = z
         maxObservationAgeSeconds: z.int().min(1).max(86400).default(180).describe(describe('maxObservationAgeSeconds')),
       })
       .prefault({}),
+    traffic: trafficSchema.optional(),
+    notifications: z.array(notificationSchema).optional(),
     primary: stackSchema,
     twin: stackSchema,
     databases: z.array(databaseSchema).default([]),

@@ -14,6 +14,7 @@ import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { FetchHealthProbe } from '../../adapters/http/fetch.health-probe.ts';
 import { systemClock } from '../../adapters/system.clock.ts';
 import { groupShellOpener } from './open-group-shell.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metric-dimensions.ts';
 import type { StepDeps } from './step-deps.ts';
 
 let deps: StepDeps | undefined;
@@ -21,11 +22,14 @@ let deps: StepDeps | undefined;
 /** Env var naming the deploy lease table (set by ControlStack on functions with the 'lease' capability). */
 export const LEASE_TABLE_ENV = 'TWINSTACK_LEASE_TABLE';
 
-/** Publish one metric now as CloudWatch EMF (Powertools Metrics; namespace from POWERTOOLS_METRICS_NAMESPACE). */
-function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>): void {
-  const metrics = new Metrics({ namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? 'twinstack' });
+/**
+ * Publish one metric now as CloudWatch EMF (Powertools Metrics). Powertools adds the `service`
+ * dimension: alarms watch `emittedDimensions(dimensions)` (metric-dimensions.ts).
+ */
+export function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>, unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count): void {
+  const metrics = new Metrics({ namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? METRICS_NAMESPACE, serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? METRICS_SERVICE });
   metrics.addDimensions({ ...dimensions });
-  metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.addMetric(name, unit, value);
   metrics.publishStoredMetrics();
 }
 

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDbLeaseStore } from '../../adapters/aws/dynamodb.lease-store.ts';
+import { AuthoritativeDnsVerifier } from '../../adapters/aws/route53-name-servers.dns-verifier.ts';
 import { Route53DnsRouter } from '../../adapters/aws/route53.dns-router.ts';
 import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { FetchHealthProbe } from '../../adapters/http/fetch.health-probe.ts';
@@ -36,6 +37,7 @@ export function recordMetric(name: string, value: number, dimensions: Readonly<R
 export function awsStepDeps(): StepDeps {
   if (deps) return deps;
   const params = new SsmParameterStore(new SSMClient({}));
+  const dnsVerifier = new AuthoritativeDnsVerifier();
   deps = {
     params,
     // Route 53 is a global service: its API lives in us-east-1 whatever the Lambda's region.
@@ -45,6 +47,7 @@ export function awsStepDeps(): StepDeps {
     clock: systemClock,
     logger: new Logger({ serviceName: 'twinstack' }),
     recordMetric,
+    dnsVerifier: (record, expected) => dnsVerifier.answers(record, expected),
   };
   const leaseTable = process.env[LEASE_TABLE_ENV];
   if (leaseTable) deps = { ...deps, lease: new DynamoDbLeaseStore(new DynamoDBClient({}), leaseTable, systemClock) };

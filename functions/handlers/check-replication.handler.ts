@@ -8,7 +8,7 @@
 import type { LagUnit } from '../core/engines/lag-unit.ts';
 import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup } from './deps/load-group.ts';
 import { saveObservation } from './deps/primary-observations.ts';
@@ -60,4 +60,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

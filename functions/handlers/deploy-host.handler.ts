@@ -22,9 +22,9 @@ import {
   writeMarkerCommand,
 } from '../core/deploy/deploy-commands.ts';
 import { InvalidInputError } from '../core/errors.ts';
-import type { FailoverGroup, Host, Stack } from '../core/model.ts';
 import { parameterNames } from '../core/parameter-names.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { sourceOf } from './deps/deploy-state-store.ts';
 import { loadGroup } from './deps/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
@@ -42,16 +42,6 @@ export interface DeployHostResult {
 
 /** Time left for the deploy command within the step's 900 s. */
 export const DEPLOY_COMMAND_TIMEOUT_MS = 540_000;
-
-/** The stack and host named in a step input; InvalidInputError when the group has neither. */
-export function findStackHost(group: FailoverGroup, stackName: unknown, hostName?: unknown): { stack: Stack; host?: Host } {
-  const stack = [group.primary, group.twin].find((s) => s.name === stackName);
-  if (!stack) throw new InvalidInputError(`group ${group.name} has no stack ${JSON.stringify(stackName)}`);
-  if (hostName === undefined) return { stack };
-  const host = stack.hosts.find((h) => h.name === hostName);
-  if (!host) throw new InvalidInputError(`stack ${stack.name} has no host ${JSON.stringify(hostName)}`);
-  return { stack, host };
-}
 
 export function createHandler(deps: StepDeps) {
   return async (event: DeployHostInput): Promise<DeployHostResult> => {
@@ -90,4 +80,6 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export { findStackHost };
+
+export const handler = awsSshEntry(createHandler);

@@ -14,7 +14,7 @@
 import { planFence } from './deps/decisions.ts';
 import { FencingError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup } from './deps/load-group.ts';
 import { describeError, observeStatus, readStatus } from './deps/observe-database.ts';
@@ -76,4 +76,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

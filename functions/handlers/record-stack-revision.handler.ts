@@ -9,7 +9,7 @@ import { recordStackOutcomes, type StackOutcome } from '../core/deploy/record-st
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { loadDeployState, saveDeployState } from './deps/deploy-state-store.ts';
-import { findStackHost } from './deploy-host.handler.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
 import { loadGroup } from './deps/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

@@ -12,11 +12,12 @@
  *   gate metric from the control region (Step Functions' CloudWatch integration), which Route 53's
  *   data plane follows. Setting the gate again is harmless, so there is no short-cut.
  */
-import { InvalidInputError, PromotionError } from '../core/errors.ts';
+import { PromotionError } from '../core/errors.ts';
 import type { DnsTarget, StackRole, TrafficMode } from '../core/model.ts';
 import { databaseHost, dnsTargetOf, stackOf } from '../core/model.ts';
 import { gateValueFor, trafficOf } from '../core/traffic.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { switchTargetOf } from './deps/switch-target.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup } from './deps/load-group.ts';
 import { readStatus } from './deps/observe-database.ts';
@@ -36,12 +37,6 @@ export interface SwitchDnsResult {
 }
 
 /** The stack a switch or verification targets: `to`, default the twin; anything else is refused. */
-export function switchTargetOf(to: unknown): StackRole {
-  if (to === undefined) return 'twin';
-  if (to === 'primary' || to === 'twin') return to;
-  throw new InvalidInputError(`"to" must be "primary" or "twin", not ${JSON.stringify(to)}`);
-}
-
 export function createHandler(deps: StepDeps) {
   return async (event: SwitchDnsInput): Promise<SwitchDnsResult> => {
     const to = switchTargetOf(event.to);
@@ -73,4 +68,6 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export { switchTargetOf };
+
+export const handler = awsSshEntry(createHandler);

@@ -12,7 +12,7 @@ import { awsEntry } from './deps/aws-entry.ts';
 import { loadGroup } from './deps/load-group.ts';
 import { stackPointedAt } from './deps/stack-pointed-at.ts';
 import type { StepDeps } from './deps/step-deps.ts';
-import { switchTargetOf } from './switch-dns.handler.ts';
+import { switchTargetOf } from './deps/switch-target.ts';
 
 export interface VerifyDnsInput { readonly group: string; readonly to?: StackRole }
 export interface VerifyDnsResult { readonly record: string; readonly verified: true; readonly to: StackRole; readonly target: DnsTarget; readonly health: string }

@@ -19,3 +19,25 @@ export function formatLag(amount: number, unit: LagUnit): string {
       return `${amount} operation${amount === 1 ? '' : 's'}`;
   }
 }
+
+/**
+ * The CloudWatch metric a replication lag is published under: the unit is in the name
+ * (`ReplicationLagBytes`, `ReplicationLagTransactions`, `ReplicationLagOperations`), so a
+ * transaction count is never graphed or alarmed on as bytes, and an engine's alarm
+ * threshold (`replication.maxLag`, in the same unit) watches only its own kind of lag.
+ */
+export function lagMetricName(unit: LagUnit): string {
+  switch (unit) {
+    case 'bytes':
+      return 'ReplicationLagBytes';
+    case 'transactions':
+      return 'ReplicationLagTransactions';
+    case 'operations':
+      return 'ReplicationLagOperations';
+  }
+}
+
+/** The CloudWatch unit of a lag metric: Bytes for bytes, Count for a count of transactions or operations. */
+export function lagMetricUnit(unit: LagUnit): 'Bytes' | 'Count' {
+  return unit === 'bytes' ? 'Bytes' : 'Count';
+}

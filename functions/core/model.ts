@@ -90,6 +90,46 @@ export interface DeployImage {
   readonly dockerfile: string;
 }
 
+/**
+ * How the group's name moves between stacks in AWS.
+ * - `routing-gate`: Route 53 failover records (PRIMARY = primary stack, SECONDARY = twin); the
+ *   PRIMARY record's health is a CloudWatch-alarm health check on a metric the workflow sets from
+ *   the control region, so a switch needs only Route 53's data plane and the control region.
+ * - `record`: one plain A/CNAME record, UPSERTed through Route 53's control plane (us-east-1).
+ */
+export type TrafficMode = 'routing-gate' | 'record';
+
+/** Route 53 health checks on each stack's `healthUrl` (protocol, host, port and path come from it). */
+export interface HealthCheckSettings {
+  /** Seconds between checks by each Route 53 checker: 10 (fast) or 30 (standard price). */
+  readonly intervalSeconds: 10 | 30;
+  /** Consecutive failed checks before a checker counts the stack unhealthy (1–10). */
+  readonly failureThreshold: number;
+  /** Path to request instead of the healthUrl's own (starts with `/`). */
+  readonly path?: string;
+  /** Healthy only when the first 5120 bytes of the body contain this string. */
+  readonly searchString?: string;
+  /**
+   * TLS server name of an HTTPS check whose healthUrl host is a bare IP: `group-name` sends the
+   * group's DNS name (SNI and Host), `none` sends no SNI. Host-name URLs send their host.
+   */
+  readonly sni?: 'group-name' | 'none';
+}
+
+/** The traffic block as configured (mode optional: its default depends on the stacks, see `trafficOf`). */
+export interface TrafficConfig {
+  readonly mode?: TrafficMode;
+  readonly healthCheck: HealthCheckSettings;
+}
+
+/** The traffic settings in force, every default applied. */
+export interface TrafficSettings extends TrafficConfig {
+  readonly mode: TrafficMode;
+}
+
+/** Who hears about alarms and workflow outcomes: subscribed to the group's alarm topic. */
+export type NotificationTarget = { readonly email: string } | { readonly https: string } | { readonly topicArn: string };
+
 export interface FailoverGroup {
   readonly name: string;
   readonly dns: DnsRecordSpec;
@@ -108,6 +148,10 @@ export interface FailoverGroup {
      */
     readonly maxObservationAgeSeconds: number;
   };
+  /** Absent: `trafficOf` defaults (routing-gate in AWS, record for the local runtime). */
+  readonly traffic?: TrafficConfig;
+  /** Absent: nobody is subscribed (the alarms still fire). */
+  readonly notifications?: readonly NotificationTarget[];
 }
 
 export interface TwinstackConfig {

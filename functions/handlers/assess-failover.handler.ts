@@ -8,7 +8,7 @@ import type { PrimaryObservation } from '../core/group-state.ts';
 import type { FailoverGroup } from '../core/model.ts';
 import { databaseHost } from '../core/model.ts';
 import type { RemoteShell } from '../core/ports.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { toDatabaseObservation } from '../core/decisions/database-observation.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { engineOf } from './deps/engine-of.ts';
@@ -75,4 +75,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

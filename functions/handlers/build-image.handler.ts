@@ -13,12 +13,12 @@
 import { checkoutCommand, validateDeployTarget } from '../core/deploy/deploy-commands.ts';
 import { buildImageCommand, imageReference, inspectImageCommand, parseImageId } from '../core/deploy/image-commands.ts';
 import { HostUnreachableError, InvalidInputError, UnexpectedOutputError } from '../core/errors.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { sourceOf } from './stores/deploy-state-store.ts';
 import { loadGroup } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
-import { findStackHost } from './deploy-host.handler.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
 
 export interface BuildImageInput {
   readonly group: string;
@@ -89,4 +89,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

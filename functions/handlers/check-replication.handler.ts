@@ -4,11 +4,16 @@
  * position and synchronous replicas, with the time) as the evidence a failover weighs
  * once the primary is gone. Run by the replicate workflow and on a schedule, so the
  * evidence stays fresh.
+ *
+ * Metrics, per database (dimensions `group`, `database`; Powertools adds `service`): the lag in
+ * the engine's own unit under `lagMetricName(lagUnit)` (only when it is known), and
+ * `TwinReplicating` (1 = the twin is a replica and caught up, 0 = not), which the
+ * ControlStack alarms watch.
  */
-import type { LagUnit } from '../core/engines/lag-unit.ts';
+import { lagMetricName, lagMetricUnit, type LagUnit } from '../core/engines/lag-unit.ts';
 import type { PrimaryObservation } from '../core/group-state.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup } from './stores/load-group.ts';
 import { saveObservation } from './stores/primary-observations.ts';
@@ -17,6 +22,9 @@ import { withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { assessCatchUp } from '../core/decisions/assess-catch-up.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
+
+/** 1 when the twin is a replica that has caught up, 0 otherwise (a replica behind, a primary, stopped, unreachable data). */
+export const TWIN_REPLICATING_METRIC = 'TwinReplicating';
 
 export interface CheckReplicationResult {
   readonly database: string;
@@ -49,9 +57,13 @@ export function createHandler(deps: StepDeps) {
       };
       await saveObservation(deps.params, group.name, database.name, observation);
     }
+    const caughtUp = verdict.caughtUp && incompatible.length === 0;
+    const dimensions = { group: group.name, database: database.name };
+    if (verdict.lag !== null) deps.recordMetric?.(lagMetricName(verdict.lagUnit), Math.max(0, verdict.lag), dimensions, lagMetricUnit(verdict.lagUnit));
+    deps.recordMetric?.(TWIN_REPLICATING_METRIC, caughtUp && twin.role === 'replica' ? 1 : 0, dimensions);
     return {
       database: database.name,
-      caughtUp: verdict.caughtUp && incompatible.length === 0,
+      caughtUp,
       lag: verdict.lag,
       lagUnit: verdict.lagUnit,
       primaryPosition: primary.position,
@@ -60,4 +72,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

@@ -1,6 +1,6 @@
 /** CheckStackHealth: does the stack's healthUrl answer 2xx now? Unhealthy is data; the workflow retries with a bounded wait loop. */
 import { awsEntry } from './deps/aws-entry.ts';
-import { findStackHost } from './deploy-host.handler.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
 import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

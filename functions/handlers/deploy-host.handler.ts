@@ -28,9 +28,10 @@ import {
 import { inspectImageCommand, loadImageCommand, parseImageId, saveImageCommand, IMAGE_ID_PATTERN } from '../core/deploy/image-commands.ts';
 import { InvalidInputError, RemoteCommandError } from '../core/errors.ts';
 import type { RemoteShell } from '../core/ports.ts';
-import type { FailoverGroup, Host, Stack } from '../core/model.ts';
+import type { FailoverGroup, Host } from '../core/model.ts';
 import { parameterNames } from '../core/parameter-names.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
 import { sourceOf } from './stores/deploy-state-store.ts';
 import { loadGroup } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
@@ -65,16 +66,6 @@ export const SHIP_TIMEOUT_MS = 300_000;
 
 /** Time left for the deploy command within the step's 900 s. */
 export const DEPLOY_COMMAND_TIMEOUT_MS = 540_000;
-
-/** The stack and host named in a step input; InvalidInputError when the group has neither. */
-export function findStackHost(group: FailoverGroup, stackName: unknown, hostName?: unknown): { stack: Stack; host?: Host } {
-  const stack = [group.primary, group.twin].find((s) => s.name === stackName);
-  if (!stack) throw new InvalidInputError(`group ${group.name} has no stack ${JSON.stringify(stackName)}`);
-  if (hostName === undefined) return { stack };
-  const host = stack.hosts.find((h) => h.name === hostName);
-  if (!host) throw new InvalidInputError(`stack ${stack.name} has no host ${JSON.stringify(hostName)}`);
-  return { stack, host };
-}
 
 export function createHandler(deps: StepDeps) {
   return async (event: DeployHostInput): Promise<DeployHostResult> => {
@@ -157,4 +148,4 @@ async function shipImage(shell: RemoteShell, group: FailoverGroup, image: { refe
   if (loaded !== image.id) throw new RemoteCommandError(`${host.name} loaded ${image.reference} as ${loaded ?? 'nothing'}, not the built ${image.id}`, 1, '');
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

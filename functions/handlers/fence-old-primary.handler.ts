@@ -15,7 +15,7 @@ import { planFence } from '../core/decisions/plan-fence.ts';
 import { needsHealth, planStackFence } from '../core/decisions/plan-stack-fence.ts';
 import { FencingError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup } from './stores/load-group.ts';
 import { describeError, observeStatus, readStatus } from './deps/observe-database.ts';
@@ -68,4 +68,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

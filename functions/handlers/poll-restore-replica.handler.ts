@@ -17,7 +17,7 @@ import { leaseOf, validHolder } from './stores/group-lease.ts';
 import { checkJobToken, parseJobStatus, type JobProgress, type JobStatus } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import type { DatabaseStepInput } from './deps/database-step-input.ts';
 import { findDatabase, loadGroup, loadSecrets } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
@@ -82,4 +82,4 @@ function failureMessage(group: string, database: string, host: string, job: stri
   return [`restore of ${group}/${database} on ${host} failed: ${why}`, ...other, ...(tail ? [`last log lines:\n${tail}`] : [])].join('; ');
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

@@ -7,7 +7,7 @@
 import { IncompatibleReplicaError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
 import { observeStatus, readStatus } from './deps/observe-database.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, getOrCreateSecrets, loadGroup } from './stores/load-group.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
@@ -40,4 +40,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

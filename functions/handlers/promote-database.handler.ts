@@ -8,7 +8,7 @@
 import { planPromotion } from '../core/decisions/plan-promotion.ts';
 import { PromotionError } from '../core/errors.ts';
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup } from './stores/load-group.ts';
 import { readStatus } from './deps/observe-database.ts';
@@ -49,4 +49,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

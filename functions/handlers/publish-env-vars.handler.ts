@@ -16,7 +16,7 @@ import { stackEnv, type PublishedDatabase } from '../core/publish/published-env.
 import { databaseHost, stackOf } from '../core/model.ts';
 import { parameterNames } from '../core/parameter-names.ts';
 import type { RemoteShell } from '../core/ports.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup, loadSecrets, loadState } from './stores/load-group.ts';
 import { describeError } from './deps/observe-database.ts';
@@ -121,4 +121,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

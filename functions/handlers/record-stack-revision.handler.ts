@@ -10,7 +10,7 @@ import { IMAGE_ID_PATTERN } from '../core/deploy/image-commands.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { awsEntry } from './deps/aws-entry.ts';
 import { loadDeployState, saveDeployState } from './stores/deploy-state-store.ts';
-import { findStackHost } from './deploy-host.handler.ts';
+import { findStackHost } from './deps/find-stack-host.ts';
 import { loadGroup } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 

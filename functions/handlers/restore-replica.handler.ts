@@ -10,7 +10,7 @@
 import { databaseHost } from '../core/model.ts';
 import { parseJobStart, parseJobStatus, startJobCommand } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { planRestore } from '../core/decisions/plan-restore.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup, loadSecrets, loadState } from './stores/load-group.ts';
@@ -80,4 +80,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

@@ -1,6 +1,6 @@
 /** StartReplication: make sure the twin streams from the primary (the engine command is a no-op when it does). */
 import { databaseHost } from '../core/model.ts';
-import { awsEntry } from './deps/aws-entry.ts';
+import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup, loadSecrets } from './stores/load-group.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
@@ -23,4 +23,4 @@ export function createHandler(deps: StepDeps) {
   };
 }
 
-export const handler = awsEntry(createHandler);
+export const handler = awsSshEntry(createHandler);

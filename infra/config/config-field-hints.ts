@@ -71,6 +71,18 @@ const GROUP_HINTS: Readonly<Record<string, FieldHint>> = {
     expect: "a lag limit in the engine's unit: a size in bytes (`16MiB`, `512KiB`, `1GB`) for postgres and redis, a count of transactions for mariadb and mysql, seconds of oplog for mongodb",
     fix: 'write e.g. `maxLag: 16MiB` (postgres, redis), `maxLag: 100` (mariadb, mysql: transactions) or `maxLag: 10` (mongodb: seconds of oplog)',
   },
+  traffic: { expect: 'traffic settings: how the group name switches and how Route 53 checks each stack', fix: 'write `traffic: {mode: routing-gate, healthCheck: {intervalSeconds: 10}}` or remove the key for the defaults' },
+  trafficMode: { expect: '`routing-gate` or `record`', fix: 'write `mode: routing-gate` (default: Route 53 failover records gated from the control region) or `mode: record` (one record UPSERTed through Route 53\'s API)' },
+  healthCheck: { expect: 'Route 53 health check settings', fix: 'write `healthCheck: {intervalSeconds: 10, failureThreshold: 3}` or remove the key for the defaults' },
+  intervalSeconds: { expect: '10 or 30 (seconds between Route 53 checks)', fix: 'write `intervalSeconds: 10` (fast failover) or `intervalSeconds: 30` (standard price)' },
+  failureThreshold: { expect: 'a whole number of failed checks from 1 to 10', fix: 'use e.g. `3` (three failed checks in a row mark the stack unhealthy)' },
+  path: { expect: 'a request path starting with "/"', fix: 'write the path with its leading slash, e.g. `/healthz`, or remove the key to use the healthUrl\'s path' },
+  searchString: { expect: 'a string of 1 to 255 characters the health response body must contain', fix: 'write e.g. `searchString: ok`, or remove the key to accept any 2xx/3xx' },
+  sni: { expect: '`group-name` or `none`', fix: 'write `sni: group-name` (TLS to the IP with the group\'s DNS name, which its certificate covers) or `sni: none`' },
+  notifications: { expect: 'a list of notification targets: `{email: …}`, `{https: …}` or `{topicArn: …}`', fix: 'write e.g. `notifications: [{email: ops@example.com}]`' },
+  email: { expect: 'an e-mail address', fix: 'write one address such as `ops@example.com` (SNS e-mails a confirmation link first)' },
+  https: { expect: 'an https URL SNS posts alerts to', fix: 'write e.g. `https://alerts.example.com/sns` (SNS posts a SubscriptionConfirmation first)' },
+  topicArn: { expect: 'an SNS topic ARN', fix: 'copy it from `aws sns list-topics`, e.g. `arn:aws:sns:eu-central-1:123456789012:ops-alerts`' },
 };
 
 export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = { ...GROUP_HINTS, ...engineHints() };

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { IPV4 } from '../../functions/core/config/config-patterns.ts';
 import { ENGINE_NAMES, pluginFor } from '../../functions/core/engines/engine-registry.ts';
 import type { EngineName } from '../../functions/core/model.ts';
 import { envNameCollisions } from '../../functions/core/publish/published-env.ts';
@@ -105,6 +106,29 @@ export function checkGroupCrossFields(group: unknown, ctx: z.RefinementCtx<unkno
   if (primaryHosts.length > 0 && twinHosts.length > 0 && (missing.length > 0 || extra.length > 0)) {
     const parts = [missing.length > 0 ? `lacks ${missing.join(', ')}` : '', extra.length > 0 ? `has extra ${extra.join(', ')}` : ''].filter(Boolean);
     report(ctx, ['twin', 'hosts'], `the twin's host names differ from the primary's: it ${parts.join(' and ')}`, "the twin is a clone: give it exactly the primary's host names (addresses and keys differ)");
+  }
+
+  // Route 53 checks each stack's healthUrl. Over HTTPS to a bare IP it can send no server name
+  // unless told which: the stack's certificate is for a host name, not for its address.
+  const sni = text(field(field(group, 'traffic'), 'healthCheck'), 'sni');
+  for (const role of ['primary', 'twin'] as const) {
+    const stack = field(group, role);
+    const healthUrl = text(stack, 'healthUrl');
+    if (healthUrl === undefined || text(stack, 'region') === 'local' || sni !== undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(healthUrl);
+    } catch {
+      continue;
+    }
+    if (url.protocol === 'https:' && IPV4.test(url.hostname)) {
+      report(
+        ctx,
+        [role, 'healthUrl'],
+        `"${healthUrl}" is HTTPS on a bare IP: Route 53 cannot tell which server name (SNI) to send`,
+        `add \`traffic: {healthCheck: {sni: group-name}}\` (sends ${name ?? 'the group name'} as SNI and Host), or \`sni: none\`, or use a host name in healthUrl`,
+      );
+    }
   }
 
   const databases = list(group, 'databases');

@@ -21,7 +21,8 @@ function keyOf(path: readonly PathSegment[]): { key?: string; parent?: string } 
     const segment = path[i];
     if (typeof segment !== 'string') continue;
     const parent = path[i - 1];
-    return { key: segment === 'name' && parent === 'dns' ? 'dnsName' : segment, ...(typeof parent === 'string' ? { parent } : {}) };
+    const key = segment === 'name' && parent === 'dns' ? 'dnsName' : segment === 'mode' && parent === 'traffic' ? 'trafficMode' : segment;
+    return { key, ...(typeof parent === 'string' ? { parent } : {}) };
   }
   return {};
 }

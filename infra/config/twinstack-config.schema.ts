@@ -7,9 +7,13 @@ import {
   LOGIN_NAME,
   REGION,
   REPOSITORY,
+  SNS_TOPIC_ARN,
   branchNameProblem,
   gitUrlProblem,
+  emailProblem,
+  healthCheckPathProblem,
   healthUrlProblem,
+  notificationUrlProblem,
   relativePathProblem,
   isHostName,
 } from '../../functions/core/config/config-patterns.ts';
@@ -27,6 +31,7 @@ import { ENGINE_PLUGINS } from '../../functions/core/engines/engine-registry.ts'
 import type { Database, TwinstackConfig } from '../../functions/core/model.ts';
 import { hintFor } from './config-field-hints.ts';
 import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-checks.ts';
+import { DEFAULT_HEALTH_CHECK } from '../../functions/core/traffic.ts';
 
 /**
  * The zod schema of twinstack.yaml. Its output type is exactly `TwinstackConfig`
@@ -151,6 +156,31 @@ const sourceSchema = z
   })
   .describe(hintFor('source').expect);
 
+/** Route 53 health checks and how the group's name switches (defaults: `trafficOf` in functions/core/traffic.ts). */
+const trafficSchema = z
+  .strictObject({
+    mode: z.enum(['routing-gate', 'record']).optional().describe(hintFor('trafficMode').expect),
+    healthCheck: z
+      .strictObject({
+        intervalSeconds: z.union([z.literal(10), z.literal(30)]).default(DEFAULT_HEALTH_CHECK.intervalSeconds).describe(hintFor('intervalSeconds').expect),
+        failureThreshold: z.int().min(1).max(10).default(DEFAULT_HEALTH_CHECK.failureThreshold).describe(hintFor('failureThreshold').expect),
+        path: checkedString('path', healthCheckPathProblem).optional(),
+        searchString: checkedString('searchString', (value) => (value.length === 0 || value.length > 255 ? 'is not 1 to 255 characters long' : undefined)).optional(),
+        sni: z.enum(['group-name', 'none']).optional().describe(hintFor('sni').expect),
+      })
+      .prefault({}),
+  })
+  .describe(hintFor('traffic').expect);
+
+/** One notification target, subscribed to the group's alarm topic. */
+const notificationSchema = z
+  .union([
+    z.strictObject({ email: checkedString('email', emailProblem) }),
+    z.strictObject({ https: checkedString('https', notificationUrlProblem) }),
+    z.strictObject({ topicArn: matching('topicArn', SNS_TOPIC_ARN, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)') }),
+  ])
+  .describe(hintFor('notifications').expect);
+
 /** One failover group: a primary stack, its twin, their databases and the DNS name that follows the active one. */
 export const failoverGroupSchema = z
   .strictObject({
@@ -163,6 +193,8 @@ export const failoverGroupSchema = z
         maxObservationAgeSeconds: z.int().min(1).max(86400).default(180).describe(hintFor('maxObservationAgeSeconds').expect),
       })
       .prefault({}),
+    traffic: trafficSchema.optional(),
+    notifications: z.array(notificationSchema).optional(),
     primary: stackSchema,
     twin: stackSchema,
     // The union is built from the registered plug-ins, so zod cannot type it statically: its

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FailoverGroup } from '../../functions/core/model.ts';
 import type { StepDefinition } from '../../functions/handlers/step-catalog.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/handlers/deps/metric-dimensions.ts';
 import { statementsFor } from './step-permissions.ts';
 import { lambdaBundling } from './lambda-bundling.ts';
 
@@ -74,9 +75,9 @@ export class StepFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'twinstack',
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        POWERTOOLS_METRICS_NAMESPACE: 'twinstack',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: lambdaBundling(),

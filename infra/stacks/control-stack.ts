@@ -5,20 +5,26 @@ import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { TwinstackConfig } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
+import { TRAFFIC_GATE_METRIC, trafficOf } from '../../functions/core/traffic.ts';
+import { METRICS_NAMESPACE, emittedDimensions } from '../../functions/handlers/deps/metric-dimensions.ts';
 import { LEASE_TABLE_ENV } from '../../functions/handlers/deps/aws.step-deps.ts';
 import { DRIFT_METRIC } from '../../functions/handlers/check-drift.handler.ts';
 import { FAILOVER_HELD_METRIC } from '../../functions/handlers/decide-failover.handler.ts';
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { DeployWebhook } from '../constructs/deploy-webhook.ts';
+import { FAILOVER_EVENT_BUS_NAME, ROUTE53_METRICS_REGION, stackHealthAlarmName, trafficGateAlarmName } from '../constructs/group-alarm-names.ts';
 import { ReplicationCheckSchedule } from '../constructs/replication-check-schedule.ts';
 import { StepFunction } from '../constructs/step-function.ts';
 import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
@@ -85,6 +91,14 @@ export class ControlStack extends Stack {
   readonly leaseTable: dynamodb.Table;
   /** Per group with a `source`: alarms when CheckDrift reports the stacks on different revisions. */
   readonly driftAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** The alarm topic and every existing topic a group names in `notifications` (`topicArn`). */
+  readonly notifyTopics: readonly sns.ITopic[];
+  /** Receives the us-east-1 health alarm events (DnsStack forwards them). */
+  readonly failoverBus: events.EventBus;
+  /** Per group: primary health alarm → StartExecution of the failover workflow. */
+  readonly failoverTriggers: Readonly<Record<string, events.Rule>>;
+  /** Per `routing-gate` group: the alarm the PRIMARY failover record's health check follows. */
+  readonly gateAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
   /** The deploy webhook endpoint; absent when no group has a `source` block. */
   readonly deployWebhook?: DeployWebhook;
 
@@ -131,6 +145,17 @@ export class ControlStack extends Stack {
       masterKey: this.key,
       enforceSSL: true,
     });
+
+    // EventBridge publishes workflow outcomes and health alarm events to the encrypted topic.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.notifyTopics = [this.alarmTopic, ...subscribeNotifications(this, this.alarmTopic, props.config)];
 
     this.leaseTable = new dynamodb.Table(this, 'LeaseTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -181,32 +206,141 @@ export class ControlStack extends Stack {
     }
     this.workflows = workflows;
 
+    // Routing gate: the failover workflow sets the TrafficGate metric itself (Step Functions'
+    // CloudWatch integration, no Lambda in the path); PutMetricData has no resources, only a namespace key.
+    workflows.failover.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+      }),
+    );
+    const gateAlarms: Record<string, cloudwatch.Alarm> = {};
+    for (const g of groups.filter((group) => trafficOf(group).mode === 'routing-gate')) {
+      const gate = new cloudwatch.Alarm(this, `TrafficGateAlarm-${g.name}`, {
+        alarmName: trafficGateAlarmName(g.name),
+        alarmDescription: `twinstack group ${g.name}: ALARM = the PRIMARY failover record is unhealthy, ${g.dns.name} answers the twin ${g.twin.name}; OK = it answers the primary ${g.primary.name}`,
+        // Set by the workflow (dimension group only: Step Functions publishes it, not Powertools).
+        // Standard resolution: Route 53 health checks support no high-resolution alarms.
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRAFFIC_GATE_METRIC, dimensionsMap: { group: g.name }, statistic: 'Minimum', period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // The gate is set once per switch: between switches it keeps its state (and Route 53 its last known status).
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      });
+      for (const topic of this.notifyTopics) {
+        gate.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+        gate.addOkAction(new cloudwatchActions.SnsAction(topic));
+      }
+      gateAlarms[g.name] = gate;
+    }
+    this.gateAlarms = gateAlarms;
+
+    this.failoverBus = new events.EventBus(this, 'FailoverBus', {
+      eventBusName: FAILOVER_EVENT_BUS_NAME,
+      description: 'twinstack: Route 53 health alarm events forwarded from us-east-1 (DnsStack)',
+    });
+    const healthAlarmArn = (group: string, role: 'primary' | 'twin') =>
+      this.formatArn({ service: 'cloudwatch', region: ROUTE53_METRICS_REGION, resource: 'alarm', resourceName: stackHealthAlarmName(group, role), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const failoverTriggers: Record<string, events.Rule> = {};
+    for (const g of groups) {
+      // Only the transition into ALARM starts a failover; a second start while one runs queues on
+      // the group lease and then holds (AssessFailover sees the twin active), starting nothing new.
+      failoverTriggers[g.name] = new events.Rule(this, `FailoverTrigger-${g.name}`, {
+        eventBus: this.failoverBus,
+        description: `twinstack group ${g.name}: the primary stack's health alarm starts the failover workflow (which confirms the outage itself)`,
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          resources: [healthAlarmArn(g.name, 'primary')],
+          detail: { state: { value: ['ALARM'] } },
+        },
+        targets: [
+          new targets.SfnStateMachine(workflows.failover.stateMachine, {
+            input: events.RuleTargetInput.fromObject({
+              group: g.name,
+              reason: `Route 53 health check alarm ${stackHealthAlarmName(g.name, 'primary')}`,
+              alarm: events.EventField.fromPath('$'),
+            }),
+            retryAttempts: 8,
+          }),
+        ],
+      });
+    }
+    this.failoverTriggers = failoverTriggers;
+    // Every health alarm change (both stacks, ALARM and OK) reaches people.
+    new events.Rule(this, 'NotifyHealthAlarms', {
+      eventBus: this.failoverBus,
+      description: 'twinstack: every stack health alarm change, to the alarm topic',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: groups.flatMap((g) => [healthAlarmArn(g.name, 'primary'), healthAlarmArn(g.name, 'twin')]),
+      },
+      targets: this.notifyTopics.map(
+        (topic) =>
+          new targets.SnsTopic(topic, {
+            message: events.RuleTargetInput.fromText(
+              `twinstack: ${events.EventField.fromPath('$.detail.alarmName')} is ${events.EventField.fromPath('$.detail.state.value')} (${events.EventField.fromPath('$.detail.state.reason')})`,
+            ),
+          }),
+      ),
+    });
+    // Every workflow outcome: held (SUCCEEDED, the output has the reasons), failed over, failed,
+    // GroupBusy, drift (deploy output), timed out, aborted.
+    new events.Rule(this, 'NotifyWorkflowOutcomes', {
+      description: 'twinstack: every finished failover, replicate and deploy execution, to the alarm topic',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: CONTROL_WORKFLOWS.map((name) => workflows[name].stateMachine.stateMachineArn),
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      targets: this.notifyTopics.map(
+        (topic) =>
+          new targets.SnsTopic(topic, {
+            message: events.RuleTargetInput.fromObject({
+              summary: `twinstack: execution ${events.EventField.fromPath('$.detail.name')} ${events.EventField.fromPath('$.detail.status')}`,
+              stateMachineArn: events.EventField.fromPath('$.detail.stateMachineArn'),
+              error: events.EventField.fromPath('$.detail.error'),
+              cause: events.EventField.fromPath('$.detail.cause'),
+              input: events.EventField.fromPath('$.detail.input'),
+              output: events.EventField.fromPath('$.detail.output'),
+            }),
+          }),
+      ),
+    });
+
     // A held failover (lag, unknowable loss, unconfirmed outage…) needs an operator: alarm on it.
     for (const g of groups) {
       const held = new cloudwatch.Alarm(this, `FailoverHeldAlarm-${g.name}`, {
         alarmDescription: `twinstack group ${g.name}: a failover was held (see the DecideFailover reasons); decide whether to force it`,
-        metric: new cloudwatch.Metric({ namespace: 'twinstack', metricName: FAILOVER_HELD_METRIC, dimensionsMap: { group: g.name }, statistic: 'Maximum', period: Duration.minutes(1) }),
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: FAILOVER_HELD_METRIC, dimensionsMap: emittedDimensions({ group: g.name }), statistic: 'Maximum', period: Duration.minutes(1) }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      held.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+      for (const topic of this.notifyTopics) held.addAlarmAction(new cloudwatchActions.SnsAction(topic));
     }
 
     const driftAlarms: Record<string, cloudwatch.Alarm> = {};
-    const alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);
     for (const g of groups.filter((group) => group.source !== undefined)) {
       const alarm = new cloudwatch.Alarm(this, `DeployDriftAlarm-${g.name}`, {
         alarmDescription: `twinstack group ${g.name}: its stacks run different revisions (or one failed to deploy)`,
-        metric: new cloudwatch.Metric({ namespace: 'twinstack', metricName: DRIFT_METRIC, dimensionsMap: { group: g.name }, statistic: 'Maximum', period: Duration.minutes(5) }),
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: DRIFT_METRIC, dimensionsMap: emittedDimensions({ group: g.name }), statistic: 'Maximum', period: Duration.minutes(5) }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(alarmAction);
-      alarm.addOkAction(alarmAction);
+      for (const topic of this.notifyTopics) {
+        alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+        alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+      }
       driftAlarms[g.name] = alarm;
     }
     this.driftAlarms = driftAlarms;
@@ -231,4 +365,26 @@ export class ControlStack extends Stack {
       });
     }
   }
+}
+
+/**
+ * Subscribes every group's e-mail and HTTPS targets to the alarm topic (each endpoint once) and
+ * returns the existing topics groups name (`topicArn`), which get every alarm action and rule
+ * target the alarm topic gets. The alarm topic is the control plane's: every subscriber hears
+ * every group (each message names its group).
+ */
+function subscribeNotifications(scope: Stack, topic: sns.Topic, config: TwinstackConfig): sns.ITopic[] {
+  const seen = new Set<string>();
+  const existing: sns.ITopic[] = [];
+  for (const g of config.groups) {
+    for (const target of g.notifications ?? []) {
+      const key = JSON.stringify(target);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if ('email' in target) topic.addSubscription(new subscriptions.EmailSubscription(target.email));
+      else if ('https' in target) topic.addSubscription(new subscriptions.UrlSubscription(target.https, { protocol: sns.SubscriptionProtocol.HTTPS }));
+      else existing.push(sns.Topic.fromTopicArn(scope, `NotifyTopic${existing.length}`, target.topicArn));
+    }
+  }
+  return existing;
 }

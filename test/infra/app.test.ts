@@ -85,7 +85,7 @@ describe('infra/app.ts', () => {
     const { status, stderr } = synth(file, outdir);
 
     // Assess
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     // The config itself refuses it (twin.region), before any stack is built.
     expect(stderr).toMatch(new RegExp(`twin is in the primary's region \\("${primaryRegion}"\\)`));
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);

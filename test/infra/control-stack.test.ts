@@ -36,6 +36,7 @@ const STAR_ALLOWED = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'cloudwatch:PutMetricData', // the routing gate: no resources, scoped by the cloudwatch:namespace condition (asserted below)
 ]);
 
 /** The actions each capability must (and may only) add, over and above logs and X-Ray. */
@@ -340,7 +341,8 @@ describe('ControlStack', () => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: 'FailoverHeld',
           Namespace: 'twinstack',
-          Dimensions: [{ Name: 'group', Value: group.name }],
+          // Exactly what Powertools emits: it adds `service` (see dns-stack.test.ts for the EMF check).
+          Dimensions: [{ Name: 'group', Value: group.name }, { Name: 'service', Value: 'twinstack' }],
           Threshold: 1,
           AlarmActions: Match.anyValue(),
         });
@@ -461,14 +463,17 @@ describe('ControlStack with a deploy source', () => {
       .filter((r) => r.Type === 'AWS::IAM::Policy')
       .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
       .filter((st) => asArray(st.Action).includes('states:StartExecution'));
-    expect(starts.flatMap((st) => asArray(st.Resource))).toEqual([{ Ref: deployMachineId }]);
+    // The webhook starts only deploys; the only other starter is the health-alarm rule, on failover only.
+    const failoverMachineId = built.stack.getLogicalId(built.stack.workflows.failover.stateMachine.node.defaultChild as never);
+    expect(starts.flatMap((st) => asArray(st.Resource)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([{ Ref: deployMachineId }, { Ref: failoverMachineId }]);
     expect(violations).toEqual([]);
-    // A failure alarm per workflow, a held-failover alarm per group, one drift alarm for the group with a source.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1);
+    // A failure alarm per workflow, a held-failover alarm per group, one drift alarm for the group with a source,
+    // one traffic-gate alarm for the routing-gate group (shop).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1 + 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'twinstack',
       MetricName: 'DeployDrift',
-      Dimensions: [{ Name: 'group', Value: 'shop' }],
+      Dimensions: [{ Name: 'group', Value: 'shop' }, { Name: 'service', Value: 'twinstack' }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });

@@ -7,6 +7,8 @@ import { STATEMACHINES_DIR, bindPlaceholders, loadAsl, localFunctionArn, placeho
 
 const WORKFLOWS = readdirSync(STATEMACHINES_DIR).filter((f) => f.endsWith('.asl.json')).map((f) => f.replace(/\.asl\.json$/, '') as WorkflowName);
 const STATE_NAMES = STEPS.map((s) => s.state);
+/** Tasks that call an AWS service directly (no Lambda, so no catalog step), with their exact resource. */
+const SERVICE_TASKS: Readonly<Record<string, string>> = { SetTrafficGate: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData' };
 
 interface AnyState { Type?: string; Resource?: string; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; QueryLanguage?: string }
 
@@ -58,6 +60,11 @@ describe('statemachines/*.asl.json', () => {
     // Assess
     expect(tasks.length).toBeGreaterThan(0);
     for (const [name, task] of tasks) {
+      if (SERVICE_TASKS[name] !== undefined) {
+        expect(task.Resource, name).toBe(SERVICE_TASKS[name]);
+        expect(task.TimeoutSeconds, name).toBeGreaterThan(0);
+        continue;
+      }
       const step = STEPS.find((s) => s.state === name);
       expect(step, name).toBeDefined();
       expect(task.Resource).toBe(`\${${name}FunctionArn}`);
@@ -82,7 +89,7 @@ describe('statemachines/*.asl.json', () => {
     // Act
     const tasks = statesOf(definition).filter(([, s]) => s.Type === 'Task');
     // Assess
-    for (const [name, task] of tasks) expect(task.Retry?.[0]?.ErrorEquals, name).toContain('HostUnreachableError');
+    for (const [name, task] of tasks) expect(task.Retry?.[0]?.ErrorEquals, name).toContain(SERVICE_TASKS[name] !== undefined ? 'States.TaskFailed' : 'HostUnreachableError');
     // ReportFailure itself, the final group lease release of failover and replicate (it
     // also runs after ReportFailure, so catching into it would loop), and the failover's
     // PublishEnvVars (best-effort after DNS moved: its Catch goes on to MarkFailedOver)

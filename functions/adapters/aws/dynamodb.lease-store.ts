@@ -8,9 +8,12 @@
  * - release is one DeleteItem conditional on the holder: it never removes another's lease;
  * - DynamoDB's TTL deletion is lazy, so expiry is decided by `expiresAt` in the condition, never by the item's presence.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LeaseStoreError } from '../../core/deploy/lease-store-error.ts';
 import type { Clock, LeaseStore } from '../../core/ports.ts';
+
+/** The SDK's classes, loaded on first use: importing this module does not load the SDK. */
+const sdk = () => import('@aws-sdk/client-dynamodb');
 
 export class DynamoDbLeaseStore implements LeaseStore {
   constructor(
@@ -21,6 +24,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
 
   async acquire(key: string, holder: string, ttlSeconds: number): Promise<boolean> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
+    const { ConditionalCheckFailedException, PutItemCommand } = await sdk();
     try {
       await this.client.send(
         new PutItemCommand({
@@ -38,6 +42,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
   }
 
   async release(key: string, holder: string): Promise<void> {
+    const { ConditionalCheckFailedException, DeleteItemCommand } = await sdk();
     try {
       await this.client.send(
         new DeleteItemCommand({

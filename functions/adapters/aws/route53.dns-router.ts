@@ -1,5 +1,4 @@
 /** DnsRouter over Route 53: UPSERT, then wait (bounded) until the change is INSYNC. */
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { DnsChangeError, InvalidInputError, TwinstackError } from '../../core/errors.ts';
 import type { DnsRecordSpec, DnsTarget } from '../../core/model.ts';
@@ -13,6 +12,9 @@ export interface Route53DnsRouterOptions {
   /** Injected for tests. @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** The SDK's command classes, loaded on first use: importing this module does not load the SDK. */
+const sdk = () => import('@aws-sdk/client-route-53');
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -54,6 +56,7 @@ export class Route53DnsRouter implements DnsRouter {
   private async currentRecordSet(record: DnsRecordSpec): Promise<ResourceRecordSet | undefined> {
     const hostedZoneId = hostedZoneIdOf(record);
     const name = absoluteName(record.name);
+    const { ListResourceRecordSetsCommand } = await sdk();
     for (const type of ['A', 'CNAME'] as const) {
       const output = await this.send(
         () => this.client.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: name, StartRecordType: type, MaxItems: 1 })),
@@ -77,6 +80,7 @@ export class Route53DnsRouter implements DnsRouter {
     const changes: Change[] = [];
     if (existing && existing.Type !== target.type) changes.push({ Action: 'DELETE', ResourceRecordSet: existing });
     changes.push({ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: target.type, TTL: record.ttl, ResourceRecords: [{ Value: target.value }] } });
+    const { ChangeResourceRecordSetsCommand } = await sdk();
     const output = await this.send(
       () =>
         this.client.send(
@@ -87,6 +91,7 @@ export class Route53DnsRouter implements DnsRouter {
         ),
       `cannot change ${name}`,
     );
+    const { GetChangeCommand } = await sdk();
     const changeId = output.ChangeInfo?.Id;
     if (!changeId) throw new DnsChangeError(`Route 53 returned no change id for ${name}`);
     let status = output.ChangeInfo?.Status;

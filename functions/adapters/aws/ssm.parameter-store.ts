@@ -1,5 +1,4 @@
 /** ParameterStore over SSM Parameter Store (SecureString for secrets, decrypted on read). */
-import { GetParameterCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ParameterStoreError } from '../../core/errors.ts';
 import type { ParameterStore, PutParameterOptions } from '../../core/ports.ts';
@@ -9,11 +8,15 @@ export const STANDARD_TIER_MAX_BYTES = 4096;
 /** Bound on GetParametersByPath pages (10 parameters each): 10 000 parameters. */
 const MAX_PAGES = 1000;
 
+/** The SDK's command classes, loaded on first use: a bundle that imports this module does not load the SDK until it sends. */
+const sdk = () => import('@aws-sdk/client-ssm');
+
 export class SsmParameterStore implements ParameterStore {
   constructor(private readonly client: SSMClient) {}
 
   /** The decrypted value, or undefined when the parameter does not exist. */
   async get(name: string): Promise<string | undefined> {
+    const { GetParameterCommand } = await sdk();
     try {
       const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return output.Parameter?.Value;
@@ -25,6 +28,7 @@ export class SsmParameterStore implements ParameterStore {
 
   /** Overwrites; SecureString when secret; Advanced tier only when the value needs it. */
   async put(name: string, value: string, options: PutParameterOptions = {}): Promise<void> {
+    const { PutParameterCommand } = await sdk();
     try {
       await this.client.send(
         new PutParameterCommand({
@@ -43,6 +47,7 @@ export class SsmParameterStore implements ParameterStore {
   /** Every parameter under `prefix/` (recursive, all pages, decrypted), by full name. */
   async getByPath(prefix: string): Promise<Record<string, string>> {
     const path = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+    const { GetParametersByPathCommand } = await sdk();
     const result: Record<string, string> = {};
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {

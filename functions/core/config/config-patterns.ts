@@ -154,3 +154,30 @@ export function relativePathProblem(value: string): string | undefined {
   if (value.startsWith('/') || value.startsWith('-') || value.split('/').includes('..')) return 'must stay inside the checkout (relative, no "..", not starting with "-")';
   return undefined;
 }
+
+/** SNS topic ARN in any partition: `arn:aws:sns:eu-central-1:123456789012:ops-alerts`. */
+export const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/** Why `value` is not a health-check path (Route 53 ResourcePath), or undefined when it is. */
+export function healthCheckPathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return `does not start with "/" (write "/${value}")`;
+  if (value.length > 255) return 'is longer than 255 characters';
+  if (/[\s'"`$\\<>{}|^]/.test(value)) return 'contains whitespace, quotes or shell metacharacters';
+  return undefined;
+}
+
+/** Why `value` is not an e-mail address SNS can subscribe, or undefined when it is. */
+export function emailProblem(value: string): string | undefined {
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || /[\s<>(),;:"[\]]/.test(value) || !isHostName(value.slice(at + 1)) || !value.slice(at + 1).includes('.')) {
+    return 'is not an e-mail address (name@example.com)';
+  }
+  return undefined;
+}
+
+/** Why `value` is not an HTTPS endpoint SNS can post to, or undefined when it is. */
+export function notificationUrlProblem(value: string): string | undefined {
+  const problem = healthUrlProblem(value);
+  if (problem !== undefined) return problem;
+  return new URL(value).protocol === 'https:' ? undefined : 'is not https (SNS would send alerts in clear text)';
+}

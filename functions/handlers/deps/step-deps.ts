@@ -22,6 +22,6 @@ export interface StepDeps {
   readonly engineFor?: (name: EngineName) => DatabaseEngine;
   /** Per-group deploy lease (DynamoDB in AWS, a file locally). Absent: deploy steps refuse with InvalidInputError. */
   readonly lease?: LeaseStore;
-  /** Publish one metric (AWS: Powertools Metrics / CloudWatch EMF). Absent: metrics are only in step output. */
-  readonly recordMetric?: (name: string, value: number, dimensions: Readonly<Record<string, string>>) => void;
+  /** Publish one metric (AWS: Powertools Metrics / CloudWatch EMF), unit Count unless given. Absent: metrics are only in step output. */
+  readonly recordMetric?: (name: string, value: number, dimensions: Readonly<Record<string, string>>, unit?: 'Count' | 'Bytes' | 'Seconds') => void;
 }

@@ -17,7 +17,7 @@ export function minimalConfig(): Loose {
           name: 'shop-eu',
           region: 'eu-west-1',
           endpoint: '203.0.113.10',
-          healthUrl: 'https://203.0.113.10/healthz',
+          healthUrl: 'http://203.0.113.10/healthz',
           hosts: [
             { name: 'web1', address: '203.0.113.11', user: 'ubuntu', hostKey: KEY_A },
             { name: 'db1', address: '203.0.113.12', user: 'ubuntu', hostKey: KEY_B },
@@ -28,7 +28,7 @@ export function minimalConfig(): Loose {
           name: 'shop-de',
           region: 'eu-central-1',
           endpoint: '198.51.100.10',
-          healthUrl: 'https://198.51.100.10/healthz',
+          healthUrl: 'http://198.51.100.10/healthz',
           hosts: [
             { name: 'web1', address: '198.51.100.11', user: 'ubuntu', hostKey: KEY_A },
             { name: 'db1', address: '198.51.100.12', user: 'ubuntu', hostKey: KEY_B },

@@ -81,6 +81,30 @@ describe('replication step handlers', () => {
     expect(h.world.openShells).toBe(0);
   });
 
+  it('CheckReplication publishes the lag under its unit and whether the twin replicates, per database', async () => {
+    // Prepare
+    const h = await createHarness();
+    const metrics: { name: string; value: number; dimensions: Readonly<Record<string, string>>; unit?: string }[] = [];
+    const deps = { ...h.deps, recordMetric: (name: string, value: number, dimensions: Readonly<Record<string, string>>, unit?: string) => metrics.push({ name, value, dimensions, ...(unit ? { unit } : {}) }) };
+    await prepare.createHandler(deps)({ group: 'shop', database: 'main' });
+    await restore.createHandler(deps)({ group: 'shop', database: 'main', run: 'replicate-1' });
+    // Act
+    await check.createHandler(deps)({ group: 'shop', database: 'main' });
+    const behind = metrics.splice(0);
+    await start.createHandler(deps)({ group: 'shop', database: 'main' });
+    await check.createHandler(deps)({ group: 'shop', database: 'main' });
+    // Assess
+    const dimensions = { group: 'shop', database: 'main' };
+    expect(behind).toEqual([
+      { name: 'ReplicationLagBytes', value: 4096, dimensions, unit: 'Bytes' },
+      { name: 'TwinReplicating', value: 0, dimensions },
+    ]);
+    expect(metrics).toEqual([
+      { name: 'ReplicationLagBytes', value: 0, dimensions, unit: 'Bytes' },
+      { name: 'TwinReplicating', value: 1, dimensions },
+    ]);
+  });
+
   it('CheckReplication reports lag, then caught up, and records the primary position', async () => {
     // Prepare
     const h = await createHarness();

@@ -219,6 +219,8 @@ export function sampleGroup(): FailoverGroup {
     twin: stack('shop-de', 2),
     databases: [database('main'), database('audit')],
     failover: { cooldownSeconds: 600, maxObservationAgeSeconds: 60 },
+    // The fakes' DNS is a record store (MemoryDnsRouter), like the local runtime's.
+    traffic: { mode: 'record', healthCheck: { intervalSeconds: 10, failureThreshold: 3 } },
   };
 }
 

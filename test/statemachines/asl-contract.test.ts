@@ -2,6 +2,9 @@ import { readdirSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { ERROR_NAMES } from '../../functions/core/errors.ts';
+import { generateAslText } from '../../functions/core/workflows/asl-generate.ts';
+import { WORKFLOW_LEASES } from '../../functions/core/workflows/lease-scaffold.ts';
+import { PLATFORM_TRANSIENT_ERRORS, POLICY_OF_TASK, RETRY_POLICIES, TRANSIENT_ERRORS, retryOf } from '../../functions/core/workflows/retry-policy.ts';
 import { STEPS } from '../../functions/handlers/step-catalog.ts';
 import { STATEMACHINES_DIR, bindPlaceholders, loadAsl, localFunctionArn, placeholdersIn, readAslText, type WorkflowName } from '../../infra/local/runtime/load-asl.ts';
 
@@ -11,6 +14,45 @@ const STATE_NAMES = STEPS.map((s) => s.state);
 const SERVICE_TASKS: Readonly<Record<string, string>> = { SetTrafficGate: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData' };
 
 interface AnyState { Type?: string; Resource?: string; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; QueryLanguage?: string }
+
+interface FlowState { Type?: string; Next?: string; Default?: string; End?: boolean; ResultPath?: string; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean; IsPresent?: boolean }[]; Catch?: { Next: string; ResultPath?: string }[] }
+
+/** The Tasks (nested ones included) whose Retry is not exactly `retryOf` their name. */
+function retryMismatches(definition: unknown): string[] {
+  return statesOf(definition)
+    .filter(([name, s]) => s.Type === 'Task' && JSON.stringify(s.Retry) !== JSON.stringify(retryOf(name)))
+    .map(([name]) => name);
+}
+
+/**
+ * Every path from `start` through the top-level states (Next, Default, Choices, Catch;
+ * a Map is one step) that reaches a Succeed, Fail or End without passing `release`, as
+ * the states it took. Path-aware for one idiom: a Choice rule `IsPresent: true` on a
+ * field is taken only on paths where some state set that field (ResultPath).
+ */
+function pathsAround(states: Record<string, FlowState>, start: string, release: string): string[][] {
+  const leaks: string[][] = [];
+  const seen = new Set<string>();
+  const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+  const walk = (name: string, path: string[], set: ReadonlySet<string>): void => {
+    const key = `${name}|${[...set].sort().join(',')}`;
+    if (name === release || seen.has(key)) return;
+    seen.add(key);
+    const state = states[name];
+    if (!state) return void leaks.push([...path, `${name} (missing)`]);
+    const feasible = (c: { Variable?: string; IsPresent?: boolean }): boolean => c.IsPresent !== true || c.Variable === undefined || [...set].some((p) => overlaps(p, c.Variable ?? ''));
+    const after = state.ResultPath ? new Set([...set, state.ResultPath]) : set;
+    const next: [string, ReadonlySet<string>][] = [
+      ...[state.Next, state.Default].filter((n): n is string => n !== undefined).map((n): [string, ReadonlySet<string>] => [n, after]),
+      ...(state.Choices ?? []).filter(feasible).map((c): [string, ReadonlySet<string>] => [c.Next, after]),
+      ...(state.Catch ?? []).map((c): [string, ReadonlySet<string>] => [c.Next, c.ResultPath ? new Set([...set, c.ResultPath]) : set]),
+    ];
+    if (state.Type === 'Succeed' || state.Type === 'Fail' || state.End === true || next.length === 0) return void leaks.push([...path, name]);
+    for (const [n, s] of next) walk(n, [...path, name], s);
+  };
+  walk(start, [], new Set());
+  return leaks;
+}
 
 /** Every state of a definition, nested Map/Parallel ones included. */
 function statesOf(definition: unknown): [string, AnyState][] {
@@ -83,13 +125,70 @@ describe('statemachines/*.asl.json', () => {
     expect(names.filter((n) => !(ERROR_NAMES as readonly string[]).includes(n) && !/^(States|Lambda)\.[A-Za-z]+$/.test(n))).toEqual([]);
   });
 
-  it.each(WORKFLOWS)('%s: every Task retries transient errors and ends in ReportFailure when caught', async (workflow) => {
+  it.each(WORKFLOWS)('%s is what `npm run asl` generates from it (run `npm run asl` after editing a policy or the lease scaffold)', async (workflow) => {
+    // Prepare
+    const committed = await readAslText(workflow);
+    // Act
+    const generated = generateAslText(workflow, committed);
+    // Assess
+    expect(generated === committed, `statemachines/${workflow}.asl.json is stale: run \`npm run asl\``).toBe(true);
+    expect(generateAslText(workflow, generated)).toBe(generated);
+  });
+
+  it.each(WORKFLOWS)('%s: every Task\'s Retry is exactly its one named policy (every entry, not only the first)', async (workflow) => {
+    // Prepare
+    const definition = JSON.parse(await readAslText(workflow)) as unknown;
+    // Act + Assess
+    expect(retryMismatches(definition)).toEqual([]);
+  });
+
+  it('catches a partial Retry edit beyond the first entry', async () => {
+    // Prepare
+    const definition = JSON.parse(await readAslText('failover')) as { States: Record<string, AnyState> };
+    const switchDns = definition.States.SwitchDns as unknown as { Retry: { MaxAttempts: number }[] };
+    (switchDns.Retry[1] as { MaxAttempts: number }).MaxAttempts = 2;
+    // Act + Assess
+    expect(retryMismatches(definition)).toEqual(['SwitchDns']);
+  });
+
+  it('maps only existing Tasks to a non-default policy, and the default policy retries every transient catalog error and the platform\'s', async () => {
+    // Prepare
+    const definitions = await Promise.all(WORKFLOWS.map(async (w) => JSON.parse(await readAslText(w)) as unknown));
+    const taskNames = new Set(definitions.flatMap((d) => statesOf(d).filter(([, s]) => s.Type === 'Task').map(([n]) => n)));
+    // Assess
+    expect(Object.keys(POLICY_OF_TASK).filter((t) => !taskNames.has(t))).toEqual([]);
+    expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining(['HostUnreachableError', 'RemoteTimeoutError', 'LeaseStoreError']));
+    expect(TRANSIENT_ERRORS).not.toContain('FencingError');
+    expect(RETRY_POLICIES.transient).toEqual([expect.objectContaining({ ErrorEquals: [...TRANSIENT_ERRORS, ...PLATFORM_TRANSIENT_ERRORS] })]);
+    for (const [name, task] of definitions.flatMap((d) => statesOf(d))) {
+      if (task.Type === 'Task' && SERVICE_TASKS[name] === undefined) expect(task.Retry?.flatMap((r) => r.ErrorEquals), name).toEqual(expect.arrayContaining(['HostUnreachableError', 'States.Timeout']));
+    }
+  });
+
+  it.each(WORKFLOWS)('%s releases its lease on every path that acquired it', async (workflow) => {
+    // Prepare
+    const definition = JSON.parse(await readAslText(workflow)) as { States: Record<string, FlowState> };
+    const lease = WORKFLOW_LEASES[workflow].names;
+    const acquired = definition.States[lease.acquired]?.Choices?.find((c) => c.Variable === '$.lease.acquired' && c.BooleanEquals === true)?.Next;
+    // Act
+    const leaks = pathsAround(definition.States, acquired ?? '', lease.release);
+    // Assess
+    expect(acquired, `${lease.acquired} has a lease.acquired == true branch`).toBeDefined();
+    expect(leaks).toEqual([]);
+  });
+
+  it('catches an exit that skips the lease release', async () => {
+    // Prepare
+    const definition = JSON.parse(await readAslText('failover')) as { States: Record<string, FlowState> };
+    (definition.States.MarkHeld as FlowState).Next = 'Held';
+    // Act + Assess
+    expect(pathsAround(definition.States, 'AssessFailover', 'ReleaseGroupLease')).toEqual([['AssessFailover', 'DecideFailover', 'FailoverOrHold?', 'MarkHeld', 'Held']]);
+  });
+
+  it.each(WORKFLOWS)('%s: every Task and Map ends in ReportFailure when caught', async (workflow) => {
     // Prepare
     const definition = JSON.parse(await readAslText(workflow)) as { States: Record<string, AnyState & { Catch?: { Next: string }[] }> };
-    // Act
-    const tasks = statesOf(definition).filter(([, s]) => s.Type === 'Task');
     // Assess
-    for (const [name, task] of tasks) expect(task.Retry?.[0]?.ErrorEquals, name).toContain(SERVICE_TASKS[name] !== undefined ? 'States.TaskFailed' : 'HostUnreachableError');
     // ReportFailure itself, the final group lease release of failover and replicate (it
     // also runs after ReportFailure, so catching into it would loop), and the failover's
     // PublishEnvVars (best-effort after DNS moved: its Catch goes on to MarkFailedOver)

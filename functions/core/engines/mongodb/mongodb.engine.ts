@@ -16,10 +16,11 @@
  * Every command is `sh -c '<fixed script>' sh <validated args…>` (mongodb-scripts.ts);
  * secrets travel only in `secretEnv` (listed in `redact`).
  */
-import type { CommandResult, RemoteCommand } from '../../command.ts';
+import type { CommandResult } from '../../command.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Database, Host } from '../../model.ts';
 import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import { scriptCommandBuilder } from '../script-command.ts';
 import { checkAbsolutePath, checkHostAddress, checkIdentifier, checkPort, checkRemovableDataDir, reject } from '../remote-arguments.ts';
 import { optimeDiff } from './optime.ts';
 import { describeForcedPromotion, parseMongodbPromote, parseMongodbStatus, type MongodbFacts } from './parse-mongodb-status.ts';
@@ -96,25 +97,7 @@ export function nodeArguments(target: EngineTarget): readonly string[] {
   ];
 }
 
-interface ScriptCommand {
-  readonly description: string;
-  readonly script: string;
-  readonly target: EngineTarget;
-  readonly args?: readonly string[];
-  readonly secretEnv?: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-}
-
-function scriptCommand(c: ScriptCommand): RemoteCommand {
-  const secrets = Object.values(c.secretEnv ?? {});
-  return {
-    description: c.description,
-    argv: ['sh', '-c', c.script, 'sh', ...nodeArguments(c.target), ...(c.args ?? [])],
-    env: { LC_ALL: 'C' },
-    ...(c.secretEnv && { secretEnv: c.secretEnv, redact: secrets }),
-    timeoutMs: c.timeoutMs,
-  };
-}
+const scriptCommand = scriptCommandBuilder(nodeArguments);
 
 function where(target: EngineTarget): string {
   return `mongodb ${target.database.name} on ${target.host.name}`;

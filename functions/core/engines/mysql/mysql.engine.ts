@@ -15,9 +15,10 @@
  * starts GTID replication. Users and privileges come with the copy (the mysql schema
  * is in it).
  */
-import type { CommandResult, RemoteCommand } from '../../command.ts';
+import type { CommandResult } from '../../command.ts';
 import type { Database, Host } from '../../model.ts';
 import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import { scriptCommandBuilder } from '../script-command.ts';
 import { checkHostAddress, checkIdentifier, checkIpv4, checkPort, checkRemovableDataDir } from '../remote-arguments.ts';
 import { gtidDiff } from './gtid-set.ts';
 import { checkReplicaName, checkSecret, nodeArguments, serverIdOf } from './mysql-arguments.ts';
@@ -32,25 +33,7 @@ export const FENCE_TIMEOUT_MS = 90_000;
 /** startReplication waits this long at most for the exact caught-up check. */
 export const CATCH_UP_WAIT_SECONDS = 60;
 
-interface ScriptCommand {
-  readonly description: string;
-  readonly script: string;
-  readonly target: EngineTarget;
-  readonly args?: readonly string[];
-  readonly secretEnv?: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-}
-
-function scriptCommand(c: ScriptCommand): RemoteCommand {
-  const secrets = Object.values(c.secretEnv ?? {});
-  return {
-    description: c.description,
-    argv: ['sh', '-c', c.script, 'sh', ...nodeArguments(c.target), ...(c.args ?? [])],
-    env: { LC_ALL: 'C' },
-    ...(c.secretEnv && { secretEnv: c.secretEnv, redact: secrets }),
-    timeoutMs: c.timeoutMs,
-  };
-}
+const scriptCommand = scriptCommandBuilder(nodeArguments);
 
 const LABEL: Readonly<Record<MysqlDialect, string>> = { mariadb: 'MariaDB', mysql: 'MySQL' };
 

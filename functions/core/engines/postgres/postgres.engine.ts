@@ -7,8 +7,9 @@
  * owns the data directory. Secrets travel only in `secretEnv` (and are listed in
  * `redact`); descriptions never contain them.
  */
-import type { CommandResult, RemoteCommand } from '../../command.ts';
+import type { CommandResult } from '../../command.ts';
 import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RestoreTarget } from '../database-engine.ts';
+import { scriptCommandBuilder } from '../script-command.ts';
 import { lsnDiff } from './lsn.ts';
 import { parsePostgresStatus } from './parse-postgres-status.ts';
 import { checkHostAddress, checkIdentifier, checkIpv4, checkRemovableDataDir } from '../remote-arguments.ts';
@@ -34,25 +35,7 @@ export const STATUS_TIMEOUT_MS = 20_000;
 export const PROMOTE_TIMEOUT_MS = 100_000;
 export const FENCE_TIMEOUT_MS = 90_000;
 
-interface ScriptCommand {
-  readonly description: string;
-  readonly script: string;
-  readonly target: EngineTarget;
-  readonly args?: readonly string[];
-  readonly secretEnv?: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-}
-
-function scriptCommand(c: ScriptCommand): RemoteCommand {
-  const secrets = Object.values(c.secretEnv ?? {});
-  return {
-    description: c.description,
-    argv: ['sh', '-c', c.script, 'sh', ...nodeArguments(c.target), ...(c.args ?? [])],
-    env: { LC_ALL: 'C' },
-    ...(c.secretEnv && { secretEnv: c.secretEnv, redact: secrets }),
-    timeoutMs: c.timeoutMs,
-  };
-}
+const scriptCommand = scriptCommandBuilder(nodeArguments);
 
 function where(target: EngineTarget): string {
   return `postgres ${target.database.name} on ${target.host.name}`;

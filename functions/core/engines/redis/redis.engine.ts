@@ -16,9 +16,10 @@
  * lately), which bounds loss but does not prevent it, so no replica is ever reported
  * `synchronous` (see README.md beside this file).
  */
-import type { CommandResult, RemoteCommand } from '../../command.ts';
+import type { CommandResult } from '../../command.ts';
 import type { Database, Host } from '../../model.ts';
 import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import { scriptCommandBuilder } from '../script-command.ts';
 import { checkAbsolutePath, checkHostAddress, checkIdentifier, checkPort, checkRemovableDataDir } from '../remote-arguments.ts';
 import { offsetDiff, parseRedisStatus } from './parse-redis-status.ts';
 import {
@@ -71,25 +72,7 @@ export function nodeArguments(target: EngineTarget): readonly string[] {
   ];
 }
 
-interface ScriptCommand {
-  readonly description: string;
-  readonly script: string;
-  readonly target: EngineTarget;
-  readonly args?: readonly string[];
-  readonly secretEnv?: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-}
-
-function scriptCommand(c: ScriptCommand): RemoteCommand {
-  const secrets = Object.values(c.secretEnv ?? {});
-  return {
-    description: c.description,
-    argv: ['sh', '-c', c.script, 'sh', ...nodeArguments(c.target), ...(c.args ?? [])],
-    env: { LC_ALL: 'C' },
-    ...(c.secretEnv && { secretEnv: c.secretEnv, redact: secrets }),
-    timeoutMs: c.timeoutMs,
-  };
-}
+const scriptCommand = scriptCommandBuilder(nodeArguments);
 
 function where(target: EngineTarget): string {
   return `redis ${target.database.name} on ${target.host.name}`;

@@ -14,34 +14,24 @@
  * directory: mariadbd chdirs into its datadir); a pid file left by a dead process
  * is removed; servers never run as root.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { Database } from '../../../../functions/core/model.ts';
 import { serverIdOf } from '../../../../functions/core/engines/mysql/mysql-arguments.ts';
 import { mysqlSettings, type MysqlSettings } from '../../../../functions/core/engines/mysql/mysql-settings.ts';
 import { LabError } from '../lab-error.ts';
-import type { LabDatabaseNode, LabDatabaseSpec, LabNodeHost, LabUserRef } from '../lab-database-node.ts';
-import { cwdIdentityOf, isProcessRunning, registerProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from '../process-registry.ts';
-import { runLocal, runLocalChecked, type LocalCommandOptions } from '../run-local-command.ts';
+import { ensureUserDir } from '../lab-files.ts';
+import { asLabUser, clearStalePidFile, dirsUnder, serverOf } from '../lab-servers.ts';
+import type { LabDatabaseNode, LabDatabaseSpec, LabNodeHost } from '../lab-database-node.ts';
+import { registerProcess, unregisterProcess, waitForExit, waitForExitSync } from '../process-registry.ts';
+import { runLocal, runLocalChecked } from '../run-local-command.ts';
 
 export const MARIADB_SERVER_BIN = '/usr/sbin/mariadbd';
 export const MARIADB_PID_FILE = 'mysqld.pid';
 const LAB_PORT = 3306;
 
-function ensureUserDir(dir: string, user: LabUserRef, mode: number): void {
-  mkdirSync(dir, { recursive: true, mode });
-  chownSync(dir, user.uid, user.gid);
-  chmodSync(dir, mode);
-}
 
-/** Run a program as the lab user, inside the host's mount namespace when it has one. */
-function asUser(argv: readonly string[], host: LabNodeHost): [string[], LocalCommandOptions] {
-  const { user, namespacePid } = host;
-  const env = { PATH: '/usr/sbin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/', USER: user.name, LOGNAME: user.name };
-  if (namespacePid === undefined) return [[...argv], { uid: user.uid, gid: user.gid, cwd: '/', env }];
-  return [['nsenter', '-t', String(namespacePid), '-m', '-S', String(user.uid), '-G', String(user.gid), '--', ...argv], { cwd: '/', env }];
-}
 
 /** The option file of a lab node (the twin gets the same shape with its own address: a clone's file). */
 export function labOptionFile(s: MysqlSettings, address: string, port: number): string {
@@ -66,36 +56,8 @@ export function labOptionFile(s: MysqlSettings, address: string, port: number): 
   ].join('\n');
 }
 
-/** The running server of a data directory (seen here at `view`), if any. */
-function serverOf(view: string): { pid: number; identity: CwdIdentity } | undefined {
-  const identity = cwdIdentityOf(view);
-  if (!identity) return undefined;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(view, MARIADB_PID_FILE), 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  return isProcessRunning(pid, identity) ? { pid, identity } : undefined;
-}
 
-function clearStalePidFile(view: string): void {
-  const pidFile = join(view, MARIADB_PID_FILE);
-  if (existsSync(pidFile) && serverOf(view) === undefined) rmSync(pidFile, { force: true });
-}
 
-/** Data directories (depth ≤ 4) under `dir` holding a pid file. */
-function pidDirsUnder(dir: string, depth = 4): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const here = entries.some((e) => e.isFile() && e.name === MARIADB_PID_FILE) ? [dir] : [];
-  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => pidDirsUnder(join(dir, e.name), depth - 1))];
-}
 
 function isBackupListener(pid: number, serveScript: string): boolean {
   if (!Number.isInteger(pid) || pid <= 1) return false;
@@ -107,23 +69,11 @@ function isBackupListener(pid: number, serveScript: string): boolean {
   }
 }
 
-/** Backup listener directories (`<dataDir>.backup` with a listener.pid) under `dir`. */
-function listenerDirsUnder(dir: string, depth = 4): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const here = dir.endsWith('.backup') && entries.some((e) => e.isFile() && e.name === 'listener.pid') ? [dir] : [];
-  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => listenerDirsUnder(join(dir, e.name), depth - 1))];
-}
 
 async function waitForSocket(host: LabNodeHost, s: MysqlSettings, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 600 && Date.now() < deadline; i++) {
-    const [argv, options] = asUser(['mariadb-admin', '--no-defaults', '-S', s.socket, '-u', host.user.name, '--connect-timeout=2', 'ping'], host);
+    const [argv, options] = asLabUser(['mariadb-admin', '--no-defaults', '-S', s.socket, '-u', host.user.name, '--connect-timeout=2', 'ping'], host.user, host.namespacePid);
     if ((await runLocal(argv, { ...options, timeoutMs: 5_000 })).exitCode === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -141,24 +91,24 @@ function tailOf(path: string): string {
 async function start(host: LabNodeHost, database: Database): Promise<void> {
   const s = mysqlSettings(database);
   const view = host.realPath(s.dataDir);
-  const running = serverOf(view);
+  const running = serverOf(view, MARIADB_PID_FILE);
   if (running) return;
-  clearStalePidFile(view);
+  clearStalePidFile(view, MARIADB_PID_FILE);
   ensureUserDir(host.realPath(dirname(s.socket)), host.user, 0o755);
   const listen = host.host.address;
   const server = [s.serverBin, `--defaults-file=${s.configFile}`, `--datadir=${s.dataDir}`, `--socket=${s.socket}`, `--port=${database.port}`, `--bind-address=${listen}`, `--pid-file=${s.dataDir}/${MARIADB_PID_FILE}`];
   // Detached (its own session), output to `<dataDir>.log`, like the engine's start_node.
-  const [argv, options] = asUser(['sh', '-c', 'log=$1; shift; setsid "$@" >>"$log" 2>&1 </dev/null &', 'sh', `${s.dataDir}.log`, ...server], host);
+  const [argv, options] = asLabUser(['sh', '-c', 'log=$1; shift; setsid "$@" >>"$log" 2>&1 </dev/null &', 'sh', `${s.dataDir}.log`, ...server], host.user, host.namespacePid);
   await runLocalChecked(argv, { ...options, timeoutMs: 10_000 });
   await waitForSocket(host, s, 60_000);
-  const started = serverOf(view);
+  const started = serverOf(view, MARIADB_PID_FILE);
   if (!started) throw new LabError(`MariaDB on ${s.dataDir} answers but its pid file names no server running there`);
   registerProcess({ pid: started.pid, label: `mariadbd ${s.dataDir}`, marker: started.identity, signal: 'SIGKILL' });
 }
 
 async function kill(host: LabNodeHost, database: Database): Promise<void> {
   const view = host.realPath(mysqlSettings(database).dataDir);
-  const running = serverOf(view);
+  const running = serverOf(view, MARIADB_PID_FILE);
   if (running) {
     try {
       process.kill(running.pid, 'SIGKILL');
@@ -169,7 +119,7 @@ async function kill(host: LabNodeHost, database: Database): Promise<void> {
     unregisterProcess(running.pid);
     if (!gone) throw new LabError(`mariadbd ${running.pid} did not die`);
   }
-  clearStalePidFile(view);
+  clearStalePidFile(view, MARIADB_PID_FILE);
 }
 
 function writeOptionFile(host: LabNodeHost, database: Database): void {
@@ -228,9 +178,10 @@ export const mariadbLabNode: LabDatabaseNode = {
     rmSync(`${view}.log`, { force: true });
     rmSync(`${view}.backup`, { recursive: true, force: true });
     writeOptionFile(host, database);
-    const [argv, options] = asUser(
+    const [argv, options] = asLabUser(
       ['mariadb-install-db', `--defaults-file=${s.configFile}`, `--user=${host.user.name}`, '--auth-root-authentication-method=socket', '--skip-test-db', '--skip-name-resolve'],
-      host,
+      host.user,
+      host.namespacePid,
     );
     await runLocalChecked(argv, { ...options, timeoutMs: 120_000 });
     await start(host, database);
@@ -254,7 +205,7 @@ export const mariadbLabNode: LabDatabaseNode = {
   },
 
   stopAllUnder(dir) {
-    for (const backupDir of listenerDirsUnder(dir)) {
+    for (const backupDir of dirsUnder(dir, (files, at) => at.endsWith('.backup') && files.has('listener.pid'))) {
       const pid = Number(readFileSync(join(backupDir, 'listener.pid'), 'utf8').trim());
       // Proven by its pid file AND its command line (socat EXEC naming this directory's serve script, as the host sees it).
       if (isBackupListener(pid, `${basename(backupDir)}/serve.sh`)) {
@@ -263,8 +214,8 @@ export const mariadbLabNode: LabDatabaseNode = {
       }
       rmSync(join(backupDir, 'listener.pid'), { force: true });
     }
-    for (const dataDir of pidDirsUnder(dir)) {
-      const running = serverOf(dataDir);
+    for (const dataDir of dirsUnder(dir, (files) => files.has(MARIADB_PID_FILE))) {
+      const running = serverOf(dataDir, MARIADB_PID_FILE);
       if (running) {
         try {
           process.kill(running.pid, 'SIGKILL');
@@ -274,7 +225,7 @@ export const mariadbLabNode: LabDatabaseNode = {
         waitForExitSync(running.pid, running.identity, 10_000);
         unregisterProcess(running.pid);
       }
-      clearStalePidFile(dataDir);
+      clearStalePidFile(dataDir, MARIADB_PID_FILE);
     }
   },
 

@@ -17,20 +17,22 @@
  * device and inode as its working directory); a postmaster.pid left by a dead
  * process is removed, so a crashed run never blocks the next one.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { POSTGRES_LOG_SUFFIX, postgresSettings, type PostgresSettings } from '../../../../functions/core/engines/postgres/postgres-settings.ts';
 import type { Host } from '../../../../functions/core/model.ts';
 import type { LabDatabaseNode, LabUserRef } from '../lab-database-node.ts';
 import { LabError } from '../lab-error.ts';
-import { ensureUserDir, hostView } from '../lab-files.ts';
-import { cwdIdentityOf, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from '../process-registry.ts';
-import { runLocal, runLocalChecked, type LocalCommandOptions } from '../run-local-command.ts';
+import { assertSafePath, ensureUserDir, hostView } from '../lab-files.ts';
+import { asLabUser, clearStalePidFile, dirsUnder, serverOf } from '../lab-servers.ts';
+import { cwdIdentityOf, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync } from '../process-registry.ts';
+import { runLocal, runLocalChecked } from '../run-local-command.ts';
 import type { SystemRequirement } from '../system-requirements.ts';
 
 /** Directory of the PostgreSQL 15 server binaries on Debian/Ubuntu. */
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
+const POSTMASTER_PID = 'postmaster.pid';
 
 const POSTGRES_REQUIREMENTS: readonly SystemRequirement[] = ['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_rewind', 'psql', 'pg_controldata'].map((bin) => ({
   paths: [`${POSTGRES_BIN_DIR}/${bin}`],
@@ -69,13 +71,6 @@ export interface PostgresNode {
 /** A data directory to stop or remove: a plain path, or a path as a namespaced host sees it. */
 export type DataDirTarget = string | { readonly dataDir: string; readonly namespacePid?: number };
 
-const SAFE_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
-
-function assertSafePath(what: string, path: string): void {
-  if (!SAFE_PATH.test(path) || path.split('/').includes('..')) {
-    throw new LabError(`${what} must be an absolute path of [A-Za-z0-9_./-] without '..' or trailing '/', got ${JSON.stringify(path)}`);
-  }
-}
 
 
 function targetOf(target: DataDirTarget): { dataDir: string; view: string } {
@@ -93,18 +88,6 @@ async function resolveUser(user: string | LabUserRef): Promise<LabUserRef> {
   return { name: user, uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-/** The running postmaster of a data directory (seen here at `view`) and its identity, if any. */
-function postmasterOf(view: string): { pid: number; identity: CwdIdentity } | undefined {
-  const identity = cwdIdentityOf(view);
-  if (!identity) return undefined;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(`${view}/postmaster.pid`, 'utf8').split('\n')[0]?.trim());
-  } catch {
-    return undefined;
-  }
-  return isProcessRunning(pid, identity) ? { pid, identity } : undefined;
-}
 
 /** PID of the postmaster running on `target`, if one runs. */
 export function runningPostmasterPid(target: DataDirTarget): number | undefined {
@@ -113,20 +96,10 @@ export function runningPostmasterPid(target: DataDirTarget): number | undefined 
 
 /** Remove a postmaster.pid whose process is gone (a crashed run); true when one was removed. */
 export function clearStalePostmasterPid(target: DataDirTarget): boolean {
-  const { view } = targetOf(target);
-  const pidFile = `${view}/postmaster.pid`;
-  if (!existsSync(pidFile) || postmasterOf(view) !== undefined) return false;
-  rmSync(pidFile, { force: true });
-  return true;
+  return clearStalePidFile(targetOf(target).view, POSTMASTER_PID);
 }
 
 
-/** Run a PostgreSQL program as the lab user, inside the host's mount namespace when it has one. */
-function asUser(argv: readonly string[], user: LabUserRef, namespacePid: number | undefined): [string[], LocalCommandOptions] {
-  const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', HOME: '/', USER: user.name, LOGNAME: user.name };
-  if (namespacePid === undefined) return [[...argv], { uid: user.uid, gid: user.gid, cwd: '/', env }];
-  return [['nsenter', '-t', String(namespacePid), '-m', '-S', String(user.uid), '-G', String(user.gid), '--', ...argv], { cwd: '/', env }];
-}
 
 /**
  * Start an existing cluster with the node convention (idempotent: a running
@@ -147,7 +120,7 @@ export async function startPostgresNode(options: PostgresNodeOptions): Promise<P
   const listen = options.listenOn === 'host-address' ? options.host.address : '*';
   const serverOptions = `-c port=${port} -c listen_addresses=${listen} -c unix_socket_directories=${socketDir}`;
   await runLocalChecked(
-    ...asUser([`${binDir}/pg_ctl`, '-D', dataDir, '-l', `${dataDir}${POSTGRES_LOG_SUFFIX}`, '-w', '-t', '60', '-o', serverOptions, 'start'], user, namespacePid),
+    ...asLabUser([`${binDir}/pg_ctl`, '-D', dataDir, '-l', `${dataDir}${POSTGRES_LOG_SUFFIX}`, '-w', '-t', '60', '-o', serverOptions, 'start'], user, namespacePid),
   );
   const started = postmasterOf(view);
   if (!started) throw new LabError(`PostgreSQL on ${dataDir} reported started but no postmaster runs there`);
@@ -178,7 +151,7 @@ export async function initPostgresPrimary(options: PostgresPrimaryOptions): Prom
     '--data-checksums',
     '--no-sync',
   ];
-  const [argv, runOptions] = asUser(initdb, user, namespacePid);
+  const [argv, runOptions] = asLabUser(initdb, user, namespacePid);
   await runLocalChecked(argv, { ...runOptions, timeoutMs: 120_000 });
   return startPostgresNode({ ...options, user });
 }
@@ -230,18 +203,11 @@ export function destroyPostgres(target: string | { readonly dataDir: string; rea
   }
 }
 
-/** Directories under `dir` (depth ≤ 4) that hold a postmaster.pid: data directories that may run. */
-function clusterDirsUnder(dir: string, depth = 4): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const here = entries.some((e) => e.isFile() && e.name === 'postmaster.pid') ? [dir] : [];
-  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => clusterDirsUnder(join(dir, e.name), depth - 1))];
-}
+
+/** The running postmaster of a data directory (seen here at `view`) and its identity, if any. */
+const postmasterOf = (view: string) => serverOf(view, POSTMASTER_PID);
+/** Directories under `dir` that hold a postmaster.pid: data directories that may run. */
+const clusterDirsUnder = (dir: string) => dirsUnder(dir, (files) => files.has(POSTMASTER_PID));
 
 /**
  * PostgreSQL as a lab node: data at `<mountPoint>/pg/<database>`, the socket in

@@ -24,25 +24,22 @@
  * inode as the process's working directory); a pid file left by a dead process is
  * removed; started servers are registered for stop-on-exit.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import type { Database } from '../../../../functions/core/model.ts';
 import { redisSettings } from '../../../../functions/core/engines/redis/redis-settings.ts';
-import type { LabDatabaseNode, LabDatabaseSpec, LabNodeHost, LabUserRef } from '../lab-database-node.ts';
+import type { LabDatabaseNode, LabDatabaseSpec, LabNodeHost } from '../lab-database-node.ts';
 import { LabError } from '../lab-error.ts';
-import { cwdIdentityOf, isProcessRunning, registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync, type CwdIdentity } from '../process-registry.ts';
-import { runLocalChecked, type LocalCommandOptions } from '../run-local-command.ts';
+import { assertSafePath, ensureUserDir } from '../lab-files.ts';
+import { asLabUser, clearStalePidFile, dirsUnder, serverOf } from '../lab-servers.ts';
+import { registerProcess, signalProcess, unregisterProcess, waitForExit, waitForExitSync } from '../process-registry.ts';
+import { runLocalChecked } from '../run-local-command.ts';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const REDIS_LAB_PORT = 16379;
 const PID_FILE = 'redis.pid';
 const CONFIG_FILE = 'redis.conf';
 
-const SAFE_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
-function assertSafePath(what: string, path: string): void {
-  if (!SAFE_PATH.test(path) || path.split('/').includes('..')) throw new LabError(`${what} must be an absolute path of [A-Za-z0-9_./-] without '..', got ${JSON.stringify(path)}`);
-}
 
 /** The config file the lab gives a server (the engine reads it back through INFO config_file). */
 export function redisLabConfig(options: { readonly address: string; readonly port: number; readonly dataDir: string }): string {
@@ -61,77 +58,39 @@ export function redisLabConfig(options: { readonly address: string; readonly por
   ].join('\n');
 }
 
-/** Run a program as the lab user, inside the host's mount namespace when it has one. */
-function asUser(argv: readonly string[], user: LabUserRef, namespacePid: number | undefined): [string[], LocalCommandOptions] {
-  const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/', USER: user.name, LOGNAME: user.name };
-  if (namespacePid === undefined) return [[...argv], { uid: user.uid, gid: user.gid, cwd: '/', env }];
-  return [['nsenter', '-t', String(namespacePid), '-m', '-S', String(user.uid), '-G', String(user.gid), '--', ...argv], { cwd: '/', env }];
-}
 
-function ensureUserDir(dir: string, user: LabUserRef, mode: number): void {
-  mkdirSync(dir, { recursive: true, mode });
-  chownSync(dir, user.uid, user.gid);
-  chmodSync(dir, mode);
-}
 
-/** The running server of a data directory (seen here at `view`), if any. */
-function serverOf(view: string): { pid: number; identity: CwdIdentity } | undefined {
-  const identity = cwdIdentityOf(view);
-  if (!identity) return undefined;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(view, PID_FILE), 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  return isProcessRunning(pid, identity) ? { pid, identity } : undefined;
-}
 
-function clearStalePidFile(view: string): void {
-  if (existsSync(join(view, PID_FILE)) && serverOf(view) === undefined) rmSync(join(view, PID_FILE), { force: true });
-}
 
 /** SIGKILL the server of `view` (a path of this process) and wait until it is gone. */
 async function killAt(view: string): Promise<void> {
-  const running = serverOf(view);
+  const running = serverOf(view, PID_FILE);
   if (running) {
     signalProcess(running.pid, running.identity, 'SIGKILL');
     const gone = await waitForExit(running.pid, running.identity, 10_000);
     unregisterProcess(running.pid);
     if (!gone) throw new LabError(`redis-server ${running.pid} in ${view} did not stop`);
   }
-  clearStalePidFile(view);
+  clearStalePidFile(view, PID_FILE);
 }
 
-/** Directories under `dir` (depth ≤ 4) that hold a redis.pid next to a redis.conf. */
-function serverDirsUnder(dir: string, depth = 4): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const here = entries.some((e) => e.isFile() && e.name === PID_FILE) && entries.some((e) => e.isFile() && e.name === CONFIG_FILE) ? [dir] : [];
-  return [...here, ...entries.filter((e) => e.isDirectory() && !e.isSymbolicLink()).flatMap((e) => serverDirsUnder(join(dir, e.name), depth - 1))];
-}
 
 /** Start the server of an existing data directory (a running one is kept) and register it. */
 async function startAt(host: LabNodeHost, database: Database): Promise<void> {
   const { dataDir, configFile } = redisSettings(database);
   assertSafePath('dataDir', dataDir);
   const view = host.realPath(dataDir);
-  if (serverOf(view)) return;
-  clearStalePidFile(view);
+  if (serverOf(view, PID_FILE)) return;
+  clearStalePidFile(view, PID_FILE);
   if (!existsSync(host.realPath(configFile))) throw new LabError(`no Redis config file ${configFile} on ${host.host.name}: initPrimary/prepareTwin first`);
-  const [argv, options] = asUser([REDIS_SERVER, configFile], host.user, host.namespacePid);
+  const [argv, options] = asLabUser([REDIS_SERVER, configFile], host.user, host.namespacePid);
   await runLocalChecked(argv, { ...options, timeoutMs: 30_000 });
   // daemonize: the pid file appears once the server runs; bounded wait, then the PID is proven by its cwd.
   const deadline = Date.now() + 10_000;
-  let started = serverOf(view);
+  let started = serverOf(view, PID_FILE);
   while (!started && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
-    started = serverOf(view);
+    started = serverOf(view, PID_FILE);
   }
   if (!started) throw new LabError(`redis-server on ${host.host.name} (${configFile}) reported started but no server runs in ${dataDir}: see ${dataDir}/redis.log`);
   registerProcess({ pid: started.pid, label: `redis ${dataDir}`, marker: started.identity, signal: 'SIGKILL' });
@@ -205,14 +164,14 @@ export const redisLabNode: LabDatabaseNode = {
   },
 
   stopAllUnder(dir) {
-    for (const view of serverDirsUnder(dir)) {
-      const running = serverOf(view);
+    for (const view of dirsUnder(dir, (files) => files.has(PID_FILE) && files.has(CONFIG_FILE))) {
+      const running = serverOf(view, PID_FILE);
       if (running) {
         signalProcess(running.pid, running.identity, 'SIGKILL');
         waitForExitSync(running.pid, running.identity, 5_000);
         unregisterProcess(running.pid);
       }
-      clearStalePidFile(view);
+      clearStalePidFile(view, PID_FILE);
     }
   },
 

@@ -19,3 +19,8 @@ export function stackHealthAlarmName(group: string, role: StackRole): string {
 export function trafficGateAlarmName(group: string): string {
   return `twinstack-${group}-traffic-gate`;
 }
+
+/** A control workflow's state machine name (`twinstack-failover`): the DnsStack's dashboards name it across regions. */
+export function workflowStateMachineName(workflow: string): string {
+  return `twinstack-${workflow}`;
+}

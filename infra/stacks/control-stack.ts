@@ -24,7 +24,8 @@ import { FAILOVER_HELD_METRIC } from '../../functions/handlers/decide-failover.h
 import { STEPS, placeholderOf } from '../../functions/handlers/step-catalog.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
 import { DeployWebhook } from '../constructs/deploy-webhook.ts';
-import { FAILOVER_EVENT_BUS_NAME, ROUTE53_METRICS_REGION, stackHealthAlarmName, trafficGateAlarmName } from '../constructs/group-alarm-names.ts';
+import { FAILOVER_EVENT_BUS_NAME, ROUTE53_METRICS_REGION, stackHealthAlarmName, trafficGateAlarmName, workflowStateMachineName } from '../constructs/group-alarm-names.ts';
+import { ReplicationAlarms } from '../constructs/replication-alarms.ts';
 import { ReplicationCheckSchedule } from '../constructs/replication-check-schedule.ts';
 import { StepFunction } from '../constructs/step-function.ts';
 import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
@@ -99,6 +100,8 @@ export class ControlStack extends Stack {
   readonly failoverTriggers: Readonly<Record<string, events.Rule>>;
   /** Per `routing-gate` group: the alarm the PRIMARY failover record's health check follows. */
   readonly gateAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Per database: lag beyond replication.maxLag, and the twin not replicating. */
+  readonly replicationAlarms: ReplicationAlarms;
   /** The deploy webhook endpoint; absent when no group has a `source` block. */
   readonly deployWebhook?: DeployWebhook;
 
@@ -186,6 +189,7 @@ export class ControlStack extends Stack {
     // Keeps each primary's last observation fresh: the evidence a failover weighs once it is gone.
     const checkReplication = functions[placeholderOf('CheckReplication')];
     if (checkReplication) new ReplicationCheckSchedule(this, 'ReplicationCheckSchedule', { checkReplication, groups });
+    this.replicationAlarms = new ReplicationAlarms(this, 'ReplicationAlarms', { groups, topics: this.notifyTopics });
 
     const workflows = {} as Record<ControlWorkflowName, Workflow>;
     for (const name of CONTROL_WORKFLOWS) {
@@ -195,7 +199,7 @@ export class ControlStack extends Stack {
         aslFile,
         // Exactly the functions the file uses; a placeholder with no step stays unbound and fails validation.
         functions: Object.fromEntries(Object.entries(functions).filter(([placeholder]) => used.includes(placeholder))),
-        stateMachineName: `twinstack-${name}`,
+        stateMachineName: workflowStateMachineName(name),
         alarmTopic: this.alarmTopic,
         logEncryptionKey: this.key,
       });

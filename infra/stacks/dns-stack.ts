@@ -5,7 +5,9 @@ import type { Construct } from 'constructs';
 import type { TwinstackConfig } from '../../functions/core/model.ts';
 import { trafficOf } from '../../functions/core/traffic.ts';
 import { InvalidConstructPropsError } from '../constructs/construct-props-error.ts';
-import { FAILOVER_EVENT_BUS_NAME, ROUTE53_METRICS_REGION } from '../constructs/group-alarm-names.ts';
+import { FAILOVER_EVENT_BUS_NAME, ROUTE53_METRICS_REGION, workflowStateMachineName } from '../constructs/group-alarm-names.ts';
+import { GroupDashboard } from '../constructs/group-dashboard.ts';
+import { CONTROL_WORKFLOWS } from './control-stack.ts';
 import { RoutingGate } from '../constructs/routing-gate.ts';
 import { StackHealthCheck } from '../constructs/stack-health-check.ts';
 
@@ -32,6 +34,8 @@ export class DnsStack extends Stack {
   readonly healthChecks: Readonly<Record<string, { primary: StackHealthCheck; twin: StackHealthCheck }>>;
   readonly gates: Readonly<Record<string, RoutingGate>>;
   readonly forwardRule: events.Rule;
+  /** Per group: health, active stack, replication lag, workflow outcomes and durations. */
+  readonly dashboards: Readonly<Record<string, GroupDashboard>>;
 
   constructor(scope: Construct, id: string, props: DnsStackProps) {
     const { groups } = props.config;
@@ -53,6 +57,20 @@ export class DnsStack extends Stack {
     }
     this.healthChecks = healthChecks;
     this.gates = gates;
+
+    const dashboards: Record<string, GroupDashboard> = {};
+    for (const group of groups) {
+      const checks = healthChecks[group.name];
+      if (!checks) continue;
+      dashboards[group.name] = new GroupDashboard(this, `Dashboard-${group.name}`, {
+        group,
+        healthCheckIds: { primary: checks.primary.healthCheck.attrHealthCheckId, twin: checks.twin.healthCheck.attrHealthCheckId },
+        ...(gates[group.name] ? { gateHealthCheckId: gates[group.name]?.gateHealthCheck.attrHealthCheckId } : {}),
+        controlRegion: props.controlRegion,
+        stateMachineNames: CONTROL_WORKFLOWS.map(workflowStateMachineName),
+      });
+    }
+    this.dashboards = dashboards;
 
     const controlBus = events.EventBus.fromEventBusArn(
       this,

@@ -468,8 +468,9 @@ describe('ControlStack with a deploy source', () => {
     expect(starts.flatMap((st) => asArray(st.Resource)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([{ Ref: deployMachineId }, { Ref: failoverMachineId }]);
     expect(violations).toEqual([]);
     // A failure alarm per workflow, a held-failover alarm per group, one drift alarm for the group with a source,
-    // one traffic-gate alarm for the routing-gate group (shop).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1 + 1);
+    // one traffic-gate alarm for the routing-gate group (shop), and a lag and a not-replicating alarm per database.
+    const databases = config.groups.reduce((n, g) => n + g.databases.length, 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1 + 1 + 2 * databases);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'twinstack',
       MetricName: 'DeployDrift',

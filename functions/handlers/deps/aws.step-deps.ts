@@ -31,7 +31,7 @@ export const LEASE_TABLE_ENV = 'TWINSTACK_LEASE_TABLE';
  * Publish one metric now as CloudWatch EMF (Powertools Metrics). Powertools adds the `service`
  * dimension: alarms watch `emittedDimensions(dimensions)` (metric-dimensions.ts).
  */
-export function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>, unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count): void {
+export function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>, unit: 'Count' | 'Bytes' = MetricUnit.Count): void {
   const metrics = new Metrics({ namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? METRICS_NAMESPACE, serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? METRICS_SERVICE });
   metrics.addDimensions({ ...dimensions });
   metrics.addMetric(name, unit, value);

@@ -20,7 +20,7 @@ import type { DnsRouter, LeaseStore, ParameterStore } from '../../core/ports.ts'
 import type { ShellOpenerFactory } from './aws-entry.ts';
 import { lazyPort } from './lazy-port.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metric-dimensions.ts';
-import type { StepDeps } from './step-deps.ts';
+import type { MetricUnitName, StepDeps } from './step-deps.ts';
 
 let deps: StepDeps | undefined;
 
@@ -31,7 +31,7 @@ export const LEASE_TABLE_ENV = 'TWINSTACK_LEASE_TABLE';
  * Publish one metric now as CloudWatch EMF (Powertools Metrics). Powertools adds the `service`
  * dimension: alarms watch `emittedDimensions(dimensions)` (metric-dimensions.ts).
  */
-export function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>, unit: 'Count' | 'Bytes' = MetricUnit.Count): void {
+export function recordMetric(name: string, value: number, dimensions: Readonly<Record<string, string>>, unit: MetricUnitName = MetricUnit.Count): void {
   const metrics = new Metrics({ namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? METRICS_NAMESPACE, serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? METRICS_SERVICE });
   metrics.addDimensions({ ...dimensions });
   metrics.addMetric(name, unit, value);

@@ -8,6 +8,9 @@ import type { DatabaseEngine } from '../../core/engines/database-engine.ts';
 import type { DnsRecordSpec, DnsTarget, EngineName } from '../../core/model.ts';
 import type { Clock, DnsRouter, HealthProbe, LeaseStore, ParameterStore, RemoteShell } from '../../core/ports.ts';
 
+/** The CloudWatch units our metrics use (a count, a lag in bytes, a lag in seconds of oplog). */
+export type MetricUnitName = 'Count' | 'Bytes' | 'Seconds';
+
 export interface StepDeps {
   readonly params: ParameterStore;
   readonly dns: DnsRouter;
@@ -23,5 +26,5 @@ export interface StepDeps {
   /** Per-group deploy lease (DynamoDB in AWS, a file locally). Absent: deploy steps refuse with InvalidInputError. */
   readonly lease?: LeaseStore;
   /** Publish one metric (AWS: Powertools Metrics / CloudWatch EMF), unit Count unless given. Absent: metrics are only in step output. */
-  readonly recordMetric?: (name: string, value: number, dimensions: Readonly<Record<string, string>>, unit?: 'Count' | 'Bytes' | 'Seconds') => void;
+  readonly recordMetric?: (name: string, value: number, dimensions: Readonly<Record<string, string>>, unit?: MetricUnitName) => void;
 }

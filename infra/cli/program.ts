@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo } from './cli-io.ts';
+import { registerHistoryCommand } from './commands/history.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
+import { registerStatusCommand } from './commands/status.command.ts';
+import { registerWorkflowCommands } from './commands/workflow.command.ts';
 import { registerValidateCommand } from './commands/validate.command.ts';
 
 /**
@@ -20,6 +23,9 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .exitOverride();
   registerValidateCommand(program, io, setExitCode);
   registerServeCommand(program, io, setExitCode);
+  registerStatusCommand(program, io, setExitCode);
+  registerHistoryCommand(program, io, setExitCode);
+  registerWorkflowCommands(program, io, setExitCode);
   return program;
 }
 

@@ -103,7 +103,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       // Loaded on first use: `twinstack validate` must not pay for ssh2 and the ASL runner.
       const [{ runWorkflow }, { createLocalStepDeps }] = await Promise.all([import('../../local/runtime/run-workflow.ts'), import('../../local/runtime/local-step-deps.ts')]);
       const deps = createLocalStepDeps({ parameterFile, zoneFile: join(options.stateDir, 'zone.json'), dnsServer: options.dnsServer ?? parseLoopbackAddress(DEFAULT_DNS_SERVER) });
-      const result = await runWorkflow({ workflow: 'deploy', input, deps, executionName });
+      const result = await runWorkflow({ workflow: 'deploy', input, deps, executionName, record: { stateDir: options.stateDir } });
       if (result.status !== 'SUCCEEDED') throw new Error(`${result.error ?? 'Error'}: ${result.cause ?? ''}`);
       return result.output;
     });

@@ -35,6 +35,7 @@ import { LAB_NODES, labNodeFor } from '../lab/lab-nodes.ts';
 import { HealthProber } from '../prober/health-prober.ts';
 import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
+import { writeDrillReport } from './drill-report.ts';
 import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, type DrillSummary } from './summarize-drill.ts';
 import { drillConfigYaml, DRILL_DNS_NAME, DRILL_GROUP, LAB_HOST_ROOT } from './drill-config.ts';
 import { createSourceRepository, initDeployDirectory, runDrillDeploy, type DrillDeployResult } from './drill-deploy.ts';
@@ -68,7 +69,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   const { log } = options;
   // A failed run must never leave an earlier run's report in place.
   mkdirSync(options.reportDir, { recursive: true });
-  for (const file of ['summary.json', 'timeline.txt']) rmSync(join(options.reportDir, file), { force: true });
+  for (const file of ['summary.json', 'timeline.txt', 'index.html']) rmSync(join(options.reportDir, file), { force: true });
   const onSignal = () => {
     log('interrupted: stopping everything the drill started');
     void cleanup.run().finally(() => process.exit(130));
@@ -150,7 +151,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     await Promise.all([prepareWorkflow('replicate'), prepareWorkflow('failover')]);
 
     // Replicate: full backup → restore on the twin → replication → env vars.
-    const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log);
+    const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log, stateDir);
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
 
     // Code: one signed push builds the image once, ships it to both stacks and starts the compose project there.
@@ -210,7 +211,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       onAlarm: (alarm) => {
         alarmAt = alarm.at.getTime();
         timeline.mark(`alarm: primary unhealthy (${alarm.detail})`, alarmAt);
-        failover = runTimed('failover', { group: DRILL_GROUP, reason: `health alarm: ${alarm.detail}` }, deps, timeline, log);
+        failover = runTimed('failover', { group: DRILL_GROUP, reason: `health alarm: ${alarm.detail}` }, deps, timeline, log, stateDir);
       },
     });
     prober.start();
@@ -267,6 +268,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     });
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeDrillReport(options.reportDir, summary, timeline.rows);
     log('');
     log(timeline.render());
     if (!outcome.failedOver) log(`failover ${outcome.status}: ${outcome.reasons.join('; ')}`);
@@ -279,6 +281,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
 `);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}
 `);
+    writeDrillReport(options.reportDir, summary, timeline.rows);
     throw new DrillFailedError(message, summary, { cause: error });
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -326,6 +329,7 @@ async function runTimed(
   deps: ReturnType<typeof createLocalStepDeps>,
   timeline: DrillTimeline,
   log: (line: string) => void,
+  stateDir: string,
 ): Promise<WorkflowResult> {
   timeline.begin(`workflow ${workflow}`);
   log(`workflow ${workflow}: started`);
@@ -334,6 +338,7 @@ async function runTimed(
     workflow,
     input,
     deps,
+    record: { stateDir },
     onEvent: (e: WorkflowEvent) => {
       const key = `  ${workflow} › ${e.state}`;
       if (e.type === 'entered') opened.set(key, e.at);

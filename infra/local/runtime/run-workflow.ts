@@ -15,6 +15,7 @@ import { createStepHandlers } from '../../../functions/handlers/create-step-hand
 import type { StepDeps } from '../../../functions/handlers/deps/step-deps.ts';
 import { STEPS } from '../../../functions/handlers/step-catalog.ts';
 import { loadAsl, type WorkflowName } from './load-asl.ts';
+import { decisionOf, redactInput, statesOf, triggerOf, writeExecutionRecord, type ExecutionRecord, type RecordOptions } from './execution-record.ts';
 
 export interface WorkflowEvent {
   readonly state: string;
@@ -32,6 +33,8 @@ export interface RunWorkflowOptions {
   readonly timing?: { readonly retryIntervalMs?: number; readonly waitMs?: number };
   /** `$$.Execution.Name` (the deploy lease holder). @default a random UUID, like StartExecution */
   readonly executionName?: string;
+  /** Record the execution under `record.stateDir/executions/` (a RUNNING record at the start, the final one at the end). @default not recorded */
+  readonly record?: RecordOptions;
 }
 
 export interface WorkflowResult {
@@ -138,6 +141,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     },
   });
   const events: WorkflowEvent[] = [];
+  const record = recorderOf(options, executionName);
+  record(events);
   const timeline = (async () => {
     for await (const raw of execution.eventLogs) {
       const event = toWorkflowEvent(raw);
@@ -146,15 +151,50 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       options.onEvent?.(event);
     }
   })();
+  let result: WorkflowResult;
   try {
     const output = await execution.result;
     await timeline;
-    return { status: 'SUCCEEDED', output, events, durationMs: performance.now() - started };
+    result = { status: 'SUCCEEDED', output, events, durationMs: performance.now() - started };
   } catch (error) {
     await timeline;
     const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
     const name = failure instanceof Error ? failure.name : 'Error';
     const cause = failure instanceof Error ? failure.message : String(failure);
-    return { status: 'FAILED', error: name, cause, events, durationMs: performance.now() - started };
+    result = { status: 'FAILED', error: name, cause, events, durationMs: performance.now() - started };
   }
+  record(events, result);
+  return result;
+}
+
+/** Writes the execution's record (RUNNING without a result); a failing write is reported on stderr, never fails the execution. */
+function recorderOf(options: RunWorkflowOptions, name: string): (events: readonly WorkflowEvent[], result?: WorkflowResult) => void {
+  const startedAt = new Date();
+  return (events, result) => {
+    if (!options.record) return;
+    const group = (options.input as { group?: unknown } | undefined)?.group;
+    const output = result?.output as { outcome?: unknown } | undefined;
+    const decision = decisionOf(result?.output);
+    const record: ExecutionRecord = {
+      version: 1,
+      name,
+      workflow: options.workflow,
+      ...(typeof group === 'string' ? { group } : {}),
+      trigger: options.record.trigger ?? triggerOf(options.input),
+      input: redactInput(options.input),
+      status: result?.status ?? 'RUNNING',
+      startedAt: startedAt.toISOString(),
+      ...(result ? { endedAt: new Date(startedAt.getTime() + result.durationMs).toISOString(), durationMs: Math.round(result.durationMs) } : {}),
+      ...(result?.error ? { error: result.error } : {}),
+      ...(result?.cause ? { cause: result.cause } : {}),
+      ...(typeof output?.outcome === 'string' ? { outcome: output.outcome } : {}),
+      ...(decision ? { decision } : {}),
+      states: statesOf(events),
+    };
+    try {
+      writeExecutionRecord(options.record.stateDir, record, options.record.keep);
+    } catch (error) {
+      process.stderr.write(`twinstack: could not record execution ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  };
 }

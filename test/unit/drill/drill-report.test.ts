@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { renderDrillReport, renderTimelineSvg } from '../../../infra/local/drill/drill-report.ts';
+import { summarizeDrill, summarizeFailedDrill } from '../../../infra/local/drill/summarize-drill.ts';
+
+const summary = summarizeDrill({
+  killAt: 1000,
+  alarmAt: 1300,
+  dnsVerifiedAt: 2900,
+  acknowledged: [{ id: 1, at: 900 }, { id: 2, at: 3900 }],
+  idsOnPromotedTwin: { main: new Set([1, 2]) },
+  dnsBefore: '127.0.1.1',
+  dnsAfter: '127.0.2.1',
+  failoverStatus: 'SUCCEEDED',
+  failoverReasons: ['replica main was streaming <synchronously>'],
+  databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, loss: 0, lagUnit: 'bytes', reasons: ['caught up'] }],
+  wallMs: 30_000,
+});
+
+describe('renderDrillReport', () => {
+  it('has the headline, per-database writes, the reasons (escaped), DNS and an inline SVG timeline', () => {
+    const html = renderDrillReport(summary, [
+      { label: 'workflow failover', startMs: 1300, durationMs: 1600, status: 'SUCCEEDED' },
+      { label: '  failover › PromoteDatabase', startMs: 1500, durationMs: 200, status: 'ok' },
+      { label: 'primary killed', startMs: 1000 },
+    ]);
+    expect(html).toContain('id="verdict">PASSED');
+    expect(html).toMatch(/RTO<\/div><div class="v">2900 ms/);
+    expect(html).toMatch(/Detection<\/div><div class="v">300 ms/);
+    expect(html).toMatch(/Orchestration<\/div><div class="v">1600 ms/);
+    expect(html).toContain('<td>main</td>');
+    expect(html).toContain('streaming &lt;synchronously&gt;');
+    expect(html).toContain('<code>127.0.2.1</code> (switched to the twin)');
+    expect(html).toMatch(/<svg [^>]*id="timeline"/);
+    expect(html).toContain('failover › PromoteDatabase');
+  });
+
+  it('is self-contained: no script, no external URL', () => {
+    const html = renderDrillReport(summary, []);
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('a failed drill says FAILED and shows its error', () => {
+    const html = renderDrillReport(summarizeFailedDrill({ error: 'replicate failed: <boom>', wallMs: 5 }), []);
+    expect(html).toContain('FAILED');
+    expect(html).toContain('replicate failed: &lt;boom&gt;');
+    expect(renderTimelineSvg([])).toContain('No timeline');
+  });
+});

@@ -20,6 +20,7 @@ import { createLab, type Lab, type LabHost } from '../../infra/local/lab/lab.ts'
 import type { LabNodeHost } from '../../infra/local/lab/lab-database-node.ts';
 import { mariadbLabNode } from '../../infra/local/lab/nodes/mariadb.lab-node.ts';
 import { assertLabCanRun } from './it-lab.fixture.ts';
+import { eventually } from './eventually.ts';
 
 const LAB_ROOT = '/var/tmp/twinstack-it-mariadb';
 const MOUNT_POINT = '/srv/twinstack-it-mariadb';
@@ -44,20 +45,6 @@ function assertMariadbInstalled(): void {
   }
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-}
 
 async function rowCount(c: mysql.Connection): Promise<number> {
   const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM drill_writes');

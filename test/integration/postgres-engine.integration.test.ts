@@ -15,6 +15,7 @@ import { Ssh2RemoteShell } from '../../functions/adapters/ssh/ssh2.remote-shell.
 import type { Lab, LabHost } from '../../infra/local/lab/lab.ts';
 import { POSTGRES_BIN_DIR } from '../../infra/local/lab/nodes/postgres.lab-node.ts';
 import { IT_MOUNT_POINT, IT_POSTGRES_PORT, IT_PRIMARY, IT_TWIN, startItLab } from './it-lab.fixture.ts';
+import { eventually } from './eventually.ts';
 
 const REPLICA_NAME = 'twin_main';
 const SECRETS: DatabaseSecrets = {
@@ -61,21 +62,6 @@ async function withApp<T>(host: Host, fn: (client: pg.Client) => Promise<T>): Pr
   }
 }
 
-/** Poll `probe` until it returns a value (bounded by count and time). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-}
 
 describe('postgresEngine over real SSH', () => {
   let lab: Lab;

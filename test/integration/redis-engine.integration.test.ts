@@ -22,6 +22,7 @@ import type { LabNodeHost } from '../../infra/local/lab/lab-database-node.ts';
 import { createLab, type Lab, type LabHost } from '../../infra/local/lab/lab.ts';
 import { redisLabNode, REDIS_SERVER } from '../../infra/local/lab/nodes/redis.lab-node.ts';
 import { assertLabCanRun } from './it-lab.fixture.ts';
+import { eventually } from './eventually.ts';
 
 const LAB_ROOT = '/var/tmp/twinstack-it-redis';
 const MOUNT_POINT = '/srv/twinstack-it-redis';
@@ -47,20 +48,6 @@ function databaseFor(mode: 'async' | 'sync' = 'async'): Database {
   } as unknown as Database;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-}
 
 describe('redisEngine over real SSH', () => {
   let lab: Lab;

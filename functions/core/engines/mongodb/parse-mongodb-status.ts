@@ -32,6 +32,7 @@ import { UnexpectedOutputError } from '../../errors.ts';
 import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
 import { decodeExtendedJson } from './canonical-ejson.ts';
 import { formatOptime, optimeDiff } from './optime.ts';
+import { parseJsonLine as readJsonLine } from '../json-line.ts';
 
 const timestamp = z.object({ t: z.int().min(0), i: z.int().min(0) });
 const optime = z.object({ ts: timestamp, t: z.number().optional() });
@@ -131,26 +132,10 @@ function ok<T extends { ok: number } | undefined>(reply: T): Ok<T> | undefined {
   return reply !== undefined && reply.ok === 1 ? (reply as Ok<T>) : undefined;
 }
 
-function lastJsonLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('{'))
-    .at(-1);
-}
 
 /** Decodes the last JSON line of stdout (Extended JSON) and checks it against `schema`. */
 export function parseJsonLine<T>(result: CommandResult, schema: z.ZodType<T>, what: string): T {
-  if (result.exitCode !== 0) throw new UnexpectedOutputError(`${what} command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
-  const line = lastJsonLine(result.stdout);
-  if (line === undefined) throw new UnexpectedOutputError(`${what} printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-  let json: unknown;
-  try {
-    json = decodeExtendedJson(JSON.parse(line));
-  } catch (cause) {
-    if (cause instanceof UnexpectedOutputError) throw cause;
-    throw new UnexpectedOutputError(`${what} line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
-  }
+  const json = readJsonLine(what, result, decodeExtendedJson);
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new UnexpectedOutputError(`${what} JSON has an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;

@@ -17,6 +17,7 @@ import { UnexpectedOutputError } from '../../errors.ts';
 import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
 import { formatMysqlGtidSet, isGtidPosition, mariadbErrantGtids, mysqlErrantGtids, parseMariadbGtidList, parseMysqlGtidSet, unionMysqlGtidSets } from './gtid-set.ts';
 import type { MysqlDialect } from './mysql-settings.ts';
+import { parseJsonLine } from '../json-line.ts';
 
 /** Server facts compatibilityProblems judges, kept beside the neutral status. */
 export interface MysqlFacts {
@@ -99,25 +100,7 @@ const statusLine = z.object({
   replicaHosts: z.string().optional(),
 });
 
-/** The last stdout line that looks like a JSON object. */
-export function lastJsonLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('{'))
-    .at(-1);
-}
 
-function parseJsonLine(what: string, result: CommandResult): unknown {
-  if (result.exitCode !== 0) throw new UnexpectedOutputError(`${what} command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
-  const line = lastJsonLine(result.stdout);
-  if (line === undefined) throw new UnexpectedOutputError(`${what} printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-  try {
-    return JSON.parse(line);
-  } catch (cause) {
-    throw new UnexpectedOutputError(`${what} line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
-  }
-}
 
 function shaped<T>(what: string, schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);

@@ -11,6 +11,7 @@ import type { CommandResult } from '../../command.ts';
 import { UnexpectedOutputError } from '../../errors.ts';
 import type { DatabaseStatus } from '../database-engine.ts';
 import { isLsn } from './lsn.ts';
+import { lastJsonLine, parseJsonLine } from '../json-line.ts';
 
 const lsn = z.string().refine(isLsn, 'not an LSN');
 const bytes = z.number().finite();
@@ -38,25 +39,9 @@ const statusSchema = z.object({
   detail: z.string().optional(),
 });
 
-/** The last stdout line that looks like a JSON object (pg_ctl chatter goes to stderr, but be tolerant). */
-function lastJsonLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('{'))
-    .at(-1);
-}
 
 export function parsePostgresStatus(result: CommandResult): DatabaseStatus {
-  if (result.exitCode !== 0) throw new UnexpectedOutputError(`status command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
-  const line = lastJsonLine(result.stdout);
-  if (line === undefined) throw new UnexpectedOutputError(`status printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (cause) {
-    throw new UnexpectedOutputError(`status line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
-  }
+  const json = parseJsonLine('status', result);
   const parsed = statusSchema.safeParse(json);
   if (!parsed.success) throw new UnexpectedOutputError(`status JSON has an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const s = parsed.data;

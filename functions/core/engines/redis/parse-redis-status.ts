@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { CommandResult } from '../../command.ts';
 import { UnexpectedOutputError } from '../../errors.ts';
 import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
+import { parseJsonLine } from '../json-line.ts';
 
 const OFFSET = /^\d{1,19}$/;
 const INTEGER = /^-?\d{1,19}$/;
@@ -102,25 +103,7 @@ export function parseInfoText(text: string): Record<string, string> {
   return out;
 }
 
-/** The last stdout line that looks like a JSON object. */
-function lastJsonLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('{'))
-    .at(-1);
-}
 
-function parseJsonLine(what: string, result: CommandResult): unknown {
-  if (result.exitCode !== 0) throw new UnexpectedOutputError(`${what} command exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
-  const line = lastJsonLine(result.stdout);
-  if (line === undefined) throw new UnexpectedOutputError(`${what} printed no JSON line: ${JSON.stringify(result.stdout.slice(0, 200))}`);
-  try {
-    return JSON.parse(line);
-  } catch (cause) {
-    throw new UnexpectedOutputError(`${what} line is not JSON: ${JSON.stringify(line.slice(0, 200))}`, { cause });
-  }
-}
 
 function issuesOf(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

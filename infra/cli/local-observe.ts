@@ -9,6 +9,7 @@ import type { FailoverDecision, FailoverSnapshot } from '../../functions/core/de
 import { formatLag, type LagUnit } from '../../functions/core/engines/lag-unit.ts';
 import type { PrimaryObservation } from '../../functions/core/group-state.ts';
 import type { FailoverGroup } from '../../functions/core/model.ts';
+import type { ParameterStore } from '../../functions/core/ports.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { createHandler as createAssess } from '../../functions/handlers/assess-failover.handler.ts';
 import { createHandler as createDecide } from '../../functions/handlers/decide-failover.handler.ts';
@@ -51,11 +52,12 @@ export function silentLogger(): Logger {
   return new Logger({ serviceName: 'twinstack-cli', logLevel: 'SILENT' });
 }
 
-async function lastObservations(state: LocalState, group: FailoverGroup): Promise<Record<string, PrimaryObservation | undefined>> {
+/** The last observation of each database's primary that the replication checks stored (any ParameterStore: the local file, SSM). */
+export async function lastObservations(params: Pick<ParameterStore, 'get'>, group: FailoverGroup): Promise<Record<string, PrimaryObservation | undefined>> {
   return Object.fromEntries(
     await Promise.all(
       group.databases.map(async (db) => {
-        const raw = await state.params.get(parameterNames.observation(group.name, db.name));
+        const raw = await params.get(parameterNames.observation(group.name, db.name));
         return [db.name, raw === undefined ? undefined : (JSON.parse(raw) as PrimaryObservation)] as const;
       }),
     ),
@@ -82,25 +84,26 @@ export function databaseViews(snapshot: FailoverSnapshot, decision: FailoverDeci
   });
 }
 
+/** Pure: one view per database when nothing was observed now (roles unknown), with the last stored observations. */
+export function unobservedDatabases(group: FailoverGroup, last: Readonly<Record<string, PrimaryObservation | undefined>>): DatabaseView[] {
+  return group.databases.map((db) => ({
+    name: db.name,
+    mode: db.replication.mode,
+    primaryRole: 'not observed',
+    twinRole: 'not observed',
+    lag: null,
+    lagUnit: 'bytes',
+    lagText: 'unknown',
+    promotable: null,
+    reasons: [],
+    ...(last[db.name] ? { lastObservation: last[db.name] } : {}),
+  }));
+}
+
 /** Runs AssessFailover + DecideFailover (read-only: neither acts) within `timeoutMs`. */
 export async function observeGroup(state: LocalState, group: FailoverGroup, options: { readonly timeoutMs?: number; readonly force?: boolean; readonly live?: boolean } = {}): Promise<GroupObservation> {
-  const last = await lastObservations(state, group);
-  const fallback = (source: GroupObservation['source'], detail: string): GroupObservation => ({
-    source,
-    detail,
-    databases: group.databases.map((db) => ({
-      name: db.name,
-      mode: db.replication.mode,
-      primaryRole: 'not observed',
-      twinRole: 'not observed',
-      lag: null,
-      lagUnit: 'bytes',
-      lagText: 'unknown',
-      promotable: null,
-      reasons: [],
-      ...(last[db.name] ? { lastObservation: last[db.name] } : {}),
-    })),
-  });
+  const last = await lastObservations(state.params, group);
+  const fallback = (source: GroupObservation['source'], detail: string): GroupObservation => ({ source, detail, databases: unobservedDatabases(group, last) });
   if (options.live === false) return fallback('not-observed', 'not observed (--no-observe); last observations shown');
   const { createLocalStepDeps } = await import('../local/runtime/local-step-deps.ts');
   const deps = createLocalStepDeps({ parameterFile: state.parameterFile, zoneFile: state.zoneFile, dnsServer: DEFAULT_LOCAL_DNS, leaseFile: state.leaseFile, logger: silentLogger() });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo } from './cli-io.ts';
+import { registerDrillCommand } from './commands/drill.command.ts';
 import { registerHistoryCommand } from './commands/history.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
 import { registerStatusCommand } from './commands/status.command.ts';
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
   registerStatusCommand(program, io, setExitCode);
   registerHistoryCommand(program, io, setExitCode);
   registerWorkflowCommands(program, io, setExitCode);
+  registerDrillCommand(program, io, setExitCode);
   return program;
 }
 

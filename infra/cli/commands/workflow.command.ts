@@ -20,6 +20,7 @@ import { SfnWorkflowStarter } from '../../../functions/adapters/aws/sfn.workflow
 import type { FailoverGroup } from '../../../functions/core/model.ts';
 import type { WorkflowEvent, WorkflowResult } from '../../local/runtime/run-workflow.ts';
 import type { WorkflowName } from '../../local/runtime/load-asl.ts';
+import { awsTarget, ensureAwsCredentials, stateMachineArnOf } from '../aws-target.ts';
 import { CliInputError, EXIT, reportInputError, type CliIo } from '../cli-io.ts';
 import { formatDuration, paint, statusColour } from '../format.ts';
 import { DEFAULT_LOCAL_DNS, lagText, observeGroup } from '../local-observe.ts';
@@ -165,23 +166,13 @@ export async function runWorkflowCommand(workflow: WorkflowName, group: string, 
 }
 
 async function startOnAws(workflow: WorkflowName, group: string, options: WorkflowCommandOptions, io: CliIo, deps: WorkflowCommandDeps, now: Date): Promise<number> {
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new CliInputError(`no AWS region for ${workflow} ${group}`, 'pass --region REGION (the control region) or set AWS_REGION, or add --local');
-  const account = options.account ?? process.env.TWINSTACK_AWS_ACCOUNT;
-  if (!account || !/^\d{12}$/.test(account)) throw new CliInputError(`no AWS account id for ${workflow} ${group}`, 'pass --account 123456789012 (or set TWINSTACK_AWS_ACCOUNT), or add --local');
+  const target = awsTarget(`${workflow} ${group}`, options);
+  const region = target.region;
   if (options.wait) io.err('note: --wait follows local executions only for now; follow this one in the Step Functions console');
   const input = inputOf(workflow, group, options, undefined, now);
   const client = deps.sfnClient ? deps.sfnClient(region) : new SFNClient({ region });
-  try {
-    await Promise.race([
-      client.config.credentials(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('the credential chain did not answer within 10 s')), 10_000).unref()),
-    ]);
-  } catch (error) {
-    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new CliInputError(`no AWS credentials for ${workflow} ${group}, nothing started (${why})`, 'set AWS_PROFILE (run `aws configure` or `aws sso login`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add --local');
-  }
-  const starter = new SfnWorkflowStarter(client, (wf) => `arn:aws:states:${region}:${account}:stateMachine:twinstack-${wf}`);
+  await ensureAwsCredentials(client, `${workflow} ${group}`);
+  const starter = new SfnWorkflowStarter(client, (wf) => stateMachineArnOf(target, wf));
   const executionName = `cli-${workflow}-${group}-${randomUUID().slice(0, 8)}`;
   const started = await starter.start(workflow, executionName, input);
   if (options.json) io.out(JSON.stringify({ workflow, executionName, started: started.started, executionArn: started.executionId }, null, 2));

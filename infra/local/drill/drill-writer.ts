@@ -5,7 +5,9 @@
  * Invariants: one write in flight at a time; an id is recorded as acknowledged
  * only after a 201 (the app answers after COMMIT returned); DNS answers are
  * cached for their TTL like a stub resolver would; the loop is bounded by
- * `maxWrites` and `maxDurationMs` and stops by itself.
+ * `maxWrites` and `maxDurationMs` and stops by itself. It also keeps, bounded, what
+ * the report charts: acknowledged/failed attempts per wall-clock second, and every
+ * answer the name resolved to (one query per TTL, folded into runs of the same answer).
  */
 import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
 
@@ -14,6 +16,49 @@ export interface Acknowledgement {
   readonly at: number;
   /** The address the name resolved to for this write. */
   readonly address: string;
+}
+
+/** Attempts that ended in one wall-clock second (`second` = floor(epoch ms / 1000)). */
+export interface WriteSecond {
+  readonly second: number;
+  acknowledged: number;
+  failed: number;
+}
+
+/** A run of DNS queries that got the same answer (`answer` null: the query failed or had no A record). */
+export interface DnsAnswerRun {
+  readonly answer: string | null;
+  readonly fromAt: number;
+  toAt: number;
+  queries: number;
+}
+
+/** Bounds on what the writer keeps for the report. */
+export const MAX_WRITE_SECONDS = 3600;
+export const MAX_DNS_RUNS = 500;
+
+/** Pure: counts one attempt that ended at `at` (bounded: past MAX_WRITE_SECONDS distinct seconds, newer ones are dropped). */
+export function countAttempt(seconds: WriteSecond[], at: number, ok: boolean): void {
+  const second = Math.floor(at / 1000);
+  let bucket = seconds[seconds.length - 1];
+  if (!bucket || bucket.second !== second) {
+    if (seconds.length >= MAX_WRITE_SECONDS) return;
+    bucket = { second, acknowledged: 0, failed: 0 };
+    seconds.push(bucket);
+  }
+  if (ok) bucket.acknowledged += 1;
+  else bucket.failed += 1;
+}
+
+/** Pure: folds one DNS answer into the runs (bounded by MAX_DNS_RUNS: past it, the last run absorbs the rest). */
+export function foldDnsAnswer(runs: DnsAnswerRun[], at: number, answer: string | null): void {
+  const last = runs[runs.length - 1];
+  if (last && (last.answer === answer || runs.length >= MAX_DNS_RUNS)) {
+    last.toAt = at;
+    last.queries += 1;
+    return;
+  }
+  runs.push({ answer, fromAt: at, toAt: at, queries: 1 });
 }
 
 export interface DrillWriterOptions {
@@ -29,6 +74,10 @@ export interface DrillWriterOptions {
 export class DrillWriter {
   readonly acknowledged: Acknowledgement[] = [];
   failures = 0;
+  /** Per wall-clock second, in order. */
+  readonly seconds: WriteSecond[] = [];
+  /** What the name answered over time, in order. */
+  readonly dnsAnswers: DnsAnswerRun[] = [];
   private nextId = 1;
   private stopped = false;
   private cached: { address: string; expiresAt: number } | undefined;
@@ -76,12 +125,15 @@ export class DrillWriter {
         if (response.status === 201) {
           const ack = { id, at: Date.now(), address };
           this.acknowledged.push(ack);
+          countAttempt(this.seconds, ack.at, true);
           for (const listener of [...this.ackListeners]) listener(ack);
         } else {
           this.failures += 1;
+          countAttempt(this.seconds, Date.now(), false);
         }
       } catch {
         this.failures += 1;
+        countAttempt(this.seconds, Date.now(), false);
       }
       await new Promise((r) => setTimeout(r, this.options.intervalMs));
     }
@@ -92,8 +144,12 @@ export class DrillWriter {
   private async resolve(): Promise<string> {
     const now = Date.now();
     if (this.cached && this.cached.expiresAt > now) return this.cached.address;
-    const answers = await resolveA(this.options.name, this.options.dnsServer);
+    const answers = await resolveA(this.options.name, this.options.dnsServer).catch((error: unknown) => {
+      foldDnsAnswer(this.dnsAnswers, Date.now(), null);
+      throw error;
+    });
     const first = answers[0];
+    foldDnsAnswer(this.dnsAnswers, Date.now(), first?.address ?? null);
     if (!first) throw new Error(`${this.options.name} has no A record`);
     this.cached = { address: first.address, expiresAt: now + first.ttl * 1000 };
     return first.address;

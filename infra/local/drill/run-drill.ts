@@ -265,6 +265,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       },
       ...(readBackError ? { errors: [readBackError] } : {}),
       wallMs: Date.now() - started,
+      writer: { seconds: writer.seconds, dnsAnswers: writer.dnsAnswers },
     });
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

@@ -27,6 +27,30 @@ export interface DrillObservations {
   /** Faults met while measuring (e.g. the read-back), reported rather than thrown. */
   readonly errors?: readonly string[];
   readonly wallMs: number;
+  /** The writer's attempts per wall-clock second and the DNS answers it resolved (drill-writer.ts). */
+  readonly writer?: {
+    readonly seconds: ReadonlyArray<{ readonly second: number; readonly acknowledged: number; readonly failed: number }>;
+    readonly dnsAnswers: ReadonlyArray<{ readonly answer: string | null; readonly fromAt: number; readonly toAt: number; readonly queries: number }>;
+  };
+}
+
+/**
+ * Writes acknowledged and failed in one wall-clock second: `second` counts from the second
+ * the primary died (0; negative before), `fromMs` is where that second starts, in ms from the kill.
+ */
+export interface WritesInSecond {
+  readonly second: number;
+  readonly fromMs: number;
+  readonly acknowledged: number;
+  readonly failed: number;
+}
+
+/** A run of the writer's DNS queries with the same answer, in ms from the kill (null answer: the query failed). */
+export interface DnsAnswerSpan {
+  readonly answer: string | null;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly queries: number;
 }
 
 export interface DrillDeploySummary {
@@ -79,6 +103,25 @@ export interface DrillSummary {
   readonly deploy: DrillDeploySummary | null;
   readonly errors: readonly string[];
   readonly wallMs: number;
+  /** Acknowledged / failed writes per second, relative to the kill. */
+  readonly writesPerSecond: readonly WritesInSecond[];
+  /** What the group's name answered over time, relative to the kill. */
+  readonly dnsAnswers: readonly DnsAnswerSpan[];
+}
+
+/** Pure: the writer's wall-clock series made relative to the kill (seconds with no attempt are filled with zeros). */
+export function writerSeriesFromKill(killAt: number, writer: DrillObservations['writer']): Pick<DrillSummary, 'writesPerSecond' | 'dnsAnswers'> {
+  if (!writer) return { writesPerSecond: [], dnsAnswers: [] };
+  const killSecond = Math.floor(killAt / 1000);
+  const bySecond = new Map(writer.seconds.map((s) => [s.second - killSecond, s]));
+  const keys = [...bySecond.keys()];
+  const writesPerSecond: WritesInSecond[] = [];
+  if (keys.length > 0) {
+    const first = Math.min(...keys);
+    const last = Math.min(Math.max(...keys), first + 3600);
+    for (let s = first; s <= last; s++) writesPerSecond.push({ second: s, fromMs: (killSecond + s) * 1000 - killAt, acknowledged: bySecond.get(s)?.acknowledged ?? 0, failed: bySecond.get(s)?.failed ?? 0 });
+  }
+  return { writesPerSecond, dnsAnswers: writer.dnsAnswers.map((r) => ({ answer: r.answer, fromMs: r.fromAt - killAt, toMs: r.toAt - killAt, queries: r.queries })) };
 }
 
 /** The summary of a drill that failed before a failover could be measured: `ok: false` and the error. */
@@ -101,6 +144,8 @@ export function summarizeFailedDrill(o: { readonly error: string; readonly wallM
     deploy: null,
     errors: [o.error],
     wallMs: o.wallMs,
+    writesPerSecond: [],
+    dnsAnswers: [],
   };
 }
 
@@ -132,6 +177,7 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
     deploy: o.deploy ?? null,
     errors: o.errors ?? [],
     wallMs: o.wallMs,
+    ...writerSeriesFromKill(o.killAt, o.writer),
   };
 }
 

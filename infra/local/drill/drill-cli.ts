@@ -1,0 +1,88 @@
+/**
+ * The drill's command line, one definition for `npm run drill` (main.ts) and
+ * `twinstack drill` (infra/cli): its options and parsers, and running it with the
+ * summary printed. Exit 0 when the drill met its invariants (failover succeeded, DNS
+ * moved, nothing acknowledged was lost), 1 when it did not or could not run.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { ENGINE_NAMES, pluginFor } from '../../../functions/core/engines/engine-registry.ts';
+import type { EngineName } from '../../../functions/core/model.ts';
+import { LAB_NODES } from '../lab/lab-nodes.ts';
+
+/** Engines the drill runs by default: every live-tested engine the lab has a node for. */
+export const DEFAULT_ENGINES: readonly EngineName[] = LAB_NODES.map((n) => n.engine).filter((e) => pluginFor(e).tested === 'live');
+
+/** `--engines a,b`: known, live-tested and in the lab, each once; else a one-line reason. */
+export function parseEngines(value: string): EngineName[] {
+  const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+  const problems = names.flatMap((name) => {
+    if (!(ENGINE_NAMES as readonly string[]).includes(name)) return [`unknown engine "${name}" (engines: ${ENGINE_NAMES.join(', ')})`];
+    const engine = name as EngineName;
+    if (pluginFor(engine).tested !== 'live') return [`${engine} is not yet tested against a live server here (built against recorded outputs only), so the drill cannot run it`];
+    if (!LAB_NODES.some((n) => n.engine === engine)) return [`the lab has no ${engine} server`];
+    return [];
+  });
+  if (names.length === 0) problems.push('name at least one engine');
+  if (new Set(names).size !== names.length) problems.push('name each engine once');
+  if (problems.length > 0) throw new InvalidArgumentError(problems.join('; '));
+  return names as EngineName[];
+}
+
+/** `--writes-before N`: an integer from 1 to 100 000 (the writer's own bound). */
+export function parseWriteCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError(`"${value}" is not an integer from 1 to 100000 (e.g. 200)`);
+  return n;
+}
+
+export interface DrillCliOptions {
+  readonly json: boolean;
+  readonly mode: 'sync' | 'async';
+  readonly engines: EngineName[];
+  readonly labRoot: string;
+  readonly reportDir: string;
+  readonly writesBefore: number;
+  readonly writesAfter: number;
+}
+
+/** Adds the drill's options to `command` (a standalone program or a `twinstack` subcommand). */
+export function addDrillOptions(command: Command): Command {
+  return command
+    .option('--json', 'print only the summary JSON line', false)
+    .addOption(new Option('--mode <mode>', 'replication mode of the drill databases').choices(['sync', 'async']).default('sync'))
+    .addOption(new Option('--engines <list>', 'comma-separated database engines, one database each').argParser(parseEngines).default([...DEFAULT_ENGINES], DEFAULT_ENGINES.join(',')))
+    .option('--lab-root <dir>', 'where lab hosts keep their files', '/var/tmp/twinstack-lab')
+    .option('--report-dir <dir>', 'where the summary, timeline, config and index.html are written', 'drill-report')
+    .option('--writes-before <n>', 'acknowledged writes before the kill', parseWriteCount, 200)
+    .option('--writes-after <n>', 'acknowledged writes after the kill', parseWriteCount, 100);
+}
+
+export const DRILL_DESCRIPTION = 'Run a whole twinstack failover on this machine and measure it';
+
+/** Runs the drill; progress lines (unless --json), then one summary JSON line on `out`; the reason of a failure on `err`. */
+export async function runDrillCli(opts: DrillCliOptions, io: { out(line: string): void; err(line: string): void }): Promise<number> {
+  // Loaded here: the lab and runtime modules are only needed when a drill runs (not for --help).
+  await import('../runtime/polyfill-promise-with-resolvers.ts');
+  const [{ DrillFailedError, runDrill }, { summarizeFailedDrill }] = await Promise.all([import('./run-drill.ts'), import('./summarize-drill.ts')]);
+  const started = Date.now();
+  const log = opts.json ? () => undefined : (line: string) => io.out(line);
+  log(`twinstack drill (${opts.engines.join(', ')}; ${opts.mode} replication): two local stacks, a primary that dies, a failover`);
+  try {
+    const summary = await runDrill({ labRoot: opts.labRoot, reportDir: resolve(opts.reportDir), mode: opts.mode, engines: opts.engines, writesBefore: opts.writesBefore, writesAfter: opts.writesAfter, log });
+    log('');
+    log(
+      `RTO ${summary.rtoMs ?? '?'} ms (detection ${summary.detectionMs ?? '?'} ms, orchestration ${summary.orchestrationMs ?? '?'} ms); ` +
+        `${summary.acknowledged} writes acknowledged, ${summary.lost} lost; DNS ${summary.dnsBefore} → ${summary.dnsAfter}; ` +
+        `whole drill ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    io.out(JSON.stringify(summary));
+    return summary.ok ? 0 : 1;
+  } catch (error) {
+    // Still one JSON line (the `ok: false` summary runDrill wrote to summary.json), and the reason on stderr.
+    const summary = error instanceof DrillFailedError ? error.summary : summarizeFailedDrill({ error: error instanceof Error ? error.message : String(error), wallMs: Date.now() - started });
+    io.err(`drill failed: ${error instanceof Error ? error.message : String(error)}`);
+    io.out(JSON.stringify(summary));
+    return 1;
+  }
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../infra/cli/cli-io.ts';
+import { registerDrillCommand } from '../../../infra/cli/commands/drill.command.ts';
+import { runCli } from '../../../infra/cli/program.ts';
+import { addDrillOptions, DEFAULT_ENGINES, parseWriteCount, type DrillCliOptions } from '../../../infra/local/drill/drill-cli.ts';
+
+async function drill(...args: string[]): Promise<{ code: number | undefined; ran: DrillCliOptions[]; err: string[] }> {
+  const ran: DrillCliOptions[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: () => undefined, err: (l) => err.push(l) };
+  let code: number | undefined;
+  const program = new Command().exitOverride().configureOutput({ writeErr: (t) => err.push(t.trimEnd()), writeOut: () => undefined });
+  registerDrillCommand(program, io, (c) => (code = c), { run: (o) => Promise.resolve((ran.push(o), 0)) });
+  try {
+    await program.parseAsync(['node', 'twinstack', 'drill', ...args]);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    code = 2;
+  }
+  return { code, ran, err };
+}
+
+describe('twinstack drill', () => {
+  it('takes the same options as npm run drill (one definition) and runs with them', async () => {
+    const standalone = addDrillOptions(new Command('drill')).parse(['--mode', 'async', '--writes-before', '50', '--json'], { from: 'user' }).opts();
+    const { code, ran } = await drill('--mode', 'async', '--writes-before', '50', '--json');
+    expect(code).toBe(0);
+    expect(ran).toEqual([standalone]);
+    expect(ran[0]).toMatchObject({ mode: 'async', writesBefore: 50, writesAfter: 100, json: true, engines: [...DEFAULT_ENGINES], reportDir: 'drill-report' });
+  });
+
+  it('bad input: the reason, exit 2, nothing run', async () => {
+    for (const args of [['--engines', 'oracle'], ['--mode', 'semi'], ['--writes-after', '0'], ['--writes-before', '1e3']]) {
+      const { code, ran, err } = await drill(...args);
+      expect(code).toBe(2);
+      expect(ran).toEqual([]);
+      expect(err.join('\n')).toMatch(/error: option|invalid/i);
+    }
+    expect(() => parseWriteCount('12x')).toThrow(/not an integer from 1 to 100000/);
+  });
+
+  it('--help has an example and the exit codes', async () => {
+    const out: string[] = [];
+    let code: number | undefined;
+    await runCli(['node', 'twinstack', 'drill', '--help'], { out: (l) => out.push(l), err: () => undefined }, (c) => (code = c));
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/--engines <list>[\s\S]*Examples:\n {2}npx twinstack drill[\s\S]*Exit codes: 0/);
+  });
+});

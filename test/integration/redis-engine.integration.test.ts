@@ -155,8 +155,12 @@ describe('redisEngine over real SSH', () => {
 
     // Assess
     expect(restored.stdout).toMatch(/replica streaming from 127\.0\.31\.1:16379 at offset \d+/);
-    const onPrimaryNow = await status(onPrimary);
     const replica = await status(onTwin);
+    // The twin's link is up when the restore returns; the primary moves it to `online` a moment later (seen in CI).
+    const onPrimaryNow = await eventually('the primary sees the twin online', async () => {
+      const s = await status(onPrimary);
+      return s.replicas?.some((r) => r.streaming) ? s : undefined;
+    });
     expect(replica).toMatchObject({ role: 'replica', writable: false, streaming: true, upstream: `${PRIMARY.address}:${PORT}`, fenced: false });
     expect(onPrimaryNow.replicas?.map(({ name, streaming, synchronous }) => ({ name, streaming, synchronous }))).toEqual([{ name: `${TWIN.address}:${PORT}`, streaming: true, synchronous: false }]);
     expect(onPrimaryNow.replicas?.[0]?.lag).toBeGreaterThanOrEqual(0);

@@ -122,7 +122,11 @@ describe('replicate workflow (local runtime, fake ports)', () => {
         ['127.0.2.1', '.twinstack/jobs/restore-shop-main', 'replicate-7'],
         ['127.0.2.1', '.twinstack/jobs/restore-shop-audit', 'replicate-7'],
       ]);
-      expect(result.events.filter((e) => e.state === 'PollRestoreReplica' && e.type === 'succeeded')).toHaveLength(2 * 4);
+      const polls = result.events.filter((e) => e.state === 'PollRestoreReplica' && e.type === 'succeeded');
+      expect(polls).toHaveLength(2 * 4);
+      // Every poll carries its database's progress for displays (the CLI's --wait): bytes of the 4096 total.
+      expect(new Set(polls.map((e) => e.progress?.database))).toEqual(new Set(['main', 'audit']));
+      expect(polls.every((e) => e.progress?.bytesTotal === 4096 && e.progress.bytesDone <= 4096)).toBe(true);
       expect(result.events.filter((e) => e.state === 'StartReplication' && e.type === 'succeeded')).toHaveLength(2);
       for (const d of h.group.databases) expect(h.world.db('127.0.2.1', d.name)).toMatchObject({ role: 'replica', streaming: true });
       const serialized = JSON.stringify(result);

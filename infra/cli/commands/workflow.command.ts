@@ -26,6 +26,7 @@ import { formatDuration, paint, statusColour } from '../format.ts';
 import { DEFAULT_LOCAL_DNS, lagText, observeGroup } from '../local-observe.ts';
 import { localGroup, openLocalState, type LocalState } from '../local-state.ts';
 import { parseLoopbackAddress } from './serve.command.ts';
+import { describeRestoreProgress, type ProgressSample } from '../restore-progress.ts';
 
 export interface WorkflowCommandOptions {
   readonly local?: boolean;
@@ -138,6 +139,7 @@ export async function runWorkflowCommand(workflow: WorkflowName, group: string, 
     const c = paint(io.isTty);
     const t0 = now().getTime();
     const opened = new Map<string, number>();
+    const lastProgress = new Map<string, ProgressSample>();
     if (!options.json) io.err(`${workflow} ${group}: started ${executionName} (local runtime, recorded in ${state.dir}/executions)`);
     const result = await (deps.runLocal ?? defaultRunLocal)({
       workflow,
@@ -156,6 +158,12 @@ export async function runWorkflowCommand(workflow: WorkflowName, group: string, 
         const at = `+${((start - t0) / 1000).toFixed(3)}s`.padStart(9);
         const outcome = e.type === 'succeeded' ? c('ok', 'green') : e.type === 'retry' ? c('retry', 'yellow') : c(e.type, 'red');
         io.out(`${at}  ${e.state.padEnd(26)} ${formatDuration(e.at.getTime() - start).padStart(8)}  ${outcome}${e.type !== 'succeeded' && e.detail ? `  ${e.detail}` : ''}`);
+        if (e.progress) {
+          // A restore job's poll: bytes done of the total and an ETA from the previous poll.
+          const sample = { at: e.at.getTime(), bytesDone: e.progress.bytesDone, bytesTotal: e.progress.bytesTotal };
+          io.out(`${' '.repeat(11)}${describeRestoreProgress(e.progress.database, sample, lastProgress.get(e.progress.database))}`);
+          lastProgress.set(e.progress.database, sample);
+        }
       },
     });
     return reportResult(workflow, result, io, options.json, executionName);

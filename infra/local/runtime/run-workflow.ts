@@ -22,6 +22,11 @@ export interface WorkflowEvent {
   readonly type: 'entered' | 'succeeded' | 'failed' | 'retry' | 'caught';
   readonly at: Date;
   readonly detail?: string;
+  /**
+   * A succeeded PollRestoreReplica (the restore job's poll): the database and how far its
+   * restore is, for progress displays (bytes; total 0 when unknown).
+   */
+  readonly progress?: { readonly database: string; readonly bytesDone: number; readonly bytesTotal: number };
 }
 
 export interface RunWorkflowOptions {
@@ -67,12 +72,20 @@ function collectStateNames(definition: unknown, into: Set<string>): Set<string> 
 interface RawEvent {
   type: string;
   timestamp: number;
-  state?: { name: string };
+  state?: { name: string; output?: unknown };
   Error?: string;
   Cause?: unknown;
   retry?: { attempt: number };
   catch?: { catcher: { Next: string } };
   index?: number;
+}
+
+/** The restore progress PollRestoreReplica put at `$.restoreJob` (statemachines/replicate.asl.json), if this output has it. */
+function restoreProgressOf(output: unknown): WorkflowEvent['progress'] {
+  const job = (output as { restoreJob?: { database?: unknown; progress?: { bytesDone?: unknown; bytesTotal?: unknown } } } | undefined)?.restoreJob;
+  const { database, progress } = job ?? {};
+  if (typeof database !== 'string' || typeof progress?.bytesDone !== 'number' || typeof progress.bytesTotal !== 'number') return undefined;
+  return { database, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal };
 }
 
 function toWorkflowEvent(raw: RawEvent): WorkflowEvent | undefined {
@@ -83,8 +96,10 @@ function toWorkflowEvent(raw: RawEvent): WorkflowEvent | undefined {
   switch (raw.type) {
     case 'StateEntered':
       return { state, type: 'entered', at, ...(where ? { detail: where.trim() } : {}) };
-    case 'StateExited':
-      return { state, type: 'succeeded', at, ...(where ? { detail: where.trim() } : {}) };
+    case 'StateExited': {
+      const progress = restoreProgressOf(raw.state.output);
+      return { state, type: 'succeeded', at, ...(where ? { detail: where.trim() } : {}), ...(progress ? { progress } : {}) };
+    }
     case 'StateFailed':
       return { state, type: 'failed', at, detail: `${raw.Error ?? 'Error'}: ${typeof raw.Cause === 'string' ? raw.Cause : ''}${where}` };
     case 'StateRetried':

@@ -159,8 +159,10 @@ describe('twinstack replicate | failover | deploy', () => {
     writeState(stateDir);
     const { lines, io: cli } = io();
     const runLocal = vi.fn((o: { onEvent: (e: { state: string; type: 'entered' | 'succeeded'; at: Date }) => void }) => {
-      o.onEvent({ state: 'PlanReplication', type: 'entered', at: new Date(Date.now()) });
-      o.onEvent({ state: 'PlanReplication', type: 'succeeded', at: new Date(Date.now() + 12) });
+      // One base time: two Date.now() calls may be a millisecond apart (seen in CI).
+      const t = Date.now();
+      o.onEvent({ state: 'PlanReplication', type: 'entered', at: new Date(t) });
+      o.onEvent({ state: 'PlanReplication', type: 'succeeded', at: new Date(t + 12) });
       return Promise.resolve({ status: 'SUCCEEDED' as const, output: { outcome: 'replicated', decision: { action: 'replicate', reasons: ['twin empty'] } }, events: [], durationMs: 12 });
     });
     const code = await runWorkflowCommand('replicate', 'shop', { local: true, stateDir, wait: true }, cli, { runLocal });

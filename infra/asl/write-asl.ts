@@ -7,10 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateAslText } from '../../functions/core/workflows/asl-generate.ts';
-import { WORKFLOW_LEASES, type WorkflowName } from '../../functions/core/workflows/lease-scaffold.ts';
+import { WORKFLOW_NAMES } from '../../functions/core/workflows/workflow-names.ts';
 
 const dir = fileURLToPath(new URL('../../statemachines/', import.meta.url));
-for (const workflow of Object.keys(WORKFLOW_LEASES) as WorkflowName[]) {
+for (const workflow of WORKFLOW_NAMES) {
   const file = `${dir}${workflow}.asl.json`;
   const committed = readFileSync(file, 'utf8');
   const generated = generateAslText(workflow, committed);

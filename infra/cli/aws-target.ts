@@ -15,7 +15,7 @@ export interface AwsTarget {
   readonly account: string;
 }
 
-export const WORKFLOW_NAMES = ['replicate', 'failover', 'deploy'] as const;
+export { WORKFLOW_NAMES } from '../../functions/core/workflows/workflow-names.ts';
 
 /** `--region` / `--account`, else AWS_REGION (AWS_DEFAULT_REGION) / TWINSTACK_AWS_ACCOUNT; CliInputError naming the fix. */
 export function awsTarget(what: string, options: AwsTargetOptions, env: NodeJS.ProcessEnv = process.env): AwsTarget {

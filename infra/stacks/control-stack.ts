@@ -29,13 +29,14 @@ import { ReplicationAlarms } from '../constructs/replication-alarms.ts';
 import { ReplicationCheckSchedule } from '../constructs/replication-check-schedule.ts';
 import { StepFunction } from '../constructs/step-function.ts';
 import { Workflow, placeholdersIn } from '../constructs/workflow.ts';
+import { WORKFLOW_NAMES, type WorkflowName } from '../../functions/core/workflows/workflow-names.ts';
 
 /** Repository root (this file is infra/stacks/control-stack.ts). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The workflows the control plane runs, by ASL file stem (`statemachines/<name>.asl.json`). */
-export const CONTROL_WORKFLOWS = ['replicate', 'failover', 'deploy'] as const;
-export type ControlWorkflowName = (typeof CONTROL_WORKFLOWS)[number];
+export const CONTROL_WORKFLOWS = WORKFLOW_NAMES;
+export type ControlWorkflowName = WorkflowName;
 
 /** Standard tier holds 4 KB, Advanced 8 KB. */
 const STANDARD_PARAMETER_BYTES = 4096;

@@ -81,6 +81,15 @@ export interface DatabaseStatus {
    * another primary). Absent: unknown, treated as false.
    */
   readonly promotedByTwinstack?: boolean;
+  /**
+   * Primary only, once promoted: the position where this server's history left its old
+   * primary's (PostgreSQL: the timeline switch LSN; Redis: `second_repl_offset`). Writes an
+   * old primary holds beyond it were never replicated: they are divergent. Absent for an
+   * engine whose positions name their origin (GTID sets) or when never promoted.
+   */
+  readonly forkPosition?: string;
+  /** Primary only: demoted by a switchover (writes refused until `undoDemote` or `rejoin`). */
+  readonly demoted?: boolean;
 }
 
 /** Context every builder gets: which database, on which host. */
@@ -101,6 +110,47 @@ export interface PrepareTarget extends EngineTarget {
   readonly replicaName: string;
   /** Address the replica connects from (access rules). */
   readonly replicaAddress: string;
+}
+
+/** What `demote` left on the active primary during a switchover. */
+export interface Demotion {
+  /**
+   * The primary's exact final write position: it acknowledged nothing beyond it and
+   * accepts no write until `undoDemote`/`rejoin`. The replica may be promoted only once
+   * `positionDiff(position, replicaPosition) <= 0` (the switchover's catch-up token).
+   */
+  readonly position: string;
+  /** It accepted writes before this call (false: a repeated demote, same position). */
+  readonly wasWritable: boolean;
+}
+
+/** An old primary rejoining: `target.host` is the old primary, `primaryHost` the new one. */
+export interface RejoinTarget extends RestoreTarget {
+  /** The new primary as observed just before (its position and `forkPosition`). */
+  readonly primaryStatus: DatabaseStatus;
+}
+
+/**
+ * How the old primary became a replica of the new one.
+ * - `already-replica`: it already replicates from the new primary (a repeated rejoin);
+ * - `repointed`: no divergence, re-pointed in place (a switchover's old primary);
+ * - `rewound`: divergent history undone in place (PostgreSQL `pg_rewind`);
+ * - `needs-restore`: it cannot follow in place (errant GTIDs, rewind impossible): the
+ *   divergent data is saved aside and it is left stopped/fenced for a full restore
+ *   from the new primary (the replicate steps, in the other direction).
+ */
+export type RejoinMethod = 'already-replica' | 'repointed' | 'rewound' | 'needs-restore';
+
+export interface Rejoin {
+  readonly method: RejoinMethod;
+  /**
+   * Writes the old primary held beyond the fork (never on the new primary), in the
+   * engine's lag unit, saved aside (`savedTo`, a path on the old primary's host) before
+   * anything was discarded. 0: nothing diverged.
+   */
+  readonly divergent: { readonly amount: number; readonly savedTo?: string; readonly transactions?: readonly string[] };
+  /** What an operator must read (what was saved, why a restore is needed). */
+  readonly detail: readonly string[];
 }
 
 /** How apps reach one copy of a database; core turns it into env var names (publish-env.ts). */
@@ -166,6 +216,31 @@ export interface DatabaseEngine {
    * Absent: the promotion says nothing beyond success.
    */
   describePromotion?(result: CommandResult): readonly string[];
+
+  /**
+   * Switchover, on the active primary: refuse every write from now on (durably: it does
+   * not expire by itself, and a restart does not bring writes back) while the replicas
+   * still receive everything up to the final position, which the output reports
+   * (`parseDemotion`). Idempotent: a second demote reports the same position.
+   */
+  demote(target: EngineTarget): RemoteCommand;
+  parseDemotion(result: CommandResult): Demotion;
+
+  /**
+   * Switchover abort: give writes back to a demoted primary whose replica never reached
+   * the final position (nothing was promoted). Idempotent; a server that is not a
+   * demoted primary of ours is refused (non-zero exit), never made writable.
+   */
+  undoDemote(target: EngineTarget): RemoteCommand;
+
+  /**
+   * Make an old primary (after a switchover or a failover) a replica of the new primary,
+   * never a primary: divergent writes (beyond the new primary's `forkPosition`, or errant
+   * GTIDs) are counted and saved aside first. Idempotent. Refuses (non-zero exit) a server
+   * that is a writable, un-fenced, un-demoted primary: that is the caller's check too.
+   */
+  rejoin(target: RejoinTarget, secrets: DatabaseSecrets): RemoteCommand;
+  parseRejoin(result: CommandResult): Rejoin;
 
   /** Set the synchronous replicas of a primary (empty list: asynchronous). */
   setSynchronousReplicas(target: EngineTarget, replicaNames: readonly string[]): RemoteCommand;

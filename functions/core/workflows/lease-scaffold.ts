@@ -6,8 +6,9 @@
  * Pure data: no I/O.
  */
 import { retryOf } from './retry-policy.ts';
+import type { WorkflowName } from './workflow-names.ts';
 
-export type WorkflowName = 'deploy' | 'failover' | 'replicate';
+export type { WorkflowName } from './workflow-names.ts';
 
 /** The state names of one lease's scaffold. */
 export interface LeaseStateNames {

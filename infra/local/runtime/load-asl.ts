@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../functions/core/errors.ts';
 
-export type WorkflowName = 'replicate' | 'failover' | 'deploy';
+import type { WorkflowName } from '../../../functions/core/workflows/workflow-names.ts';
+
+export type { WorkflowName } from '../../../functions/core/workflows/workflow-names.ts';
 
 export const STATEMACHINES_DIR = fileURLToPath(new URL('../../../statemachines/', import.meta.url));
 

@@ -2,7 +2,7 @@
 # Installs the system packages the local lab needs (integration tests, `npm run drill`):
 # sshd + ssh-keygen, PostgreSQL 15, MariaDB (server, backup, client; socat serves its physical backup to the twin), Redis (server, tools),
 # Docker (docker.io: dockerd, containerd, runc; the lab starts one engine per lab host itself,
-# no systemd needed) and Compose v1 (docker-compose), iproute2, procps, util-linux, CA certificates, and Chromium (the drill report is checked in a real headless browser).
+# no systemd needed) and Compose v1 (docker-compose), iproute2, iptables (the drill's network faults), procps, util-linux, CA certificates, and Chromium (the drill report is checked in a real headless browser).
 #
 # Idempotent and fast on a warm machine: only packages that `dpkg -s` does not
 # report as installed are fetched; `apt-get update` runs only when something is missing.
@@ -11,7 +11,7 @@
 # loopback addresses and ports, so those services are left as they are.
 set -eu
 
-PACKAGES="openssh-server openssh-client postgresql-15 mariadb-server mariadb-backup mariadb-client socat redis-server redis-tools docker.io docker-compose iproute2 procps util-linux ca-certificates git chromium"
+PACKAGES="openssh-server openssh-client postgresql-15 mariadb-server mariadb-backup mariadb-client socat redis-server redis-tools docker.io docker-compose iproute2 iptables procps util-linux ca-certificates git chromium"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-system-packages: must run as root (try: sudo $0)" >&2

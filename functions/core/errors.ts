@@ -117,6 +117,22 @@ export class ParameterStoreError extends TwinstackError {
 }
 
 /**
+ * A compute provider call (EC2, or the local lab's hosts) failed in a way a retry will not
+ * fix (access denied, bad parameter, a limit): the message names the call and the fix.
+ */
+export class ComputeError extends TwinstackError {
+  override readonly name = 'ComputeError';
+  readonly code = 'COMPUTE_FAILED';
+}
+
+/** The compute provider throttled the call, failed on its side (5xx) or could not be reached: retry. */
+export class ComputeUnavailableError extends TwinstackError {
+  override readonly name = 'ComputeUnavailableError';
+  readonly code = 'COMPUTE_UNAVAILABLE';
+  override readonly transient = true;
+}
+
+/**
  * The twin cannot replicate from the primary as they are (mixed dialects or major
  * versions, binary logging off …): refused before anything changes, with the fix.
  */
@@ -143,6 +159,17 @@ export class RestoreJobFailedError extends TwinstackError {
 export class LeaseLostError extends TwinstackError {
   override readonly name = 'LeaseLostError';
   readonly code = 'LEASE_LOST';
+}
+
+/**
+ * An old primary may not be rejoined as a replica as it is (a writable, un-fenced,
+ * un-demoted primary: it may still take writes), or the stack it should follow has no
+ * writable primary. Not transient: a retry observes the same servers; fence or demote
+ * it first.
+ */
+export class RejoinRefusedError extends TwinstackError {
+  override readonly name = 'RejoinRefusedError';
+  readonly code = 'REJOIN_REFUSED';
 }
 
 /** A workflow input or stored state is malformed (unknown group, missing field). */
@@ -174,5 +201,8 @@ export const ERROR_NAMES = [
   'LeaseLostError',
   'RestoreJobFailedError',
   'LeaseStoreError',
+  'ComputeError',
+  'ComputeUnavailableError',
+  'RejoinRefusedError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -154,9 +154,23 @@ export interface FailoverGroup {
   readonly notifications?: readonly NotificationTarget[];
 }
 
+/**
+ * A group as stored while `clone-stack` has not built its twin yet (`twin` absent). Only
+ * the clone-stack workflow loads a group in this shape; every other workflow needs the
+ * twin and refuses it with `twinNotClonedMessage`.
+ */
+export type GroupAwaitingTwin = Omit<FailoverGroup, 'twin'> & { readonly twin?: Stack };
+
+/** What every workflow but clone-stack says about a group without a twin (with the fix). */
+export function twinNotClonedMessage(group: string): string {
+  return `the twin of ${group} is not cloned yet: run twinstack clone ${group}`;
+}
+
 export interface TwinstackConfig {
   readonly version: 1;
   readonly groups: readonly FailoverGroup[];
+  /** Groups written without `twin:`: their twin is still to be built by `twinstack clone` (clone-stack only). */
+  readonly awaitingClone?: readonly GroupAwaitingTwin[];
 }
 
 /** A DNS answer: where the group's name points. */

@@ -7,7 +7,7 @@
  */
 import { awsEntry } from './deps/aws-entry.ts';
 import { leaseOf, validHolder } from './stores/group-lease.ts';
-import { loadGroup } from './stores/load-group.ts';
+import { loadGroupAwaitingTwin } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 /**
@@ -23,7 +23,8 @@ export interface AcquireGroupLeaseResult { readonly acquired: boolean; readonly 
 
 export function createHandler(deps: StepDeps) {
   return async (event: GroupLeaseInput): Promise<AcquireGroupLeaseResult> => {
-    const group = await loadGroup(deps.params, event.group);
+    // A group awaiting its twin takes the lease too (clone-stack holds it while it builds the twin).
+    const group = await loadGroupAwaitingTwin(deps.params, event.group);
     const holder = validHolder(event.holder);
     const key = groupLeaseKey(group.name);
     const acquired = await leaseOf(deps).acquire(key, holder, GROUP_LEASE_TTL_SECONDS);

@@ -1,18 +1,19 @@
 /**
- * CheckReplication: observe both copies of one database, report whether the twin
- * has caught up, and remember how the primary looked (its PrimaryObservation parameter:
+ * CheckReplication: observe both copies of one database, report whether the replica
+ * (on the stack other than `source`, default the active stack: after a failover the
+ * twin is the source) has caught up, and remember how the primary looked (its PrimaryObservation parameter:
  * position and synchronous replicas, with the time) as the evidence a failover weighs
  * once the primary is gone. Run by the replicate workflow and on a schedule, so the
  * evidence stays fresh.
  *
  * Metrics, per database (dimensions `group`, `database`; Powertools adds `service`): the lag in
  * the engine's own unit under `lagMetricName(lagUnit)` (only when it is known), and
- * `TwinReplicating` (1 = the twin is a replica and caught up, 0 = not), which the
+ * `TwinReplicating` (1 = the replica is a replica and caught up, 0 = not; the name is kept for the alarms), which the
  * ControlStack alarms watch.
  */
 import { lagMetricName, lagMetricUnit, type LagUnit } from '../core/engines/lag-unit.ts';
 import type { PrimaryObservation } from '../core/group-state.ts';
-import { databaseHost } from '../core/model.ts';
+import { databaseHost, stackOf } from '../core/model.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { findDatabase, loadGroup } from './stores/load-group.ts';
@@ -21,9 +22,10 @@ import { readStatus } from './deps/observe-database.ts';
 import { withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 import { assessCatchUp } from '../core/decisions/assess-catch-up.ts';
-import type { DatabaseStepInput } from './deps/database-step-input.ts';
+import type { ReplicationStepInput } from './deps/database-step-input.ts';
+import { replicationDirection } from './deps/step-direction.ts';
 
-/** 1 when the twin is a replica that has caught up, 0 otherwise (a replica behind, a primary, stopped, unreachable data). */
+/** 1 when the replica (the twin until a failover) is a replica that has caught up, 0 otherwise (a replica behind, a primary, stopped, unreachable data). */
 export const TWIN_REPLICATING_METRIC = 'TwinReplicating';
 
 export interface CheckReplicationResult {
@@ -37,23 +39,25 @@ export interface CheckReplicationResult {
 }
 
 export function createHandler(deps: StepDeps) {
-  return async (event: DatabaseStepInput): Promise<CheckReplicationResult> => {
+  return async (event: ReplicationStepInput): Promise<CheckReplicationResult> => {
     const group = await loadGroup(deps.params, event.group);
     const database = findDatabase(group, event.database);
     const engine = engineOf(deps, database.engine);
+    const { from, to } = await replicationDirection(deps.params, group.name, event);
     const [primary, twin] = await withShell(() => deps.openShell(group.name), (shell) =>
       Promise.all([
-        readStatus(shell, engine, database, databaseHost(group.primary, database)),
-        readStatus(shell, engine, database, databaseHost(group.twin, database)),
+        readStatus(shell, engine, database, databaseHost(stackOf(group, from), database)),
+        readStatus(shell, engine, database, databaseHost(stackOf(group, to), database)),
       ]),
     );
-    const verdict = assessCatchUp(primary, twin, { positionDiff: (to, from) => engine.positionDiff(to, from), lagUnit: engine.lagUnit });
+    const verdict = assessCatchUp(primary, twin, { positionDiff: (ahead, behind) => engine.positionDiff(ahead, behind), lagUnit: engine.lagUnit });
     const incompatible = engine.compatibilityProblems(primary, twin);
     if (primary.role === 'primary' && primary.position !== undefined) {
       const observation: PrimaryObservation = {
         at: deps.clock.now().toISOString(),
         position: primary.position,
         syncReplicas: (primary.replicas ?? []).filter((r) => r.synchronous && r.streaming).map((r) => r.name),
+        stack: from,
       };
       await saveObservation(deps.params, group.name, database.name, observation);
     }

@@ -1,5 +1,6 @@
 /**
- * FenceOldPrimary: stop every database of the primary stack taking writes, before
+ * FenceOldPrimary: stop every database of the stack failed over from (`from`, as the
+ * workflow's assess step observed it; absent: the active stack) taking writes, before
  * anything is promoted. Invariants:
  * - nothing is promoted after this step unless every old primary database is fenced,
  *   already fenced, or `isolated` (its host cannot be reached at all);
@@ -14,18 +15,19 @@
 import { planFence } from '../core/decisions/plan-fence.ts';
 import { needsHealth, planStackFence } from '../core/decisions/plan-stack-fence.ts';
 import { FencingError } from '../core/errors.ts';
-import { databaseHost } from '../core/model.ts';
+import { databaseHost, stackOf, type StackRole } from '../core/model.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
 import { engineOf } from './deps/engine-of.ts';
 import { loadGroup } from './stores/load-group.ts';
 import { describeError, observeStatus, readStatus } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import { stepDirection } from './deps/step-direction.ts';
 
 /** How long the primary's health URL gets to answer when its databases are unreachable over SSH. */
 export const ISOLATION_HEALTH_TIMEOUT_MS = 3_000;
 
-export interface FenceOldPrimaryInput { readonly group: string }
+export interface FenceOldPrimaryInput { readonly group: string; readonly from?: StackRole; readonly to?: StackRole }
 export interface FenceOutcome {
   readonly database: string;
   readonly outcome: 'fenced' | 'already-fenced' | 'isolated';
@@ -36,21 +38,22 @@ export interface FenceOldPrimaryResult { readonly group: string; readonly databa
 export function createHandler(deps: StepDeps) {
   return async (event: FenceOldPrimaryInput): Promise<FenceOldPrimaryResult> => {
     const group = await loadGroup(deps.params, event.group);
+    const oldStack = stackOf(group, (await stepDirection(deps.params, group.name, event)).from);
     const databases = await withShell(() => deps.openShell(group.name), async (shell) => {
       // Observe and plan every database first: a refusal or a still-serving primary stops the step before anything is fenced.
       const planned = await Promise.all(
         group.databases.map(async (database) => {
           const engine = engineOf(deps, database.engine);
-          const host = databaseHost(group.primary, database);
+          const host = databaseHost(oldStack, database);
           const observed = await observeStatus(shell, engine, database, host);
           return { database, engine, host, plan: planFence(observed.status, observed.error, observed.errorKind) };
         }),
       );
       const plans = planned.map((p) => ({ database: p.database.name, host: p.host.name, plan: p.plan }));
       const health = needsHealth(plans)
-        ? await deps.health.check(group.primary.healthUrl, ISOLATION_HEALTH_TIMEOUT_MS).catch((error: unknown) => ({ healthy: false, detail: describeError(error) }))
+        ? await deps.health.check(oldStack.healthUrl, ISOLATION_HEALTH_TIMEOUT_MS).catch((error: unknown) => ({ healthy: false, detail: describeError(error) }))
         : undefined;
-      const stackPlan = planStackFence(plans, { stack: group.primary.name, healthUrl: group.primary.healthUrl, ...(health ? { health } : {}) });
+      const stackPlan = planStackFence(plans, { stack: oldStack.name, healthUrl: oldStack.healthUrl, ...(health ? { health } : {}) });
       if (stackPlan.action === 'refuse') throw new FencingError(stackPlan.reasons.join(' | '));
       return Promise.all(
         planned.map(async ({ database, engine, host, plan }): Promise<FenceOutcome> => {

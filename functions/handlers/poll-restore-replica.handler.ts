@@ -1,5 +1,6 @@
 /**
- * PollRestoreReplica: read the twin's restore job (started or attached to by
+ * PollRestoreReplica: read the replica's restore job (on the stack other than `source`,
+ * default the active stack) (started or attached to by
  * RestoreReplica) and report its state and progress, for the workflow's Wait loop.
  * A failed job (non-zero exit, killed, host rebooted) or a job that is not there
  * throws RestoreJobFailedError with its reason and log tail, redacted of the
@@ -16,15 +17,16 @@ import { GROUP_LEASE_TTL_SECONDS, groupLeaseKey } from './acquire-group-lease.ha
 import { leaseOf, validHolder } from './stores/group-lease.ts';
 import { checkJobToken, parseJobStatus, type JobProgress, type JobStatus } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
-import { databaseHost } from '../core/model.ts';
+import { databaseHost, stackOf } from '../core/model.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
-import type { DatabaseStepInput } from './deps/database-step-input.ts';
+import type { ReplicationStepInput } from './deps/database-step-input.ts';
+import { replicationDirection } from './deps/step-direction.ts';
 import { findDatabase, loadGroup, loadSecrets } from './stores/load-group.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 /** `{group, database}` of the Map item, the execution (`run`, the group lease holder) and the job RestoreReplica returned. */
-export interface PollRestoreReplicaInput extends DatabaseStepInput {
+export interface PollRestoreReplicaInput extends ReplicationStepInput {
   readonly run: string;
   readonly job: RestoreJobRef;
 }
@@ -53,7 +55,8 @@ export function createHandler(deps: StepDeps) {
       throw new LeaseLostError(`the lease of group ${group.name} is held by another execution: run ${holder} stops polling its restore of ${database.name}`);
     }
     const secrets = await loadSecrets(deps.params, group.name, database.name);
-    const host = databaseHost(group.twin, database);
+    const { to } = await replicationDirection(deps.params, group.name, event);
+    const host = databaseHost(stackOf(group, to), database);
     const status = await withShell(() => deps.openShell(group.name), async (shell) => parseJobStatus(await runCommand(shell, host, restoreJobStatusCommand(job, secrets))));
     const hidden = Object.values(secrets) as string[];
     const ref = { name: job.name, token: status.token ?? expected };

@@ -1,40 +1,70 @@
 /**
- * RecordFailover: GroupState becomes {active: 'twin', lastFailoverAt, history + record}.
- * Idempotent: when the state already says the twin is active, nothing is written again.
+ * RecordFailover: GroupState becomes {active: `to`, history + {kind, from, to, …}}, and for a
+ * failover (not a planned switchover) `lastFailoverAt`, which the cool-down reads. Its input
+ * is the workflow's whole state: the direction is the one its assess step observed (`from`/
+ * `to`, else the snapshot's; absent: primary → twin, the failover of a group in its initial
+ * state — never GroupState.active, which this very step changes: a retry would record a
+ * second move back), the kind is the
+ * decision's (`switchover`; absent: `failover`). Idempotent: when the state already says
+ * `to` is active, nothing is written again.
  */
 import type { FailoverDecision } from '../core/decisions/failover-snapshot.ts';
-import type { FailoverRecord, GroupState } from '../core/group-state.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import type { FailoverRecord, GroupState, MoveKind } from '../core/group-state.ts';
+import type { StackRole } from '../core/model.ts';
 import { awsEntry } from './deps/aws-entry.ts';
+import { stepDirection } from './deps/step-direction.ts';
 import { loadGroup, loadState, saveState } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export const HISTORY_LIMIT = 50;
 
+/** What a record needs of a decision (a FailoverDecision, or a switchover's, whose losses are 0). */
+export type RecordedDecision = Pick<FailoverDecision, 'forced' | 'reasons' | 'databases'> & { readonly kind?: Exclude<MoveKind, 'rejoin'> };
+
 export interface RecordFailoverInput {
   readonly group: string;
-  readonly decision: FailoverDecision;
+  readonly decision: RecordedDecision;
   readonly reason?: string;
+  readonly from?: StackRole;
+  readonly to?: StackRole;
+  /** The assess step's snapshot, whose direction counts when `from`/`to` are absent. */
+  readonly snapshot?: { readonly from?: StackRole; readonly to?: StackRole };
 }
-export interface RecordFailoverResult { readonly active: 'twin'; readonly recorded: boolean; readonly record?: FailoverRecord }
+export interface RecordFailoverResult { readonly active: StackRole; readonly recorded: boolean; readonly record?: FailoverRecord }
+
+function kindOf(kind: unknown): 'failover' | 'switchover' {
+  if (kind === undefined || kind === 'failover' || kind === 'switchover') return kind ?? 'failover';
+  throw new InvalidInputError(`"decision.kind" must be "failover" or "switchover", not ${JSON.stringify(kind)}`);
+}
 
 export function createHandler(deps: StepDeps) {
   return async (event: RecordFailoverInput): Promise<RecordFailoverResult> => {
     const group = await loadGroup(deps.params, event.group);
+    const kind = kindOf(event.decision.kind);
+    const given = event.from !== undefined || event.to !== undefined ? event : (event.snapshot ?? {});
+    const { from, to } = await stepDirection(deps.params, group.name, given.from === undefined && given.to === undefined ? { to: 'twin' } : given);
     const state = await loadState(deps.params, group.name);
-    if (state.active === 'twin') return { active: 'twin', recorded: false };
+    if (state.active === to) return { active: to, recorded: false };
     const at = deps.clock.now().toISOString();
     const record: FailoverRecord = {
+      kind,
       at,
-      from: 'primary',
-      to: 'twin',
+      from,
+      to,
       forced: event.decision.forced,
       reasons: [...(event.reason ? [`requested: ${event.reason}`] : []), ...event.decision.reasons],
       lost: Object.fromEntries(event.decision.databases.map((d) => [d.name, { amount: d.loss, unit: d.lagUnit }])),
     };
-    const next: GroupState = { ...state, active: 'twin', lastFailoverAt: at, history: [...(state.history ?? []), record].slice(-HISTORY_LIMIT) };
+    const next: GroupState = {
+      ...state,
+      active: to,
+      ...(kind === 'failover' ? { lastFailoverAt: at } : {}),
+      history: [...(state.history ?? []), record].slice(-HISTORY_LIMIT),
+    };
     await saveState(deps.params, group.name, next);
-    deps.logger.info('failover recorded', { group: group.name, at });
-    return { active: 'twin', recorded: true, record };
+    deps.logger.info(`${kind} recorded`, { group: group.name, at, from, to });
+    return { active: to, recorded: true, record };
   };
 }
 

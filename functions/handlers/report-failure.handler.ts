@@ -18,6 +18,10 @@ export interface FailedWorkflowState {
   readonly fenced?: { readonly databases?: readonly { readonly database?: string; readonly outcome?: string }[] };
   /** PromoteDatabases' result (one entry per database). */
   readonly promoted?: readonly { readonly database?: string; readonly action?: string }[];
+  /** A switchover's DemoteDatabases result (one entry per database). */
+  readonly demoted?: readonly { readonly database?: string; readonly token?: string }[];
+  /** A switchover's UndoDemotion result, when its abort path reached it. */
+  readonly undone?: readonly { readonly database?: string; readonly action?: string }[];
 }
 
 export interface ReportFailureInput {
@@ -34,7 +38,7 @@ export interface FailureReport {
   readonly cause: string;
   readonly dnsPointsAt: StackRole | 'other' | 'unknown';
   readonly activeStack?: StackRole;
-  /** What happened to the databases, in plain words (failover only; absent otherwise). */
+  /** What happened to the databases, in plain words (failover and switchover only; absent otherwise). */
   readonly databases?: string;
   readonly note: string;
 }
@@ -71,6 +75,24 @@ export function describeDatabases(state: FailedWorkflowState | undefined, dnsPoi
   return `Old primary fenced${fencedList}, twin promoted${promotedList}. ${traffic}`;
 }
 
+/**
+ * Plainly what a failed switchover did: whether the old primaries still refuse writes
+ * (demoted, not undone, nothing promoted) is what an operator must know first.
+ */
+export function describeSwitchover(state: FailedWorkflowState | undefined, dnsPointsAt: FailureReport['dnsPointsAt']): string {
+  const demoted = state?.demoted;
+  if (!isList(demoted)) return 'No primary was demoted (or the demotion did not complete for every database; an undo runs on that path): check that each old primary takes writes.';
+  const demotedList = list(demoted.map((d) => `${d.database ?? '?'} at ${d.token ?? '?'}`));
+  const promoted = state?.promoted;
+  if (!isList(promoted)) {
+    return isList(state?.undone)
+      ? `Old primaries were demoted${demotedList} and their writes given back; nothing was promoted.`
+      : `Old primaries demoted${demotedList}, nothing promoted, and the demotions were NOT undone: the group has no writable database — operator action needed (run UndoDemotion, or the switchover again).`;
+  }
+  const traffic = dnsPointsAt === 'other' || dnsPointsAt === 'unknown' ? 'Where DNS points could not be matched to a stack.' : `DNS points at the ${dnsPointsAt}.`;
+  return `Old primaries demoted${demotedList}, the other stack promoted${list(promoted.map((d) => `${d.database ?? '?'}: ${d.action ?? '?'}`))}. ${traffic}`;
+}
+
 const MAX_CAUSE = 2000;
 
 export function createHandler(deps: StepDeps) {
@@ -93,7 +115,10 @@ export function createHandler(deps: StepDeps) {
       : dnsPointsAt === 'twin' ? 'DNS already points at the twin: the switch happened before the failure.'
       : dnsPointsAt === 'other' ? 'DNS points at neither stack.'
       : 'Where DNS points could not be determined.';
-    const databases = event.workflow === 'failover' ? describeDatabases(event.input, dnsPointsAt) : undefined;
+    const databases =
+      event.workflow === 'failover' ? describeDatabases(event.input, dnsPointsAt)
+      : event.workflow === 'switchover' ? describeSwitchover(event.input, dnsPointsAt)
+      : undefined;
     const note = [`${event.workflow ?? 'workflow'} failed with ${error}; nothing was changed by this report.`, ...(databases ? [databases] : []), where, ...problems].join(' ');
     deps.logger.error('workflow failed', { group: event.group, error, dnsPointsAt, ...(databases ? { databases } : {}) });
     return { status: 'failed', error, cause, dnsPointsAt, ...(activeStack ? { activeStack } : {}), ...(databases ? { databases } : {}), note };

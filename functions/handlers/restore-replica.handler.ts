@@ -1,13 +1,14 @@
 /**
- * RestoreReplica: start (or attach to) the detached job on the twin host that restores
- * a full backup of the primary as a replica; PollRestoreReplica follows it. Decided by
+ * RestoreReplica: start (or attach to) the detached job on the replica's host (the stack
+ * other than `source`, default the active stack) that restores a full backup of the
+ * source's primary as a replica; PollRestoreReplica follows it. Decided by
  * planRestore over what is observed now (group state, the twin database, its restore
  * job, and where DNS points), never over live data; a refusal is returned as data for
  * the workflow's Choice (RestoreRefused). This handler only acts on the plan.
  * Idempotent: a running job is attached to, a run token's job is never run twice, and
  * a twin that already streams as a replica is left alone (no second restore).
  */
-import { databaseHost } from '../core/model.ts';
+import { databaseHost, stackOf } from '../core/model.ts';
 import { parseJobStart, parseJobStatus, startJobCommand } from '../core/jobs/detached-job.ts';
 import { restoreJobOf, restoreJobStatusCommand, type RestoreJobRef } from '../core/jobs/restore-job.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
@@ -18,11 +19,12 @@ import { observeStatus } from './deps/observe-database.ts';
 import { replicaNameOf } from './deps/replica-name.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import { stackPointedAt } from '../core/decisions/stack-pointed-at.ts';
-import type { DatabaseStepInput } from './deps/database-step-input.ts';
+import type { ReplicationStepInput } from './deps/database-step-input.ts';
+import { replicationDirection } from './deps/step-direction.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
-/** `{group, database}` of the Map item, and the run token (`$$.Execution.Name`). */
-export interface RestoreReplicaInput extends DatabaseStepInput {
+/** `{group, database, source?}` of the Map item, and the run token (`$$.Execution.Name`). */
+export interface RestoreReplicaInput extends ReplicationStepInput {
   readonly run: string;
 }
 
@@ -42,15 +44,16 @@ export function createHandler(deps: StepDeps) {
     const engine = engineOf(deps, database.engine);
     const secrets = await loadSecrets(deps.params, group.name, database.name);
     const state = await loadState(deps.params, group.name);
-    const host = databaseHost(group.twin, database);
-    const primaryHost = databaseHost(group.primary, database);
-    const target = { database, host, primaryHost, replicaName: replicaNameOf(engine, group, database) };
+    const { from, to } = await replicationDirection(deps.params, group.name, event);
+    const host = databaseHost(stackOf(group, to), database);
+    const primaryHost = databaseHost(stackOf(group, from), database);
+    const target = { database, host, primaryHost, replicaName: replicaNameOf(engine, group, database, to) };
     // Where DNS points now: a read fault throws (retried, then reported): never restore blind.
     const dnsPointsAt = stackPointedAt(group, await deps.dns.current(group.dns));
     return withShell(() => deps.openShell(group.name), async (shell) => {
       const jobStatus = parseJobStatus(await runCommand(shell, host, restoreJobStatusCommand(job, secrets)));
       const observed = await observeStatus(shell, engine, database, host);
-      const plan = planRestore({ state, twin: observed.status, job: jobStatus, database: database.name, ...(dnsPointsAt ? { dnsPointsAt } : {}) });
+      const plan = planRestore({ state, target: to, twin: observed.status, job: jobStatus, database: database.name, ...(dnsPointsAt ? { dnsPointsAt } : {}) });
       const ref = { name: job.name, token: job.token };
       switch (plan.action) {
         case 'refuse':

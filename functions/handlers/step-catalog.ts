@@ -22,7 +22,11 @@ export type Capability =
   | 'env:read' // GetParametersByPath(WithDecryption) /twinstack/<group>/env/* (the stack's published env vars)
   | 'deploy:read' // GetParameter /twinstack/<group>/deploy/state
   | 'deploy:write' // PutParameter /twinstack/<group>/deploy/state (and the read: a writer observes first)
-  | 'lease'; // dynamodb:PutItem/DeleteItem on the lease table (granted by ControlStack, which owns the table)
+  | 'lease' // dynamodb:PutItem/DeleteItem on the lease table (granted by ControlStack, which owns the table)
+  | 'config:write' // PutParameter /twinstack/<group>/config (clone-stack registers or removes the twin's block)
+  | 'compute:read' // ec2:Describe* and GetConsoleOutput (host keys) of the stacks' machines
+  | 'compute:write' // ec2 CreateImage/CopyImage/RunInstances/security groups, Terminate/Deregister only of what a clone tagged
+  | 'params:copy'; // GetParametersByPath /twinstack/<group>/env/* in any region, PutParameter there (SecureString, KMS via SSM)
 
 export interface StepDefinition {
   /** ASL state name and placeholder stem. */
@@ -61,6 +65,27 @@ export const STEPS = [
   { state: 'RecordStackRevision', file: 'record-stack-revision', description: 'Record the deployed revision or the failure of every stack', capabilities: ['config:read', 'deploy:write'], timeoutSeconds: 30 },
   { state: 'CheckDrift', file: 'check-drift', description: 'Report whether every stack runs the same revision; DeployDrift metric', capabilities: ['config:read', 'deploy:read'], timeoutSeconds: 30 },
   { state: 'ReleaseDeployLease', file: 'release-deploy-lease', description: "Give the group's deploy lease back", capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
+  { state: 'AssessRejoin', file: 'assess-rejoin', description: 'Observe both stacks for a rejoin: the active stack, every database on both sides, DNS, health (read-only)', capabilities: ['config:read', 'dns:read', 'ssh', 'http'], timeoutSeconds: 60 },
+  { state: 'DecideRejoin', file: 'decide-rejoin', description: 'Pure decision: rejoin the old primary stack as replicas of the active one, or refuse, with reasons', capabilities: [], timeoutSeconds: 10 },
+  { state: 'RecordRejoin', file: 'record-rejoin', description: "Record the rejoin and each database's divergent data in group state (never changes the active stack)", capabilities: ['config:read', 'state:write'], timeoutSeconds: 30 },
+  { state: 'AssessSwitchover', file: 'assess-switchover', description: "Validate a switchover's input and observe both stacks, their databases and DNS into a snapshot", capabilities: ['config:read', 'dns:read', 'ssh', 'http'], timeoutSeconds: 60 },
+  { state: 'DecideSwitchover', file: 'decide-switchover', description: 'Pure decision: switch over or refuse, with reasons', capabilities: [], timeoutSeconds: 10 },
+  { state: 'DemoteDatabase', file: 'demote-database', description: 'Switchover: the active primary refuses writes from now on and reports its final position (the catch-up token)', capabilities: ['config:read', 'ssh'], timeoutSeconds: 120 },
+  { state: 'CheckSwitchoverCatchUp', file: 'check-switchover-catch-up', description: "Switchover: has every replica applied its demoted primary's final position (exactly)?", capabilities: ['config:read', 'ssh'], timeoutSeconds: 30 },
+  { state: 'UndoDemotion', file: 'undo-demotion', description: 'Aborted switchover: give writes back to a demoted primary (never while the other copy is a writable primary)', capabilities: ['config:read', 'ssh'], timeoutSeconds: 180 },
+  { state: 'RejoinDatabase', file: 'rejoin-database', description: 'Make one old primary a replica of the new primary (divergent writes counted and saved aside first); in sync mode make it the synchronous replica once it streams', capabilities: ['config:read', 'secrets:read', 'ssh'], timeoutSeconds: 900 },
+  { state: 'DescribeSourceStack', file: 'describe-source-stack', description: "clone-stack: describe the source stack's instances and security groups (read-only)", capabilities: ['config:read', 'compute:read'], timeoutSeconds: 60 },
+  { state: 'PlanClone', file: 'plan-clone', description: 'clone-stack: pure plan (clone id, names, client tokens) or a refusal naming each fix, before anything is created', capabilities: ['config:read'], timeoutSeconds: 30 },
+  { state: 'CreateImages', file: 'create-images', description: 'clone-stack: an image of every source host (idempotent by name)', capabilities: ['compute:write'], timeoutSeconds: 120 },
+  { state: 'CopyImages', file: 'copy-images', description: "clone-stack: copy every image to the target region, encrypted with its KMS key (idempotent by client token)", capabilities: ['compute:write'], timeoutSeconds: 120 },
+  { state: 'PollImages', file: 'poll-images', description: 'clone-stack: are the copied images available (missing right after the copy is not yet)', capabilities: ['compute:read'], timeoutSeconds: 60 },
+  { state: 'EnsureSecurityGroups', file: 'ensure-security-groups', description: "clone-stack: find or create the source's security groups in the target VPC, references translated", capabilities: ['compute:write'], timeoutSeconds: 120 },
+  { state: 'LaunchInstances', file: 'launch-instances', description: 'clone-stack: launch one instance per host from its copied image (idempotent by client token)', capabilities: ['compute:write'], timeoutSeconds: 120 },
+  { state: 'PollInstances', file: 'poll-instances', description: 'clone-stack: are the instances running, their host keys published on a trusted channel and SSH logins pinned to them working', capabilities: ['config:read', 'compute:read', 'ssh'], timeoutSeconds: 60 },
+  { state: 'CopyParameters', file: 'copy-parameters', description: "clone-stack: copy the source stack's parameters to the target region under the twin's name, region names rewritten", capabilities: ['params:copy'], timeoutSeconds: 120 },
+  { state: 'RegisterTwin', file: 'register-twin', description: "clone-stack: write the twin's stack block (pinned host keys) into the group's config and publish it passive (offline)", capabilities: ['config:read', 'config:write', 'env:write'], timeoutSeconds: 30 },
+  { state: 'DeployTwin', file: 'deploy-twin', description: "clone-stack: deploy the primary's current revision to the twin's hosts with the deploy step", capabilities: ['config:read', 'env:read', 'deploy:read', 'ssh'], timeoutSeconds: 900 },
+  { state: 'RollbackClone', file: 'rollback-clone', description: 'clone-stack, after a failure: terminate and deregister what the clone made (found by its tag) unless kept, unregister its twin; report both', capabilities: ['config:read', 'config:write', 'compute:write'], timeoutSeconds: 120 },
   { state: 'ReportFailure', file: 'report-failure', description: 'Observe and report a failed workflow: what DNS and databases are now', capabilities: ['config:read', 'dns:read'], timeoutSeconds: 60 },
 ] as const satisfies readonly StepDefinition[];
 

@@ -34,6 +34,8 @@ export interface SwitchDnsResult {
   readonly changed: boolean;
   /** routing-gate only: the TrafficGate value the workflow must set (1 primary, 0 twin). */
   readonly gate?: { readonly value: 0 | 1 };
+  /** When the switch was made or found made (ISO; a switchover's timings). */
+  readonly switchedAt: string;
 }
 
 /** The stack a switch or verification targets: `to`, default the twin; anything else is refused. */
@@ -44,7 +46,7 @@ export function createHandler(deps: StepDeps) {
     const { mode } = trafficOf(group);
     const stack = stackOf(group, to);
     const target = dnsTargetOf(stack);
-    const result = { record: group.dns.name, to, target, mode };
+    const result = { record: group.dns.name, to, target, mode, switchedAt: deps.clock.now().toISOString() };
     if (mode === 'record' && stackPointedAt(group, await deps.dns.current(group.dns)) === to) return { ...result, changed: false };
     const problems = await withShell(() => deps.openShell(group.name), (shell) =>
       Promise.all(
@@ -64,7 +66,7 @@ export function createHandler(deps: StepDeps) {
     }
     await deps.dns.pointAt(group.dns, target);
     deps.logger.info('DNS switched', { group: group.name, record: group.dns.name, to, target });
-    return { ...result, changed: true };
+    return { ...result, changed: true, switchedAt: deps.clock.now().toISOString() };
   };
 }
 

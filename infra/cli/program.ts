@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type CliIo } from './cli-io.ts';
+import { registerCloneCommand } from './commands/clone.command.ts';
 import { registerDrillCommand } from './commands/drill.command.ts';
 import { registerHistoryCommand } from './commands/history.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
   registerStatusCommand(program, io, setExitCode);
   registerHistoryCommand(program, io, setExitCode);
   registerWorkflowCommands(program, io, setExitCode);
+  registerCloneCommand(program, io, setExitCode);
   registerDrillCommand(program, io, setExitCode);
   return program;
 }

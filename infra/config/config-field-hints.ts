@@ -45,7 +45,7 @@ const GROUP_HINTS: Readonly<Record<string, FieldHint>> = {
   gitUrl: { expect: 'an `https://host/path`, `ssh://host/path`, `user@host:path` or `file:///path` (a mirror on the hosts) git URL without credentials or shell metacharacters', fix: 'use e.g. `git@github.com:acme/shop.git` (hosts authenticate with a deploy key, never with credentials in the URL)' },
   hostConcurrency: { expect: 'a whole number of hosts from 1 to 50', fix: 'use `1` (one host of a stack at a time, the default) or more to deploy hosts in parallel' },
   primary: { expect: 'the primary stack', fix: 'add `primary:` with name, region, endpoint, healthUrl, hosts and deploy' },
-  twin: { expect: 'the twin stack', fix: 'add `twin:` with the same host names as the primary (the twin is a clone)' },
+  twin: { expect: 'the twin stack (absent: `twinstack clone` builds it)', fix: 'add `twin:` with the same host names as the primary (the twin is a clone), or leave it out and run `twinstack clone <group>`' },
   region: { expect: 'an AWS region such as `eu-west-1`, or `local`', fix: 'use the region code shown by `aws ec2 describe-regions`, e.g. `eu-central-1`, or `local` for the local runtime' },
   endpoint: { expect: 'an IPv4 address (A record) or a host name (CNAME)', fix: 'give the stack\'s public address, e.g. `203.0.113.10` or `lb-eu.example.net`' },
   healthUrl: { expect: 'an http or https URL that answers 2xx while the stack serves', fix: 'use e.g. `https://203.0.113.10/healthz` (no spaces, quotes or credentials)' },

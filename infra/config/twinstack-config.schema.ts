@@ -28,7 +28,7 @@ import {
 } from '../../functions/core/config/setting-fields.ts';
 import type { EnginePlugin } from '../../functions/core/engines/engine-plugin.ts';
 import { ENGINE_PLUGINS } from '../../functions/core/engines/engine-registry.ts';
-import type { Database, TwinstackConfig } from '../../functions/core/model.ts';
+import type { Database, FailoverGroup, GroupAwaitingTwin, TwinstackConfig } from '../../functions/core/model.ts';
 import { hintFor } from './config-field-hints.ts';
 import { checkConfigCrossFields, checkGroupCrossFields } from './cross-field-checks.ts';
 import { DEFAULT_HEALTH_CHECK } from '../../functions/core/traffic.ts';
@@ -196,7 +196,9 @@ export const failoverGroupSchema = z
     traffic: trafficSchema.optional(),
     notifications: z.array(notificationSchema).optional(),
     primary: stackSchema,
-    twin: stackSchema,
+    // Absent: the twin is still to be built (`twinstack clone`, the clone-stack workflow); such a
+    // group is parsed into `awaitingClone`, never into `groups`, so every other consumer sees a twin.
+    twin: stackSchema.optional(),
     // The union is built from the registered plug-ins, so zod cannot type it statically: its
     // output is the model's Database by construction (each plug-in's settingsSchema is a
     // z.ZodType of its settings type, and databaseSchemaOf adds exactly DatabaseCommon).
@@ -204,13 +206,18 @@ export const failoverGroupSchema = z
   })
   .superRefine(checkGroupCrossFields, { when: () => true });
 
-/** The whole twinstack.yaml. */
+/** The whole twinstack.yaml; groups without a twin yet go to `awaitingClone`. */
 export const twinstackConfigSchema = z
   .strictObject({
     version: z.literal(1),
     groups: z.array(failoverGroupSchema).min(1).describe(hintFor('groups').expect),
   })
-  .superRefine(checkConfigCrossFields, { when: () => true });
+  .superRefine(checkConfigCrossFields, { when: () => true })
+  .transform((config): TwinstackConfig => {
+    const groups = config.groups as unknown as readonly GroupAwaitingTwin[];
+    const awaitingClone = groups.filter((g) => g.twin === undefined);
+    return { version: config.version, groups: groups.filter((g): g is FailoverGroup => g.twin !== undefined), ...(awaitingClone.length > 0 ? { awaitingClone } : {}) };
+  });
 
 // Compile-time proof that the schema's output is exactly the model, both ways.
 type DeepReadonly<T> = T extends readonly (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

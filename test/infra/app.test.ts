@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlApp } from '../../infra/stacks/control-app.ts';
 import { PROJECT_ROOT } from '../../infra/stacks/control-stack.ts';
+import { WORKFLOW_NAMES } from '../../functions/core/workflows/workflow-names.ts';
 import { FIXTURE_CONFIG } from './fixtures/twinstack-config.fixture.ts';
 
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -53,7 +54,7 @@ describe('infra/app.ts', () => {
     expect(stderr).toContain('synthesised TwinstackControl');
     expect(status).toBe(0);
     const template = JSON.parse(readFileSync(join(outdir, 'TwinstackControl.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(3);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(WORKFLOW_NAMES.length);
   });
 
   it('exits 2 listing every config issue, and synthesises nothing', () => {

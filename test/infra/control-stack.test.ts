@@ -36,6 +36,11 @@ const STAR_ALLOWED = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'ec2:DescribeInstances', // clone-stack: EC2 Describe actions support no resource-level permissions
+  'ec2:DescribeImages',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeVolumes',
+  'ec2:DescribeSnapshots',
   'cloudwatch:PutMetricData', // the routing gate: no resources, scoped by the cloudwatch:namespace condition (asserted below)
 ]);
 
@@ -54,6 +59,16 @@ const ACTIONS_OF: Record<Capability, readonly string[]> = {
   'deploy:read': ['ssm:GetParameter'],
   'deploy:write': ['ssm:GetParameter', 'ssm:PutParameter'], // observes before it acts
   lease: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], // on the lease table, granted by ControlStack
+  // clone-stack (infra/constructs/compute-permissions.ts)
+  'config:write': ['ssm:PutParameter'],
+  'compute:read': ['ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:GetConsoleOutput'],
+  'compute:write': [
+    'ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots',
+    'ec2:CreateImage', 'ec2:CopyImage', 'ec2:RunInstances', 'ec2:CreateSecurityGroup', 'ec2:CreateTags',
+    'ec2:TerminateInstances', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress',
+    'iam:PassRole', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+  ],
+  'params:copy': ['ssm:GetParametersByPath', 'ssm:PutParameter', 'kms:Decrypt', 'kms:Encrypt'],
 };
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
@@ -470,7 +485,7 @@ describe('ControlStack with a deploy source', () => {
     // A failure alarm per workflow, a held-failover alarm per group, one drift alarm for the group with a source,
     // one traffic-gate alarm for the routing-gate group (shop), and a lag and a not-replicating alarm per database.
     const databases = config.groups.reduce((n, g) => n + g.databases.length, 0);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + config.groups.length + 1 + 1 + 2 * databases);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', CONTROL_WORKFLOWS.length + config.groups.length + 1 + 1 + 2 * databases);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'twinstack',
       MetricName: 'DeployDrift',

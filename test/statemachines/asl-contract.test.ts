@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_NAMES } from '../../functions/core/errors.ts';
 import { generateAslText } from '../../functions/core/workflows/asl-generate.ts';
 import { WORKFLOW_LEASES } from '../../functions/core/workflows/lease-scaffold.ts';
+import { WORKFLOW_NAMES } from '../../functions/core/workflows/workflow-names.ts';
 import { PLATFORM_TRANSIENT_ERRORS, POLICY_OF_TASK, RETRY_POLICIES, TRANSIENT_ERRORS, retryOf } from '../../functions/core/workflows/retry-policy.ts';
 import { STEPS } from '../../functions/handlers/step-catalog.ts';
 import { STATEMACHINES_DIR, bindPlaceholders, loadAsl, localFunctionArn, placeholdersIn, readAslText, type WorkflowName } from '../../infra/local/runtime/load-asl.ts';
@@ -69,9 +70,9 @@ function statesOf(definition: unknown): [string, AnyState][] {
 }
 
 describe('statemachines/*.asl.json', () => {
-  it('finds both workflows', () => {
+  it('finds every registered workflow (WORKFLOW_NAMES), and nothing else', () => {
     // Assess
-    expect(WORKFLOWS.sort()).toEqual(['deploy', 'failover', 'replicate']);
+    expect(WORKFLOWS.sort()).toEqual([...WORKFLOW_NAMES].sort());
   });
 
   it.each(WORKFLOWS)('%s passes asl-validator once its placeholders are bound', async (workflow) => {
@@ -189,13 +190,18 @@ describe('statemachines/*.asl.json', () => {
     // Prepare
     const definition = JSON.parse(await readAslText(workflow)) as { States: Record<string, AnyState & { Catch?: { Next: string }[] }> };
     // Assess
-    // ReportFailure itself, the final group lease release of failover and replicate (it
+    // ReportFailure itself, the final group lease release of failover, replicate and rejoin (it
     // also runs after ReportFailure, so catching into it would loop), and the failover's
     // PublishEnvVars (best-effort after DNS moved: its Catch goes on to MarkFailedOver)
     // are the only exceptions.
     const exempt: Record<string, readonly string[]> = {
       failover: ['ReportFailure', 'ReleaseGroupLease', 'PublishEnvVars'],
       replicate: ['ReportFailure', 'ReleaseGroupLease'],
+      rejoin: ['ReportFailure', 'ReleaseGroupLease'],
+      // clone-stack: ReportFailure goes on to RollbackClone, whose own Catch comes back to ReportFailure (once).
+      'clone-stack': ['ReportFailure', 'ReleaseGroupLease'],
+      // Before promotion a failure aborts (undo the demotions); after the DNS switch a failed rejoin or env publish is an outcome.
+      switchover: ['ReportFailure', 'ReleaseGroupLease', 'DemoteDatabases', 'CheckSwitchoverCatchUp', 'RejoinDatabases', 'PublishEnvVars'],
     };
     const exemptHere = exempt[workflow] ?? ['ReportFailure'];
     for (const [name, state] of Object.entries(definition.States)) {

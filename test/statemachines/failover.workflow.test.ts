@@ -3,7 +3,10 @@ import { HostKeyMismatchError, ParameterStoreError } from '../../functions/core/
 import { dnsTargetOf } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { runWorkflow } from '../../infra/local/runtime/run-workflow.ts';
-import { createHarness, replicateInWorld, type Harness } from '../unit/handlers/fakes/fake-world.ts';
+import type { GroupState } from '../../functions/core/group-state.ts';
+import * as checkReplication from '../../functions/handlers/check-replication.handler.ts';
+import * as rejoinDatabase from '../../functions/handlers/rejoin-database.handler.ts';
+import { createHarness, fixedClock, replicateInWorld, type Harness } from '../unit/handlers/fakes/fake-world.ts';
 
 const FAST = { retryIntervalMs: 0, waitMs: 0 };
 
@@ -236,5 +239,57 @@ describe('failover workflow (local runtime, fake ports)', () => {
     // Assess
     expect(result.status).toBe('FAILED');
     expect(JSON.stringify(logged.mock.calls)).toMatch(/Old primary fenced \(main: isolated, audit: isolated\), twin NOT promoted/);
+  });
+});
+
+describe('failover back from the twin to the primary stack, once the primary stack rejoined as its replica', () => {
+  it('fails over twin → primary: fences the twin, promotes the primary stack, switches DNS to it, records {from: twin, to: primary}', async () => {
+    // Prepare: a failover to the twin, then the primary stack comes back and rejoins as the twin's replica
+    const h = await primaryDown();
+    const first = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    h.world.unreachable.clear();
+    h.health.healthy.set(h.group.primary.healthUrl, true);
+    // Its hosts restarted: their databases are down (it was isolated, never fenced)
+    for (const d of h.group.databases) Object.assign(h.world.db('127.0.1.1', d.name), { role: 'stopped', writable: false });
+    for (const d of h.group.databases) await rejoinDatabase.createHandler(h.deps)({ group: 'shop', database: d.name });
+    const later = { ...h.deps, clock: fixedClock('2026-01-01T13:00:00.000Z') };
+    for (const d of h.group.databases) await checkReplication.createHandler(later)({ group: 'shop', database: d.name });
+    // ...and then the twin's region dies
+    h.world.unreachable.add('127.0.2.1');
+    h.world.unreachable.add('127.0.2.2');
+    h.health.healthy.set(h.group.twin.healthUrl, false);
+    // Act
+    const back = await runWorkflow({ workflow: 'failover', input: { group: 'shop', reason: 'twin region down' }, deps: { ...later, clock: fixedClock('2026-01-01T13:00:10.000Z') }, timing: FAST });
+    // Assess
+    expect(first.status).toBe('SUCCEEDED');
+    expect(back.cause ?? '').toBe('');
+    expect(back.status).toBe('SUCCEEDED');
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.primary));
+    for (const d of h.group.databases) expect(h.world.db('127.0.1.1', d.name)).toMatchObject({ role: 'primary', writable: true });
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as GroupState;
+    expect(state.active).toBe('primary');
+    expect(state.history?.map((r) => [r.kind, r.from, r.to])).toEqual([['failover', 'primary', 'twin'], ['failover', 'twin', 'primary']]);
+    expect(state.history?.[1]?.reasons.join(' ')).toMatch(/failing over from the twin \(the active stack\) to the primary/);
+    expect(h.params.values.get(parameterNames.env('shop', 'shop-eu', 'TWINSTACK_ROLE'))?.value).toBe('active');
+    const promoted = back.events.filter((e) => e.state === 'PromoteDatabase' && e.type === 'succeeded');
+    expect(promoted).toHaveLength(2);
+  });
+
+  it('holds a failover back while the old primary stack is not a replica yet: "the standby is not a replica: rejoin it first"', async () => {
+    // Prepare: failed over to the twin; the primary stack is back but still fenced; the cool-down passed
+    const h = await primaryDown();
+    await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    h.world.unreachable.clear();
+    for (const d of h.group.databases) Object.assign(h.world.db('127.0.1.1', d.name), { role: 'stopped', writable: false });
+    h.health.healthy.set(h.group.twin.healthUrl, false);
+    const promotions = ran(h, 'promote');
+    // Act
+    const held = await runWorkflow({ workflow: 'failover', input: { group: 'shop', force: true }, deps: { ...h.deps, clock: fixedClock('2026-01-01T13:00:00.000Z') }, timing: FAST });
+    // Assess
+    expect(held.status).toBe('SUCCEEDED');
+    expect(held.output).toMatchObject({ action: 'hold' });
+    expect((held.output as { reasons: string[] }).reasons.join(' | ')).toMatch(/the standby is not a replica: rejoin it first/);
+    expect(ran(h, 'promote')).toBe(promotions);
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
   });
 });

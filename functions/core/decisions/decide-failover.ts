@@ -25,13 +25,21 @@
  * - evidence about a primary that can no longer be read (its last position, its sync
  *   replicas) counts only while younger than `maxObservationAgeSeconds`; a lag measured
  *   against it is a lower bound and is reported as one;
- * - already failed over (the group state says the twin is active, every twin database
- *   primary) is a hold, so duplicate alarms and re-runs change nothing;
+ * - the direction is the snapshot's (`from` the active stack `to` the other; absent: primary
+ *   → twin); reasons name the stacks by role, so a failover back from the twin reads
+ *   `twin stack healthy`, `primary of main is stopped`;
+ * - already failed over is a hold (`done`), so duplicate alarms and re-runs change nothing:
+ *   the group state names the `to` stack active and every `to` database is primary, or the
+ *   last recorded move went to the active (`from`) stack, every `from` database is primary
+ *   and some standby database is not a replica (stopped, fenced or unreachable);
+ * - a standby database that is not a running replica (fenced or stopped by the last
+ *   failover) holds, even when forced: "the standby is not a replica: rejoin it first";
  * - a partial failover (DNS already on the twin, every twin database promoted by
  *   twinstack, but the group state still on the primary) is a `failover`, so the
  *   remaining idempotent steps run and the failover is finally recorded; the healthy-
  *   primary gate does not hold then (traffic already moved), the other gates still do.
  */
+import type { StackRole } from '../model.ts';
 import type { DatabaseObservation, DatabaseVerdict, FailoverDecision, FailoverSnapshot } from './failover-snapshot.ts';
 
 /** A verdict before its unit is attached (every verdict carries its database's lag unit). */
@@ -66,20 +74,23 @@ function syncEvidence(db: DatabaseObservation, now: Date, maxAgeSeconds: number)
  * The lag to judge: exact against a live primary; a lower bound against a fresh
  * last observation; unknowable when that observation is older than the limit.
  */
-function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number): { amount?: number; note: string; stale?: string } {
+function lagToJudge(db: DatabaseObservation, now: Date, maxAgeSeconds: number, from: StackRole): { amount?: number; note: string; stale?: string } {
   if (db.lag === undefined) return { note: '' };
   if (db.lagBound !== 'lower-bound') return { amount: Math.max(0, db.lag), note: '' };
   const at = db.lastPrimaryObservation?.at;
   const age = at === undefined ? Number.POSITIVE_INFINITY : ageSeconds(at, now);
   if (age > maxAgeSeconds) {
     const when = at === undefined ? 'never observed' : `last observed ${Number.isFinite(age) ? `${Math.round(age)} s ago` : `at unreadable time ${JSON.stringify(at)}`}`;
-    return { note: '', stale: `primary of ${db.name} ${when}, older than the ${maxAgeSeconds} s limit` };
+    return { note: '', stale: `${from} of ${db.name} ${when}, older than the ${maxAgeSeconds} s limit` };
   }
-  return { amount: Math.max(0, db.lag), note: ` (at least: primary last observed ${Math.round(age)} s ago)` };
+  return { amount: Math.max(0, db.lag), note: ` (at least: ${from} last observed ${Math.round(age)} s ago)` };
 }
 
 interface JudgeContext {
   readonly force: boolean;
+  /** The stack failed over from (its copies are `db.primary`) and to (`db.twin`). */
+  readonly from: StackRole;
+  readonly to: StackRole;
   readonly now: Date;
   readonly maxAgeSeconds: number;
   readonly primaryHealthy: boolean;
@@ -90,14 +101,14 @@ interface JudgeContext {
  * could not be observed for a reason other than an unreachable host, or an
  * unreachable primary database behind a healthy primary stack. Undefined: no block.
  */
-function primarySideBlock(db: DatabaseObservation, primaryHealthy: boolean): string | undefined {
+function primarySideBlock(db: DatabaseObservation, primaryHealthy: boolean, from: StackRole): string | undefined {
   if (db.primary) return undefined;
   const error = db.primaryError ?? 'no status and no error recorded';
   if ((db.primaryErrorKind ?? 'fault') !== 'unreachable') {
-    return `primary of ${db.name} could not be observed (${error}): fencing cannot be guaranteed`;
+    return `${from} of ${db.name} could not be observed (${error}): fencing cannot be guaranteed`;
   }
   if (primaryHealthy) {
-    return `primary healthy but its database cannot be reached: refusing to promote a second writable primary (${db.name}: ${error})`;
+    return `${from} healthy but its database cannot be reached: refusing to promote a second writable primary (${db.name}: ${error})`;
   }
   return undefined;
 }
@@ -106,10 +117,10 @@ function primarySideBlock(db: DatabaseObservation, primaryHealthy: boolean): str
  * A twin that is already primary: ours (the promoted marker) and, while the old
  * primary is live and primary, not behind it (an exact lag of 0).
  */
-function judgePrimaryTwin(db: DatabaseObservation): Judgement {
+function judgePrimaryTwin(db: DatabaseObservation, from: StackRole, to: StackRole): Judgement {
   const { name, twin } = db;
   if (twin?.promotedByTwinstack !== true) {
-    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} is a primary twinstack did not promote (a standalone clone?): refusing`] };
+    return { name, action: 'blocked', loss: null, reasons: [`${to} of ${name} is a primary twinstack did not promote (a standalone clone?): refusing`] };
   }
   if (db.primary?.role === 'primary') {
     if (db.lagBound !== 'exact' || db.lag === undefined) {
@@ -117,7 +128,7 @@ function judgePrimaryTwin(db: DatabaseObservation): Judgement {
         name,
         action: 'blocked',
         loss: null,
-        reasons: [`twin of ${name} is already primary while the primary is live and primary too, and it is not known to be at or past the primary's position: refusing`],
+        reasons: [`${to} of ${name} is already primary while the ${from} is live and primary too, and it is not known to be at or past the ${from}'s position: refusing`],
       };
     }
     if (db.lag > 0) {
@@ -125,46 +136,46 @@ function judgePrimaryTwin(db: DatabaseObservation): Judgement {
         name,
         action: 'blocked',
         loss: db.lag,
-        reasons: [`twin of ${name} is already primary but ${formatLag(db.lag, db.lagUnit)} behind the live primary: refusing`],
+        reasons: [`${to} of ${name} is already primary but ${formatLag(db.lag, db.lagUnit)} behind the live primary: refusing`],
       };
     }
-    return { name, action: 'already-primary', loss: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack), at or past the live primary's position`] };
+    return { name, action: 'already-primary', loss: 0, reasons: [`${to} of ${name} is already primary (promoted by twinstack), at or past the live primary's position`] };
   }
-  return { name, action: 'already-primary', loss: 0, reasons: [`twin of ${name} is already primary (promoted by twinstack)`] };
+  return { name, action: 'already-primary', loss: 0, reasons: [`${to} of ${name} is already primary (promoted by twinstack)`] };
 }
 
-function judgeDatabase(db: DatabaseObservation, { force, now, maxAgeSeconds, primaryHealthy }: JudgeContext): Judgement {
+function judgeDatabase(db: DatabaseObservation, { force, now, maxAgeSeconds, primaryHealthy, from, to }: JudgeContext): Judgement {
   const { name, twin } = db;
   if (!twin) {
-    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
+    return { name, action: 'blocked', loss: null, reasons: [`${to} of ${name} unreachable${db.twinError ? `: ${db.twinError}` : ''}: nothing to promote`] };
   }
-  const primaryBlock = primarySideBlock(db, primaryHealthy);
+  const primaryBlock = primarySideBlock(db, primaryHealthy, from);
   if (primaryBlock !== undefined) return { name, action: 'blocked', loss: null, reasons: [primaryBlock] };
-  if (twin.role === 'primary') return judgePrimaryTwin(db);
+  if (twin.role === 'primary') return judgePrimaryTwin(db, from, to);
   if (twin.role !== 'replica') {
-    return { name, action: 'blocked', loss: null, reasons: [`twin of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
+    return { name, action: 'blocked', loss: null, reasons: [`${to} of ${name} is ${twin.role}, not a running replica: nothing to promote`] };
   }
   if ((db.incompatibilities ?? []).length > 0) {
-    return { name, action: 'blocked', loss: null, reasons: (db.incompatibilities ?? []).map((problem) => `twin of ${name} cannot take over: ${problem}`) };
+    return { name, action: 'blocked', loss: null, reasons: (db.incompatibilities ?? []).map((problem) => `${to} of ${name} cannot take over: ${problem}`) };
   }
   const errant = twin.errantTransactions ?? [];
-  const errantNote = errant.length > 0 ? `twin of ${name} holds transactions the primary never had (${errant.join(', ')})` : undefined;
+  const errantNote = errant.length > 0 ? `${to} of ${name} holds transactions the ${from} never had (${errant.join(', ')})` : undefined;
   if (errantNote !== undefined && !force) {
     return { name, action: 'blocked', loss: null, reasons: [`${errantNote}: promoting it would make them the group's history (force to promote anyway)`] };
   }
-  const verdict = judgeReplica(db, force, now, maxAgeSeconds);
+  const verdict = judgeReplica(db, force, now, maxAgeSeconds, from);
   return errantNote === undefined ? verdict : { ...verdict, reasons: [`forced: ${errantNote}: they become part of the new primary's history`, ...verdict.reasons] };
 }
 
 /** A running replica, compatible and without errant transactions (or forced past them): sync evidence, then the lag gate. */
-function judgeReplica(db: DatabaseObservation, force: boolean, now: Date, maxAgeSeconds: number): Judgement {
+function judgeReplica(db: DatabaseObservation, force: boolean, now: Date, maxAgeSeconds: number, from: StackRole): Judgement {
   const { name } = db;
   const evidence = syncEvidence(db, now, maxAgeSeconds);
   if (evidence) {
     return { name, action: 'promote', loss: 0, reasons: [`replica ${name} was streaming synchronously (${evidence}): no committed data lost`] };
   }
   const syncNote = db.mode === 'sync' ? [`replica ${name} is in sync mode but was not seen streaming synchronously`] : [];
-  const lag = lagToJudge(db, now, maxAgeSeconds);
+  const lag = lagToJudge(db, now, maxAgeSeconds, from);
   if (lag.amount === undefined) {
     const why = lag.stale ?? 'lag unknown';
     return force
@@ -188,23 +199,43 @@ function secondsSince(lastFailoverAt: string | undefined, now: Date): number | u
 
 export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverDecision {
   const force = snapshot.force;
-  const context: JudgeContext = { force, now, maxAgeSeconds: snapshot.maxObservationAgeSeconds, primaryHealthy: snapshot.primaryHealth.healthy };
+  const from = snapshot.from ?? 'primary';
+  const to = snapshot.to ?? (from === 'primary' ? 'twin' : 'primary');
+  const context: JudgeContext = { force, now, maxAgeSeconds: snapshot.maxObservationAgeSeconds, primaryHealthy: snapshot.primaryHealth.healthy, from, to };
   const databases: DatabaseVerdict[] = snapshot.databases.map((db) => ({ ...judgeDatabase(db, context), lagUnit: db.lagUnit }));
   const databaseReasons = databases.flatMap((d) => d.reasons);
+  const direction = from === 'primary' ? [] : [`failing over from the ${from} (the active stack) to the ${to}`];
 
-  if (snapshot.activeStack === 'twin' && snapshot.databases.every((db) => db.twin?.role === 'primary')) {
-    const where = [snapshot.dnsPointsAt === 'twin' && 'DNS points at the twin', 'twin is the active stack'].filter(Boolean).join(', ');
-    return { action: 'hold', reasons: [`already failed over: ${where}, every twin database is primary`], databases, forced: force };
+  if (snapshot.activeStack === to && snapshot.databases.every((db) => db.twin?.role === 'primary')) {
+    const where = [snapshot.dnsPointsAt === to && `DNS points at the ${to}`, `${to} is the active stack`].filter(Boolean).join(', ');
+    return { action: 'hold', reasons: [`already failed over: ${where}, every ${to} database is primary`], databases, forced: force, done: true };
   }
 
-  // A partial failover: traffic already moved and every twin database is ours and primary,
+  // The standby must be a running replica (or already promoted by this failover) to take over:
+  // after a failover the old primary is fenced, and only a rejoin makes it a replica again.
+  const standbyDown = snapshot.databases.filter((db) => db.twin !== undefined && db.twin.role !== 'replica' && db.twin.role !== 'primary');
+  const rejoinFirst = standbyDown.length > 0 ? [`the standby is not a replica: rejoin it first (${standbyDown.map((db) => `${to} of ${db.name} is ${db.twin?.role ?? 'unknown'}`).join(', ')})`] : [];
+  const lastMove = snapshot.lastMove;
+  const noReplicaToPromote = snapshot.databases.some((db) => db.twin?.role !== 'replica' && db.twin?.role !== 'primary');
+  if (noReplicaToPromote && lastMove?.to === from && snapshot.databases.every((db) => db.primary?.role === 'primary')) {
+    const where = [snapshot.dnsPointsAt === from && `DNS points at the ${from}`, `${from} is the active stack`].filter(Boolean).join(', ');
+    return {
+      action: 'hold',
+      reasons: [`already failed over: the ${lastMove.kind ?? 'failover'} at ${lastMove.at} moved the group to the ${from}; ${where}, every ${from} database is primary`, ...rejoinFirst],
+      databases,
+      forced: force,
+      done: true,
+    };
+  }
+
+  // A partial failover: traffic already moved and every target database is ours and primary,
   // but RecordFailover never ran. Completing it is the only way to a consistent state.
-  const completing = snapshot.dnsPointsAt === 'twin' && databases.every((d) => d.action === 'already-primary');
+  const completing = snapshot.dnsPointsAt === to && databases.every((d) => d.action === 'already-primary');
   const completingReasons = completing
     ? [
-        'DNS already points at the twin and every twin database is primary (promoted by twinstack), but the group state still says the primary is active: completing the failover (the remaining steps are idempotent)',
+        `DNS already points at the ${to} and every ${to} database is primary (promoted by twinstack), but the group state still says the ${from} is active: completing the failover (the remaining steps are idempotent)`,
         ...(snapshot.primaryHealth.healthy
-          ? [`primary stack healthy (${snapshot.primaryHealth.detail}) but DNS already points at the twin: traffic already moved, so its health does not hold the failover`]
+          ? [`${from} stack healthy (${snapshot.primaryHealth.detail}) but DNS already points at the ${to}: traffic already moved, so its health does not hold the failover`]
           : []),
       ]
     : [];
@@ -212,8 +243,8 @@ export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverD
   const gates: { readonly holds: boolean; readonly reason: string; readonly forcedReason: string }[] = [];
   gates.push({
     holds: snapshot.primaryHealth.healthy && !completing,
-    reason: `primary stack healthy (${snapshot.primaryHealth.detail}): outage not confirmed`,
-    forcedReason: `forced while the primary stack is healthy (${snapshot.primaryHealth.detail}): it is fenced before promotion`,
+    reason: `${from} stack healthy (${snapshot.primaryHealth.detail}): outage not confirmed`,
+    forcedReason: `forced while the ${from} stack is healthy (${snapshot.primaryHealth.detail}): it is fenced before promotion`,
   });
   const since = secondsSince(snapshot.lastFailoverAt, now);
   if (since !== undefined) {
@@ -228,8 +259,8 @@ export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverD
   }
   gates.push({
     holds: !snapshot.twinHealth.healthy,
-    reason: `twin stack unhealthy (${snapshot.twinHealth.detail})`,
-    forcedReason: `forced while the twin stack is unhealthy (${snapshot.twinHealth.detail})`,
+    reason: `${to} stack unhealthy (${snapshot.twinHealth.detail})`,
+    forcedReason: `forced while the ${to} stack is unhealthy (${snapshot.twinHealth.detail})`,
   });
   const holding = gates.filter((g) => g.holds);
 
@@ -238,15 +269,15 @@ export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverD
     const gateReasons = force ? [] : holding.map((g) => g.reason);
     const blockedNote = blocked.length > 0 ? [`blocked databases: ${blocked.map((d) => d.name).join(', ')}`] : [];
     const incomplete = completing
-      ? ['DNS already points at the twin and every twin database is primary, but the group state still says the primary is active: the failover is incomplete and waits for the reasons above']
+      ? [`DNS already points at the ${to} and every ${to} database is primary, but the group state still says the ${from} is active: the failover is incomplete and waits for the reasons above`]
       : [];
-    return { action: 'hold', reasons: [...gateReasons, ...blockedNote, ...incomplete, ...databaseReasons], databases, forced: force };
+    return { action: 'hold', reasons: [...direction, ...gateReasons, ...rejoinFirst, ...blockedNote, ...incomplete, ...databaseReasons], databases, forced: force };
   }
 
   const lossSummary = force ? [`forced failover loses: ${describeLoss(databases)}`] : [];
   return {
     action: 'failover',
-    reasons: [...completingReasons, ...holding.map((g) => g.forcedReason), ...lossSummary, ...databaseReasons],
+    reasons: [...direction, ...completingReasons, ...holding.map((g) => g.forcedReason), ...lossSummary, ...databaseReasons],
     databases,
     forced: force,
   };

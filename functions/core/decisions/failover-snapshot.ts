@@ -1,6 +1,6 @@
 import type { DatabaseStatus } from '../engines/database-engine.ts';
 import type { LagUnit } from '../engines/lag-unit.ts';
-import type { PrimaryObservation } from '../group-state.ts';
+import type { MoveKind, PrimaryObservation } from '../group-state.ts';
 import type { DnsTarget, ReplicationMode, StackRole } from '../model.ts';
 
 /** One database as observed on both stacks. `undefined` status: the server could not be reached. */
@@ -44,12 +44,23 @@ export interface DatabaseObservation {
   readonly lagBound?: 'exact' | 'lower-bound';
 }
 
-/** Everything decideFailover needs, gathered by the AssessFailover step. Immutable, JSON-serialisable, no secrets. */
+/**
+ * Everything decideFailover needs, gathered by the AssessFailover step. Immutable, JSON-serialisable, no secrets.
+ * The failover goes `from` the active stack `to` the other one: in each DatabaseObservation
+ * `primary` is the copy on `from` and `twin` the copy on `to`, and so are `primaryHealth` and
+ * `twinHealth` (the names of a group in its initial state, primary → twin).
+ */
 export interface FailoverSnapshot {
   readonly group: string;
   readonly observedAt: string;
   /** The stack the group's state says is active. */
   readonly activeStack: StackRole;
+  /** The stack failed over from (its copies are the primaries). @default 'primary' */
+  readonly from?: StackRole;
+  /** The stack failed over to (its copies are the replicas promoted). @default the other one */
+  readonly to?: StackRole;
+  /** The group's last recorded move (GroupState history), when there was one. */
+  readonly lastMove?: { readonly kind?: MoveKind; readonly at: string; readonly from: StackRole; readonly to: StackRole };
   /** What DNS answers now for the group's name. */
   readonly dnsAnswer?: DnsTarget;
   /** Which stack the DNS answer corresponds to, if any. */
@@ -80,4 +91,6 @@ export interface FailoverDecision {
   readonly reasons: readonly string[];
   readonly databases: readonly DatabaseVerdict[];
   readonly forced: boolean;
+  /** A hold because the failover already happened (a re-run, a duplicate alarm): not a refusal. */
+  readonly done?: true;
 }

@@ -1,12 +1,13 @@
 /**
- * May the twin's data be replaced by a fresh backup of the primary, and how?
- * Invariant: never over the copy that holds the group's live data: a twin that is
- * the active stack (group state or DNS), a writable primary that a failover moved
- * traffic to, or a writable primary twinstack promoted (its promotion marker: a
- * failover that never got recorded or switched) is refused. A twin that is a stale
- * clone (e.g. a standalone primary copied from the primary's image) is restored.
- * Idempotent: a restore job already running on the twin is attached to (never a
- * second one), and a twin that already streams as a replica is left alone.
+ * May the replica's data (the `target` stack's copy: the twin until a failover, the old
+ * primary when it rejoins) be replaced by a fresh backup of the other stack's primary,
+ * and how? Invariant: never over the copy that holds the group's live data: a target
+ * that is the active stack (group state or DNS), a writable primary that a failover or
+ * switchover moved traffic to, or a writable primary twinstack promoted (its promotion
+ * marker: a failover that never got recorded or switched) is refused. A target that is
+ * a stale clone (e.g. a standalone primary copied from the primary's image) is restored.
+ * Idempotent: a restore job already running on the target is attached to (never a
+ * second one), and a target that already streams as a replica is left alone.
  */
 import type { DatabaseStatus } from '../engines/database-engine.ts';
 import type { GroupState } from '../group-state.ts';
@@ -24,6 +25,8 @@ export interface RestorePlan {
 
 export interface RestoreContext {
   readonly state: GroupState;
+  /** The stack restored as a replica. @default 'twin' */
+  readonly target?: StackRole;
   /** The twin database as observed now; undefined when it could not be observed. */
   readonly twin: DatabaseStatus | undefined;
   /** Which stack DNS points at now, when known. */
@@ -34,22 +37,23 @@ export interface RestoreContext {
   readonly database?: string;
 }
 
-export function planRestore({ state, twin, dnsPointsAt, job, database }: RestoreContext): RestorePlan {
+export function planRestore({ state, target = 'twin', twin, dnsPointsAt, job, database }: RestoreContext): RestorePlan {
   const name = database ?? 'the database';
+  const source = target === 'twin' ? 'primary' : 'twin';
   const refusals: string[] = [];
-  if (state.active === 'twin') refusals.push('the twin is the active stack of the group: restoring would destroy live data');
-  if (dnsPointsAt === 'twin') refusals.push('DNS points at the twin: restoring would destroy the data it serves');
+  if (state.active === target) refusals.push(`the ${target} is the active stack of the group: restoring would destroy live data`);
+  if (dnsPointsAt === target) refusals.push(`DNS points at the ${target}: restoring would destroy the data it serves`);
   const lastMove = state.history?.at(-1);
   const writablePrimary = twin?.role === 'primary' && twin.writable;
-  if (writablePrimary && lastMove?.to === 'twin') {
-    refusals.push(`the twin is a writable primary promoted by the failover at ${lastMove.at}: it holds data written since`);
+  if (writablePrimary && lastMove?.to === target) {
+    refusals.push(`the ${target} is a writable primary promoted by the ${lastMove.kind ?? 'failover'} at ${lastMove.at}: it holds data written since`);
   } else if (writablePrimary && twin.promotedByTwinstack === true) {
-    refusals.push(`twin ${name} is a writable primary twinstack promoted: it holds data written since the promotion`);
+    refusals.push(`${target} ${name} is a writable primary twinstack promoted: it holds data written since the promotion`);
   }
-  const running = job?.state === 'running' ? `a restore job of ${name} is running on the twin (run ${job.token ?? 'unknown'})` : undefined;
+  const running = job?.state === 'running' ? `a restore job of ${name} is running on the ${target} (run ${job.token ?? 'unknown'})` : undefined;
   if (refusals.length > 0) return { action: 'refuse', reasons: running ? [...refusals, `${running}: it is left alone, nothing new is started`] : refusals };
   if (running) return { action: 'attach', reasons: [`${running}: attach to it, start none`] };
-  if (twin?.role === 'replica' && twin.streaming === true) return { action: 'skip', reasons: [`twin ${name} already streams as a replica`] };
-  const what = twin ? `twin is ${twin.role}${twin.writable ? ' (writable, a stale copy)' : ''}` : 'twin state not observed';
-  return { action: 'restore', reasons: [`the primary stack is active: ${what}; replace it with a backup of the primary`] };
+  if (twin?.role === 'replica' && twin.streaming === true) return { action: 'skip', reasons: [`${target} ${name} already streams as a replica`] };
+  const what = twin ? `${target} is ${twin.role}${twin.writable ? ' (writable, a stale copy)' : ''}` : `${target} state not observed`;
+  return { action: 'restore', reasons: [`the ${source} stack is active: ${what}; replace it with a backup of the ${source} stack's primary`] };
 }

@@ -62,7 +62,7 @@ export const DEPLOY_LEASE: LeaseStateNames = {
   release: 'ReleaseDeployLease',
 };
 
-const groupLease = (workflow: 'failover' | 'replicate', then: string, waitMinutes: number, acquireComment: string): LeaseSpec => ({
+const groupLease = (workflow: WorkflowName, then: string, waitMinutes: number, acquireComment: string): LeaseSpec => ({
   names: GROUP_LEASE,
   then,
   waitMinutes,
@@ -82,6 +82,9 @@ const groupLease = (workflow: 'failover' | 'replicate', then: string, waitMinute
 export const WORKFLOW_LEASES: Readonly<Record<WorkflowName, LeaseSpec>> = {
   failover: groupLease('failover', 'AssessFailover', 15, 'One workflow that changes databases or DNS per group at a time (failover, replicate): a duplicate alarm while one runs starts nothing new'),
   replicate: groupLease('replicate', 'PlanReplication', 30, 'One workflow that changes databases or DNS per group at a time: no replicate during a failover (or another replicate)'),
+  switchover: groupLease('switchover', 'AssessSwitchover', 15, 'One workflow that changes databases or DNS per group at a time: no switchover during a failover, replicate or rejoin (or another switchover)'),
+  rejoin: groupLease('rejoin', 'AssessRejoin', 30, 'One workflow that changes databases or DNS per group at a time: no rejoin during a failover, replicate or switchover (or another rejoin)'),
+  'clone-stack': groupLease('clone-stack', 'DescribeSourceStack', 30, "One workflow that changes a group at a time: nothing else changes the group while its twin is cloned"),
   deploy: {
     names: DEPLOY_LEASE,
     then: 'PlanDeploy',

@@ -7,6 +7,8 @@
  */
 import { LeaseStoreError } from '../deploy/lease-store-error.ts';
 import {
+  ComputeError,
+  ComputeUnavailableError,
   ConfigError,
   DnsChangeError,
   DnsVerificationError,
@@ -21,6 +23,7 @@ import {
   PromotionError,
   RemoteCommandError,
   RemoteTimeoutError,
+  RejoinRefusedError,
   ReplicaNotCaughtUpError,
   RestoreJobFailedError,
   SshAuthenticationError,
@@ -58,6 +61,9 @@ const ERROR_CLASSES: { readonly [N in ErrorName]: abstract new (message: string,
   LeaseLostError,
   RestoreJobFailedError,
   LeaseStoreError,
+  ComputeError,
+  ComputeUnavailableError,
+  RejoinRefusedError,
 };
 
 function isTransient(name: ErrorName): boolean {

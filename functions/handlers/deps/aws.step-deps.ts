@@ -16,6 +16,7 @@ import { SsmParameterStore } from '../../adapters/aws/ssm.parameter-store.ts';
 import { FetchHealthProbe } from '../../adapters/http/fetch.health-probe.ts';
 import { systemClock } from '../../adapters/system.clock.ts';
 import { InvalidInputError } from '../../core/errors.ts';
+import type { Compute } from '../../core/compute.ts';
 import type { DnsRouter, LeaseStore, ParameterStore } from '../../core/ports.ts';
 import type { ShellOpenerFactory } from './aws-entry.ts';
 import { lazyPort } from './lazy-port.ts';
@@ -50,6 +51,20 @@ export function awsStepDeps(shellOpener?: ShellOpenerFactory): StepDeps {
     return new Route53DnsRouter(new Route53Client({ region: 'us-east-1' }));
   });
   const dnsVerifier = new AuthoritativeDnsVerifier();
+  // clone-stack: EC2 and other regions' Parameter Stores, loaded on first use like every port.
+  const compute = lazyPort<Compute>(async () => new (await import('../../adapters/aws/ec2.compute.ts')).Ec2Compute());
+  const regionStores = new Map<string, ParameterStore>();
+  const paramsIn = (region: string): ParameterStore => {
+    let store = regionStores.get(region);
+    if (!store) {
+      store = lazyPort<ParameterStore>(async () => {
+        const { SSMClient } = await import('@aws-sdk/client-ssm');
+        return new SsmParameterStore(new SSMClient({ region }));
+      });
+      regionStores.set(region, store);
+    }
+    return store;
+  };
   deps = {
     params,
     dns,
@@ -61,6 +76,8 @@ export function awsStepDeps(shellOpener?: ShellOpenerFactory): StepDeps {
     logger: new Logger({ serviceName: 'twinstack' }),
     recordMetric,
     dnsVerifier: (record, expected) => dnsVerifier.answers(record, expected),
+    compute,
+    paramsIn,
   };
   const leaseTable = process.env[LEASE_TABLE_ENV];
   if (leaseTable) {

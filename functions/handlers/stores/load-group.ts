@@ -7,22 +7,32 @@ import type { DatabaseSecrets } from '../../core/engines/database-engine.ts';
 import { IDENTIFIER } from '../../core/config/config-patterns.ts';
 import { InvalidInputError } from '../../core/errors.ts';
 import { INITIAL_GROUP_STATE, type GroupState } from '../../core/group-state.ts';
-import type { Database, FailoverGroup } from '../../core/model.ts';
+import { twinNotClonedMessage, type Database, type FailoverGroup, type GroupAwaitingTwin } from '../../core/model.ts';
 import { parameterNames } from '../../core/parameter-names.ts';
 import type { ParameterStore } from '../../core/ports.ts';
 
-/** The validated group stored at parameterNames.config(name); InvalidInputError when absent or malformed. */
+/**
+ * The validated group stored at parameterNames.config(name); InvalidInputError when absent,
+ * malformed, or still awaiting its twin (`twinNotClonedMessage`: only clone-stack takes that).
+ */
 export async function loadGroup(params: ParameterStore, name: unknown): Promise<FailoverGroup> {
+  const group = await loadGroupAwaitingTwin(params, name);
+  if (!group.twin) throw new InvalidInputError(twinNotClonedMessage(group.name));
+  return group as FailoverGroup;
+}
+
+/** The stored group whether or not its twin is cloned yet (clone-stack's steps); InvalidInputError when absent or malformed. */
+export async function loadGroupAwaitingTwin(params: ParameterStore, name: unknown): Promise<GroupAwaitingTwin> {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) throw new InvalidInputError(`invalid group name: ${JSON.stringify(name)}`);
   const raw = await params.get(parameterNames.config(name));
   if (raw === undefined) throw new InvalidInputError(`unknown group ${name}: no ${parameterNames.config(name)}`);
-  let group: FailoverGroup;
+  let group: GroupAwaitingTwin;
   try {
-    group = JSON.parse(raw) as FailoverGroup;
+    group = JSON.parse(raw) as GroupAwaitingTwin;
   } catch (cause) {
     throw new InvalidInputError(`group ${name}: config is not JSON`, { cause });
   }
-  if (group?.name !== name || !group.primary || !group.twin || !Array.isArray(group.databases) || !group.dns) {
+  if (group?.name !== name || !group.primary || !Array.isArray(group.databases) || !group.dns) {
     throw new InvalidInputError(`group ${name}: config is malformed`);
   }
   return group;

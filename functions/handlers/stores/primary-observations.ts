@@ -10,7 +10,7 @@ export async function loadObservation(params: ParameterStore, group: string, dat
   try {
     const parsed = JSON.parse(raw) as Partial<PrimaryObservation>;
     return typeof parsed.at === 'string' && typeof parsed.position === 'string' && Array.isArray(parsed.syncReplicas)
-      ? { at: parsed.at, position: parsed.position, syncReplicas: parsed.syncReplicas }
+      ? { at: parsed.at, position: parsed.position, syncReplicas: parsed.syncReplicas, ...(parsed.stack === 'primary' || parsed.stack === 'twin' ? { stack: parsed.stack } : {}) }
       : undefined;
   } catch {
     return undefined;

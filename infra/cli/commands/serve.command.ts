@@ -77,6 +77,8 @@ export interface WebhookServer {
 /** Publish every group's config; give each group with a source a webhook secret if it has none. Returns the groups that got one. */
 export async function provisionWebhooks(params: ParameterStore, config: TwinstackConfig): Promise<string[]> {
   const created: string[] = [];
+  // A group still awaiting its twin is stored too: `twinstack clone <group> --local` builds it.
+  for (const group of config.awaitingClone ?? []) await params.put(parameterNames.config(group.name), JSON.stringify(group));
   for (const group of config.groups) {
     await params.put(parameterNames.config(group.name), JSON.stringify(group));
     if (group.source === undefined) continue;

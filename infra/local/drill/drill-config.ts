@@ -9,6 +9,7 @@
  */
 import { stringify } from 'yaml';
 import type { EngineName } from '../../../functions/core/model.ts';
+import { pluginFor } from '../../../functions/core/engines/engine-registry.ts';
 import { labNodeFor } from '../lab/lab-nodes.ts';
 
 export const LAB_HOST_ROOT = '/srv/twinstack';
@@ -29,6 +30,8 @@ export interface DrillConfigInput {
   readonly mode: 'sync' | 'async';
   /** The group's git source (file:// mirror on the lab's disk), for the deploy phase. */
   readonly gitUrl: string;
+  /** A scenario's replication.maxLag per lag unit, replacing the lab nodes' (e.g. small, so a held-back replica exceeds it in seconds). */
+  readonly maxLag?: { readonly bytes: string; readonly transactions: number };
 }
 
 export const DRILL_GROUP = 'drill';
@@ -80,7 +83,11 @@ ${databasesYaml(input)}`;
 function databasesYaml(input: DrillConfigInput): string {
   const databases = input.engines.map((engine) => {
     const node = labNodeFor(engine);
-    return node.databaseConfig({ name: engine, host: 'app1', port: node.defaultPort, mode: input.mode, mountPoint: LAB_HOST_ROOT, user: input.primary.user });
+    const entry = node.databaseConfig({ name: engine, host: 'app1', port: node.defaultPort, mode: input.mode, mountPoint: LAB_HOST_ROOT, user: input.primary.user });
+    if (!input.maxLag) return entry;
+    const unit = pluginFor(engine).lagUnit;
+    const maxLag = unit === 'bytes' ? input.maxLag.bytes : unit === 'transactions' ? input.maxLag.transactions : undefined;
+    return maxLag === undefined ? entry : { ...entry, replication: { ...(entry['replication'] as Record<string, unknown>), maxLag } };
   });
   return stringify(databases, { indent: 2 })
     .split('\n')

@@ -159,7 +159,12 @@ function unitOf(lagUnit: string): string {
 
 /** The whole page. */
 export function renderDrillReport(summary: DrillSummary, rows: readonly TimelineRow[], options: { readonly generatedAt?: string } = {}): string {
-  const verdict = summary.ok ? 'PASSED' : 'FAILED';
+  // A scenario's verdict is its property's (`passed`); a summary without one (older runs) is judged by `ok`.
+  const passed = summary.passed ?? summary.ok;
+  const verdict = passed ? 'PASSED' : 'FAILED';
+  const scenario = summary.scenario
+    ? `<section id="scenario"><h2>Scenario ${escapeHtml(summary.scenario)}</h2><p>${escapeHtml(summary.property ?? '')}</p><ul>${(summary.propertyReasons ?? []).map((r) => `<li class="${r.startsWith('ok:') ? 'ok' : 'badtext'}">${escapeHtml(r)}</li>`).join('')}</ul></section>`
+    : '';
   const headline = [
     ['RTO', ms(summary.rtoMs), 'primary killed → first write acknowledged through the group name'],
     ['Detection', ms(summary.detectionMs), 'primary killed → health alarm'],
@@ -196,7 +201,7 @@ export function renderDrillReport(summary: DrillSummary, rows: readonly Timeline
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d2330;background:#fafbfc}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;background:${summary.ok ? '#1a7f37' : '#cf222e'};font-weight:600}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;background:${passed ? '#1a7f37' : '#cf222e'};font-weight:600}
 .muted{color:#6e7781}.cards{display:flex;gap:12px;flex-wrap:wrap}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:10px 14px;min-width:170px}.badcard{border-color:#cf222e}
 .k{color:#57606a;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.v{font-size:26px;font-weight:600}.d{color:#6e7781;font-size:12px;max-width:210px}
@@ -209,6 +214,7 @@ svg .dns-primary{fill:#0969da}svg .dns-twin{fill:#2da44e}svg .dns-none{fill:#cf2
 </style></head><body>
 <h1>twinstack drill <span class="verdict" id="verdict">${verdict}</span></h1>
 <p class="muted">Failover ${escapeHtml(summary.failoverStatus)}${summary.error ? ` — ${escapeHtml(summary.error)}` : ''}; the drill took ${escapeHtml(ms(summary.wallMs))}${options.generatedAt ? `; report written ${escapeHtml(options.generatedAt)}` : ''}.</p>
+${scenario}
 <section id="headline"><div class="cards">${headline}</div></section>
 <section><h2>Databases: writes acknowledged and lost</h2>${databases}</section>
 <section><h2>The decision's reasons</h2>${reasons}</section>

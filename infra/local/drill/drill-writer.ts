@@ -18,6 +18,31 @@ export interface Acknowledgement {
   readonly address: string;
 }
 
+/**
+ * One write attempt's end, kept for the write-unavailability windows: `failed` names the
+ * databases the app said refused it (empty: acknowledged; ['*']: no answer from the app).
+ */
+export interface WriteAttempt {
+  readonly at: number;
+  readonly failed: readonly string[];
+}
+
+/** Bound on the attempts kept (one per write: the writer's own maxWrites bound is 100 000). */
+export const MAX_ATTEMPTS = 100_000;
+
+/** Pure: which of `databases` a 503 body from the demo app names as failed (`{"error":"<name>: …; <name>: …"}`). */
+export function failedDatabasesOf(body: string, databases: readonly string[]): string[] {
+  let error = '';
+  try {
+    const parsed = (JSON.parse(body) as { error?: unknown }).error;
+    error = typeof parsed === 'string' ? parsed : '';
+  } catch {
+    return ['*'];
+  }
+  const named = databases.filter((db) => error.startsWith(`${db}: `) || error.includes(`; ${db}: `));
+  return named.length > 0 ? named : ['*'];
+}
+
 /** Attempts that ended in one wall-clock second (`second` = floor(epoch ms / 1000)). */
 export interface WriteSecond {
   readonly second: number;
@@ -69,9 +94,13 @@ export interface DrillWriterOptions {
   readonly requestTimeoutMs: number;
   readonly maxWrites: number;
   readonly maxDurationMs: number;
+  /** Database names, to tell from the app's refusals which of them failed. */
+  readonly databases?: readonly string[];
 }
 
 export class DrillWriter {
+  /** Every attempt's end, in order (bounded by MAX_ATTEMPTS). */
+  readonly attempts: WriteAttempt[] = [];
   readonly acknowledged: Acknowledgement[] = [];
   failures = 0;
   /** Per wall-clock second, in order. */
@@ -80,6 +109,7 @@ export class DrillWriter {
   readonly dnsAnswers: DnsAnswerRun[] = [];
   private nextId = 1;
   private stopped = false;
+  private paused = false;
   private cached: { address: string; expiresAt: number } | undefined;
   private loop: Promise<void> | undefined;
   private readonly ackListeners: Array<(ack: Acknowledgement) => void> = [];
@@ -105,6 +135,15 @@ export class DrillWriter {
     });
   }
 
+  /** Sends nothing until `resume()` (the loop's bounds still apply); a write in flight completes. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const listener of [...this.ackListeners]) listener({ id: 0, at: 0, address: '' });
@@ -114,6 +153,10 @@ export class DrillWriter {
   private async run(): Promise<void> {
     const deadline = Date.now() + this.options.maxDurationMs;
     while (!this.stopped && this.nextId <= this.options.maxWrites && Date.now() < deadline) {
+      if (this.paused) {
+        await new Promise((r) => setTimeout(r, this.options.intervalMs));
+        continue;
+      }
       const id = this.nextId++;
       try {
         const address = await this.resolve();
@@ -121,24 +164,31 @@ export class DrillWriter {
           method: 'POST',
           signal: AbortSignal.timeout(this.options.requestTimeoutMs),
         });
-        await response.arrayBuffer();
+        const body = await response.text();
         if (response.status === 201) {
           const ack = { id, at: Date.now(), address };
           this.acknowledged.push(ack);
           countAttempt(this.seconds, ack.at, true);
+          this.record(ack.at, []);
           for (const listener of [...this.ackListeners]) listener(ack);
         } else {
           this.failures += 1;
           countAttempt(this.seconds, Date.now(), false);
+          this.record(Date.now(), failedDatabasesOf(body, this.options.databases ?? []));
         }
       } catch {
         this.failures += 1;
         countAttempt(this.seconds, Date.now(), false);
+        this.record(Date.now(), ['*']);
       }
       await new Promise((r) => setTimeout(r, this.options.intervalMs));
     }
     this.stopped = true;
     for (const listener of [...this.ackListeners]) listener({ id: 0, at: 0, address: '' });
+  }
+
+  private record(at: number, failed: readonly string[]): void {
+    if (this.attempts.length < MAX_ATTEMPTS) this.attempts.push({ at, failed });
   }
 
   private async resolve(): Promise<string> {

@@ -4,6 +4,8 @@
  * stack, the replicate workflow, a bounded writer through the DNS name, an
  * immediate kill of the primary, the prober's alarm starting the failover
  * workflow, and a read-back of every acknowledged write from the promoted twin.
+ * What goes wrong after the set-up is the scenario's (scenarios/<name>.scenario.ts,
+ * default kill-primary); the summary adds its property and whether it held.
  *
  * Every process it starts is registered and stopped on success, failure or
  * Ctrl-C; a second run starts from a clean slate (old clusters are removed).
@@ -22,6 +24,7 @@ import { engineFor } from '../../../functions/core/engines/engine-registry.ts';
 import { dnsTargetOf, type EngineName, type FailoverGroup } from '../../../functions/core/model.ts';
 import { databaseEnvNames } from '../../../functions/core/publish/published-env.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
+import { WORKFLOW_NAMES, type WorkflowName } from '../../../functions/core/workflows/workflow-names.ts';
 import { prepareWorkflow, runWorkflow, type WorkflowEvent, type WorkflowResult } from '../runtime/run-workflow.ts';
 import { createLocalStepDeps } from '../runtime/local-step-deps.ts';
 import { provisionGroup } from '../runtime/provision-group.ts';
@@ -33,6 +36,11 @@ import { ensureDockerRequirements, ensureLabBaseImage, type LabDocker } from '..
 import type { LabNodeHost } from '../lab/lab-database-node.ts';
 import { LAB_NODES, labNodeFor } from '../lab/lab-nodes.ts';
 import { HealthProber } from '../prober/health-prober.ts';
+import { iptablesProblem, removeStaleDrillRules } from '../chaos/iptables-rules.ts';
+import { releaseStaleHostCgroups } from '../chaos/host-cgroup.ts';
+import type { ScenarioContext } from './scenarios/drill-scenario.ts';
+import type { ScenarioName } from './scenarios/scenario-catalog.ts';
+import { loadScenario } from './scenarios/scenario-registry.ts';
 import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
 import { writeDrillReport } from './drill-report.ts';
@@ -49,6 +57,8 @@ export interface DrillOptions {
   /** Acknowledged writes before the primary is killed, and after the failover. */
   readonly writesBefore: number;
   readonly writesAfter: number;
+  /** What the drill does once both stacks run (scenarios/scenario-catalog.ts). */
+  readonly scenario: ScenarioName;
   readonly log: (line: string) => void;
 }
 
@@ -67,6 +77,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   const timeline = new DrillTimeline(started);
   const cleanup = new Cleanup(options.log);
   const { log } = options;
+  const scenario = await loadScenario(options.scenario);
   // A failed run must never leave an earlier run's report in place.
   mkdirSync(options.reportDir, { recursive: true });
   for (const file of ['summary.json', 'timeline.txt', 'index.html']) rmSync(join(options.reportDir, file), { force: true });
@@ -83,6 +94,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     timeline.begin(labStep);
     await ensureSystemRequirements({ install: true, log });
     await ensureDockerRequirements({ install: true, log });
+    sweepStaleFaults(scenario.spec.networkFaults, log);
     const labUser = await ensureLabUser({ labRoot: options.labRoot, name: LAB_USER });
     const hosts: Record<'primary' | 'twin', LoopbackHost> = {} as never;
     for (const role of ['primary', 'twin'] as const) {
@@ -117,6 +129,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       engines: options.engines,
       mode: options.mode,
       gitUrl: `file://${source.path}`,
+      ...(scenario.maxLag ? { maxLag: scenario.maxLag } : {}),
     });
     writeFileSync(configPath, yaml);
     const group = findGroup(parseConfig(yaml, configPath).groups);
@@ -148,8 +161,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     cleanup.add('DNS server', () => dnsServer.close());
     const deps = createLocalStepDeps({ parameterFile, zoneFile, dnsServer: DNS_SERVER });
     // "Deploy" the workflows: load, bind and validate both ASL files once, as CreateStateMachine would.
-    await Promise.all([prepareWorkflow('replicate'), prepareWorkflow('failover')]);
+    await Promise.all(['replicate', ...scenario.spec.workflows].map((w) => prepareWorkflow(workflowNamed(w))));
 
+    // The place for `--clone` (clone-stack builds the twin first): a phase here, before replicate, behind its option in drill-cli.ts.
     // Replicate: full backup → restore on the twin → replication → env vars.
     const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log, stateDir);
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
@@ -192,70 +206,73 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       requestTimeoutMs: 1_000,
       maxWrites: 100_000,
       maxDurationMs: 3 * MAX_PHASE_MS,
+      databases: group.databases.map((db) => db.name),
     });
     writer.start();
     cleanup.add('writer', () => writer.stop());
     await withTimeout(writer.waitForAcks(options.writesBefore), MAX_PHASE_MS, 'writes before the kill');
     timeline.mark(`writer: ${writer.acknowledged.length} writes acknowledged`);
 
-    // The prober is the health check + alarm; its alarm starts the failover workflow.
-    let alarmAt: number | undefined;
-    let failover: Promise<WorkflowResult> | undefined;
-    const prober = new HealthProber({
-      url: group.primary.healthUrl,
-      probe: new FetchHealthProbe(),
-      intervalMs: 100,
-      timeoutMs: 250,
-      failureThreshold: 3,
-      maxProbes: 3_000,
-      onAlarm: (alarm) => {
-        alarmAt = alarm.at.getTime();
-        timeline.mark(`alarm: primary unhealthy (${alarm.detail})`, alarmAt);
-        failover = runTimed('failover', { group: DRILL_GROUP, reason: `health alarm: ${alarm.detail}` }, deps, timeline, log, stateDir);
+    // The scenario: its fault, the workflows it starts, its figures (scenarios/<name>.scenario.ts).
+    const probers: HealthProber[] = [];
+    const context: ScenarioContext = {
+      group,
+      deps,
+      writer,
+      timeline,
+      log,
+      hosts,
+      nodeHosts,
+      dnsServer: DNS_SERVER,
+      appPort: APP_PORT,
+      sshPort: SSH_PORT,
+      writesAfter: options.writesAfter,
+      maxPhaseMs: MAX_PHASE_MS,
+      runWorkflow: (workflow, input, label, onEvent) => runTimed(workflowNamed(workflow), input, deps, timeline, log, stateDir, label, onEvent),
+      killPrimary: async () => {
+        const at = Date.now();
+        await Promise.all([engines.primary.kill(), ...group.databases.map((db) => labNodeFor(db.engine).kill(nodeHosts.primary, db))]);
+        timeline.mark(`primary killed (containers and dockerd SIGKILL; ${group.databases.map((db) => db.engine).join(', ')} crashed)`, at);
+        return at;
       },
-    });
-    prober.start();
-    cleanup.add('prober', () => prober.stop());
-    await waitFor('prober sees the primary healthy', () => Promise.resolve(alarmAt === undefined), 2_000);
-
-    // The primary dies like a host: its containers, its Docker engine and every database server crash at once.
-    const killAt = Date.now();
-    await Promise.all([engines.primary.kill(), ...group.databases.map((db) => labNodeFor(db.engine).kill(nodeHosts.primary, db))]);
-    timeline.mark(`primary killed (containers and dockerd SIGKILL; ${group.databases.map((db) => db.engine).join(', ')} crashed)`, killAt);
-    log('primary killed; waiting for the alarm and the failover');
-    await monitor.stop();
-
-    await waitFor('alarm', () => Promise.resolve(failover !== undefined), MAX_PHASE_MS);
-    const failoverResult = await withTimeout(failover!, MAX_PHASE_MS, 'failover workflow');
-    prober.stop();
-    const dnsVerifiedAt = failoverResult.events.find((e) => e.state === 'VerifyDns' && e.type === 'succeeded')?.at.getTime();
-    const outcome = failoverOutcomeOf(failoverResult);
-    // Only a failover that moved the stack is worth writing through: a held or failed one ends the drill now.
-    if (outcome.failedOver) {
-      await withTimeout(writer.waitForAcks(options.writesAfter, killAt), MAX_PHASE_MS, 'writes after the failover').catch((e: unknown) => log(String(e)));
-    }
+      startProber: (onAlarm) => {
+        const prober = new HealthProber({ url: group.primary.healthUrl, probe: new FetchHealthProbe(), intervalMs: 100, timeoutMs: 250, failureThreshold: 3, maxProbes: 3_000, onAlarm });
+        probers.push(prober);
+        prober.start();
+        return prober;
+      },
+      stopMonitor: () => monitor.stop(),
+      onCleanup: (label, stop) => cleanup.add(label, stop),
+      waitFor: (what, condition, timeoutMs) => waitFor(what, async () => condition(), timeoutMs),
+      withTimeout,
+    };
+    cleanup.add('probers', () => probers.forEach((p) => p.stop()));
+    const run = await scenario.run(context);
     await writer.stop();
     timeline.mark(`writer stopped: ${writer.acknowledged.length} acknowledged, ${writer.failures} failed attempts`);
     const dnsAfter = (await resolveA(DRILL_DNS_NAME, DNS_SERVER))[0]?.address;
 
-    // Read every acknowledged id back from each promoted twin database (a twin that was not promoted may not answer).
+    // Read every acknowledged id back from each database of the stack that holds the writes now (one that was not promoted may not answer).
     let readBackError: string | undefined;
-    const idsOnTwin = await readIdsFromTwin(params, group).catch((error: unknown) => {
-      readBackError = `reading the twin back failed: ${error instanceof Error ? error.message : String(error)}`;
-      const none: Record<string, Set<number>> = {};
+    const idsRead = await readIds(params, group, run.readBackFrom).catch((error: unknown) => {
+      readBackError = `reading the ${run.readBackFrom} back failed: ${error instanceof Error ? error.message : String(error)}`;
+      const none: Record<string, number[]> = {};
       return none;
     });
-    const summary = summarizeDrill({
-      killAt,
-      alarmAt,
+    const outcome = run.measured ? failoverOutcomeOf(run.measured) : { status: 'NOT_RUN', failedOver: false, reasons: [] as string[] };
+    const dnsVerifiedAt = run.measured?.events.find((e) => e.state === 'VerifyDns' && e.type === 'succeeded')?.at.getTime();
+    const measured = summarizeDrill({
+      killAt: run.faultAt,
+      alarmAt: run.alarmAt,
       dnsVerifiedAt,
       acknowledged: writer.acknowledged,
-      idsOnPromotedTwin: idsOnTwin,
+      idsOnPromotedTwin: Object.fromEntries(Object.entries(idsRead).map(([name, ids]) => [name, new Set(ids)])),
+      idListsRead: idsRead,
       dnsBefore,
       dnsAfter,
       failoverStatus: outcome.status,
       failoverReasons: outcome.reasons,
-      databases: databaseResults(group, failoverResult, outcome.failedOver),
+      databases: run.measured ? databaseResults(group, run.measured, outcome.failedOver) : databaseResults(group, { status: 'NOT_RUN', events: [] } as unknown as WorkflowResult, false),
       deploy: {
         revision: deploy.revision,
         durationMs: deploy.durationMs,
@@ -267,17 +284,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       wallMs: Date.now() - started,
       writer: { seconds: writer.seconds, dnsAnswers: writer.dnsAnswers },
     });
+    const verdict = run.check(measured);
+    const summary: DrillSummary = { ...measured, scenario: scenario.spec.name, property: scenario.spec.property, passed: verdict.passed, propertyReasons: verdict.reasons, ...run.details };
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     writeDrillReport(options.reportDir, summary, timeline.rows);
     log('');
     log(timeline.render());
     if (!outcome.failedOver) log(`failover ${outcome.status}: ${outcome.reasons.join('; ')}`);
+    log(`scenario ${scenario.spec.name}: ${verdict.passed ? 'PASSED' : 'FAILED'} — ${scenario.spec.property}`);
+    for (const reason of verdict.reasons) log(`  ${reason}`);
     return summary;
   } catch (error) {
     // A failed drill still reports: an `ok: false` summary with the error, and the timeline so far.
     const message = error instanceof Error ? error.message : String(error);
-    const summary = summarizeFailedDrill({ error: message, wallMs: Date.now() - started });
+    const summary: DrillSummary = { ...summarizeFailedDrill({ error: message, wallMs: Date.now() - started }), scenario: scenario.spec.name, property: scenario.spec.property, passed: false, propertyReasons: [`FAILED: the drill could not run: ${message}`] };
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}
 `);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}
@@ -289,6 +310,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     process.removeListener('SIGTERM', onSignal);
     await cleanup.run();
   }
+}
+
+/**
+ * Network faults a crashed run left (drill-tagged iptables rules, host cgroups) are removed
+ * before anything starts; a scenario that cuts paths refuses to start without iptables.
+ */
+function sweepStaleFaults(needed: boolean, log: (line: string) => void): void {
+  const problem = iptablesProblem();
+  if (problem) {
+    if (needed) throw new Error(`this scenario cuts network paths, but ${problem}`);
+    return;
+  }
+  const rules = removeStaleDrillRules();
+  const cgroups = releaseStaleHostCgroups();
+  if (rules + cgroups > 0) log(`removed what a crashed drill left: ${rules} iptables rules, ${cgroups} host cgroups`);
 }
 
 function findGroup(groups: readonly FailoverGroup[]): FailoverGroup {
@@ -324,16 +360,24 @@ function resetHostFilesystem(hostRoot: string, owner: { uid: number; gid: number
   }
 }
 
+/** A scenario's workflow as the runtime knows it; one not yet in WORKFLOW_NAMES (or its ASL) is a clear error. */
+function workflowNamed(name: string): WorkflowName {
+  if (!(WORKFLOW_NAMES as readonly string[]).includes(name)) throw new Error(`this scenario needs the ${name} workflow, which this checkout does not have yet (statemachines/${name}.asl.json and WORKFLOW_NAMES)`);
+  return name as WorkflowName;
+}
+
 async function runTimed(
-  workflow: 'replicate' | 'failover',
+  workflow: WorkflowName,
   input: Record<string, unknown>,
   deps: ReturnType<typeof createLocalStepDeps>,
   timeline: DrillTimeline,
   log: (line: string) => void,
   stateDir: string,
+  label: string = workflow,
+  listener?: (e: WorkflowEvent) => void,
 ): Promise<WorkflowResult> {
-  timeline.begin(`workflow ${workflow}`);
-  log(`workflow ${workflow}: started`);
+  timeline.begin(`workflow ${label}`);
+  log(`workflow ${label}: started`);
   const opened = new Map<string, Date>();
   const result = await runWorkflow({
     workflow,
@@ -341,7 +385,8 @@ async function runTimed(
     deps,
     record: { stateDir },
     onEvent: (e: WorkflowEvent) => {
-      const key = `  ${workflow} › ${e.state}`;
+      listener?.(e);
+      const key = `  ${label} › ${e.state}`;
       if (e.type === 'entered') opened.set(key, e.at);
       if (e.type === 'succeeded' || e.type === 'failed' || e.type === 'caught') {
         timeline.begin(key, (opened.get(key) ?? e.at).getTime());
@@ -350,8 +395,8 @@ async function runTimed(
       if (e.type === 'retry') timeline.mark(`${key} retry`, e.at.getTime(), e.detail);
     },
   });
-  timeline.end(`workflow ${workflow}`, result.status);
-  log(`workflow ${workflow}: ${result.status}`);
+  timeline.end(`workflow ${label}`, result.status);
+  log(`workflow ${label}: ${result.status}`);
   return result;
 }
 
@@ -359,25 +404,29 @@ async function healthy(url: string): Promise<boolean> {
   return (await new FetchHealthProbe().check(url, 500)).healthy;
 }
 
-/** Per database: the ids its promoted twin holds, read through the twin stack's published URL (as an app would). */
-async function readIdsFromTwin(params: FileParameterStore, group: FailoverGroup): Promise<Record<string, Set<number>>> {
+/** Per database: every id the stack's copy holds (repeats kept), read through that stack's published URL (as an app would). */
+async function readIds(params: FileParameterStore, group: FailoverGroup, role: 'primary' | 'twin'): Promise<Record<string, number[]>> {
+  const stack = role === 'primary' ? group.primary : group.twin;
   const names = databaseEnvNames(group.databases.map((db) => ({ name: db.name, prefix: engineFor(db.engine).envPrefix, sql: engineFor(db.engine).sql })));
   const entries = await Promise.all(
     group.databases.map(async (db, i) => {
       const variable = names[i]?.url ?? '';
-      const url = await params.get(parameterNames.env(group.name, group.twin.name, variable));
-      if (!url) throw new Error(`the twin has no published ${variable} for database ${db.name}`);
-      return [db.name, new Set(await labNodeFor(db.engine).readWrittenIds(url))] as const;
+      const url = await params.get(parameterNames.env(group.name, stack.name, variable));
+      if (!url) throw new Error(`the ${role} has no published ${variable} for database ${db.name}`);
+      return [db.name, await labNodeFor(db.engine).readWrittenIds(url)] as const;
     }),
   );
   return Object.fromEntries(entries);
 }
 
 function databaseResults(group: FailoverGroup, result: WorkflowResult, failedOver: boolean) {
-  const output = (result.output ?? {}) as { decision?: { reasons?: string[]; databases?: Array<{ name: string; action: string; loss: number | null; lagUnit?: string; reasons?: string[] }> } };
+  type Decision = { reasons?: string[]; databases?: Array<{ name: string; action: string; loss: number | null; lagUnit?: string; reasons?: string[] }> };
+  const output = (result.output ?? {}) as { decision?: Decision } & Decision;
+  // A held execution's output is the decision itself (failoverOutcomeOf reads it the same way).
+  const decision = output.decision ?? output;
   return group.databases.map((db) => {
-    const verdict = output.decision?.databases?.find((d) => d.name === db.name);
-    const reasons = verdict?.reasons?.length ? verdict.reasons : (output.decision?.reasons ?? []);
+    const verdict = decision.databases?.find((d) => d.name === db.name);
+    const reasons = verdict?.reasons?.length ? verdict.reasons : (decision.reasons ?? []);
     return {
       name: db.name,
       engine: db.engine,

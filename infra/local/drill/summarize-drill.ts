@@ -7,7 +7,9 @@
  * - orchestrationMs: alarm → DNS switched and verified (VerifyDns succeeded);
  * - per database: acknowledged = writes the app acknowledged (it acknowledges a write only
  *   once every database of the stack committed it), lost = those its promoted twin lacks;
- * - acknowledged, lost: the sums over the databases.
+ * - per database: duplicated = write ids seen more than once, either acknowledged twice by
+ *   the writer or read back twice from the database (`idListsRead`);
+ * - acknowledged, lost, duplicated: the sums over the databases.
  */
 export interface DrillObservations {
   readonly killAt: number;
@@ -16,6 +18,8 @@ export interface DrillObservations {
   readonly acknowledged: ReadonlyArray<{ readonly id: number; readonly at: number }>;
   /** Per database name: the ids its promoted twin holds. */
   readonly idsOnPromotedTwin: Readonly<Record<string, ReadonlySet<number>>>;
+  /** Per database name: every id read back, in read order, repeats kept (for duplicates). */
+  readonly idListsRead?: Readonly<Record<string, readonly number[]>>;
   readonly dnsBefore?: string;
   readonly dnsAfter?: string;
   /** SUCCEEDED (failed over), HELD (the decision held) or FAILED. */
@@ -82,6 +86,8 @@ export interface DrillDatabaseResult extends DrillDatabaseVerdict {
   readonly acknowledged: number;
   readonly lost: number;
   readonly lostIds: readonly number[];
+  readonly duplicated: number;
+  readonly duplicatedIds: readonly number[];
 }
 
 export interface DrillSummary {
@@ -97,6 +103,9 @@ export interface DrillSummary {
   readonly acknowledgedAfterFailover: number;
   readonly lost: number;
   readonly lostIds: readonly number[];
+  /** Write ids seen twice (summed over the databases), and the first 50 of them. */
+  readonly duplicated: number;
+  readonly duplicatedIds: readonly number[];
   readonly dnsBefore: string | null;
   readonly dnsAfter: string | null;
   readonly databases: readonly DrillDatabaseResult[];
@@ -107,6 +116,11 @@ export interface DrillSummary {
   readonly writesPerSecond: readonly WritesInSecond[];
   /** What the group's name answered over time, relative to the kill. */
   readonly dnsAnswers: readonly DnsAnswerSpan[];
+  /** The scenario that ran (drill-cli's --scenario), the sentence that must hold, whether it held and why. */
+  readonly scenario?: string;
+  readonly property?: string;
+  readonly passed?: boolean;
+  readonly propertyReasons?: readonly string[];
 }
 
 /** Pure: the writer's wall-clock series made relative to the kill (seconds with no attempt are filled with zeros). */
@@ -138,6 +152,8 @@ export function summarizeFailedDrill(o: { readonly error: string; readonly wallM
     acknowledgedAfterFailover: 0,
     lost: 0,
     lostIds: [],
+    duplicated: 0,
+    duplicatedIds: [],
     dnsBefore: null,
     dnsAfter: null,
     databases: [],
@@ -154,14 +170,15 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
   const databases: DrillDatabaseResult[] = o.databases.map((db) => {
     const held = o.idsOnPromotedTwin[db.name] ?? new Set<number>();
     const missing = o.acknowledged.filter((a) => !held.has(a.id)).map((a) => a.id);
-    return { ...db, acknowledged: o.acknowledged.length, lost: missing.length, lostIds: missing.slice(0, 50) };
+    const twice = [...new Set([...duplicatesOf(o.acknowledged.map((a) => a.id)), ...duplicatesOf(o.idListsRead?.[db.name] ?? [])])].sort((a, b) => a - b);
+    return { ...db, acknowledged: o.acknowledged.length, lost: missing.length, lostIds: missing.slice(0, 50), duplicated: twice.length, duplicatedIds: twice.slice(0, 50) };
   });
   const lostIds = [...new Set(databases.flatMap((db) => db.lostIds))].sort((a, b) => a - b);
   const lost = databases.reduce((sum, db) => sum + db.lost, 0);
   const rtoMs = firstAckAfterKill ? firstAckAfterKill.at - o.killAt : null;
   const switched = o.dnsBefore !== undefined && o.dnsAfter !== undefined && o.dnsBefore !== o.dnsAfter;
   return {
-    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && rtoMs !== null && (o.errors ?? []).length === 0,
+    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && databases.every((db) => db.duplicated === 0) && rtoMs !== null && (o.errors ?? []).length === 0,
     failoverStatus: o.failoverStatus,
     failoverReasons: o.failoverReasons ?? [],
     rtoMs,
@@ -171,6 +188,8 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
     acknowledgedAfterFailover: o.acknowledged.filter((a) => a.at > o.killAt).length,
     lost,
     lostIds: lostIds.slice(0, 50),
+    duplicated: databases.reduce((sum, db) => sum + db.duplicated, 0),
+    duplicatedIds: [...new Set(databases.flatMap((db) => db.duplicatedIds))].sort((a, b) => a - b).slice(0, 50),
     dnsBefore: o.dnsBefore ?? null,
     dnsAfter: o.dnsAfter ?? null,
     databases,
@@ -181,10 +200,24 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
   };
 }
 
+/** Pure: the ids that occur more than once in `ids`, each once, in order of their second occurrence. */
+export function duplicatesOf(ids: readonly number[]): number[] {
+  const seen = new Set<number>();
+  const twice = new Set<number>();
+  for (const id of ids) {
+    if (seen.has(id)) twice.add(id);
+    else seen.add(id);
+  }
+  return [...twice];
+}
+
 /** What the failover execution did: failed over, held (with the decision's reasons), or failed (with its error). */
 export function failoverOutcomeOf(result: { readonly status: string; readonly output?: unknown; readonly error?: string; readonly cause?: string }): { status: 'SUCCEEDED' | 'HELD' | 'FAILED'; failedOver: boolean; reasons: string[] } {
-  const output = (result.output ?? {}) as { outcome?: string; decision?: { action?: string; reasons?: string[] } };
+  type Decision = { action?: string; reasons?: string[] };
+  const output = (result.output ?? {}) as { outcome?: string; decision?: Decision } & Decision;
   if (result.status !== 'SUCCEEDED') return { status: 'FAILED', failedOver: false, reasons: [`${result.error ?? 'Error'}: ${result.cause ?? ''}`.trim()] };
-  if (output.outcome === 'held' || output.decision?.action === 'hold') return { status: 'HELD', failedOver: false, reasons: output.decision?.reasons ?? ['the failover workflow held'] };
-  return { status: 'SUCCEEDED', failedOver: true, reasons: output.decision?.reasons ?? [] };
+  // A held execution's output is its decision itself (the Held state's OutputPath), a failed-over one's carries it.
+  const decision = output.decision ?? (output.action !== undefined ? output : undefined);
+  if (output.outcome === 'held' || decision?.action === 'hold') return { status: 'HELD', failedOver: false, reasons: decision?.reasons ?? ['the failover workflow held'] };
+  return { status: 'SUCCEEDED', failedOver: true, reasons: decision?.reasons ?? [] };
 }

@@ -27,6 +27,8 @@ const HOST_REQUIREMENTS: readonly SystemRequirement[] = [
   { paths: ['/usr/sbin/useradd', '/usr/sbin/usermod'], debianPackage: 'passwd' },
   // Deploys check out the pushed revision on each host; the drill's source is a git repository.
   { paths: ['/usr/bin/git'], debianPackage: 'git' },
+  // The drill's network faults (partition, flapping, ssh-drop scenarios): iptables rules on loopback.
+  { paths: ['/usr/sbin/iptables', '/sbin/iptables'], debianPackage: 'iptables' },
   // Not the lab's own: the tests check the drill's report in a real headless browser, and the
   // quick start promises that `npm test` passes once the drill has installed what it needs.
   { paths: ['/usr/bin/chromium'], debianPackage: 'chromium' },

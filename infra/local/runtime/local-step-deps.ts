@@ -11,6 +11,7 @@ import { FileParameterStore } from '../../../functions/adapters/local/file.param
 import { resolveA, type DnsServerAddress } from '../../../functions/adapters/local/resolve-with.ts';
 import { ZoneFileDnsRouter } from '../../../functions/adapters/local/zone-file.dns-router.ts';
 import { systemClock } from '../../../functions/adapters/system.clock.ts';
+import type { Compute } from '../../../functions/core/compute.ts';
 import type { DnsRecordSpec, DnsTarget } from '../../../functions/core/model.ts';
 import { groupShellOpener } from '../../../functions/handlers/deps/open-group-shell.ts';
 import type { StepDeps } from '../../../functions/handlers/deps/step-deps.ts';
@@ -23,6 +24,8 @@ export interface LocalStepDepsOptions {
   readonly leaseFile?: string;
   /** @default a WARN-level logger */
   readonly logger?: Logger;
+  /** The lab's Compute (lab-compute.ts), for clone-stack. @default none: clone steps refuse */
+  readonly compute?: Compute;
 }
 
 const norm = (v: string) => v.replace(/\.$/, '').toLowerCase();
@@ -50,5 +53,8 @@ export function createLocalStepDeps(options: LocalStepDepsOptions): StepDeps {
     logger: options.logger ?? new Logger({ serviceName: 'twinstack-local', logLevel: 'WARN' }),
     dnsVerifier: (record, expected) => verifyWithDnsServer(options.dnsServer, record, expected),
     lease: new FileLeaseStore(options.leaseFile ?? `${options.parameterFile}.leases.json`, systemClock),
+    // Every local "region" shares the one parameter file (clone-stack copies within it, under the twin's name).
+    paramsIn: () => params,
+    ...(options.compute ? { compute: options.compute } : {}),
   };
 }

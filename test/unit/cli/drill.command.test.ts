@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../infra/cli/cli-io.ts';
 import { registerDrillCommand } from '../../../infra/cli/commands/drill.command.ts';
 import { runCli } from '../../../infra/cli/program.ts';
-import { addDrillOptions, DEFAULT_ENGINES, parseWriteCount, type DrillCliOptions } from '../../../infra/local/drill/drill-cli.ts';
+import { addDrillOptions, DEFAULT_ENGINES, drillModeOf, drillOptionsProblem, parseWriteCount, type DrillCliOptions } from '../../../infra/local/drill/drill-cli.ts';
 
 async function drill(...args: string[]): Promise<{ code: number | undefined; ran: DrillCliOptions[]; err: string[] }> {
   const ran: DrillCliOptions[] = [];
@@ -27,7 +27,30 @@ describe('twinstack drill', () => {
     const { code, ran } = await drill('--mode', 'async', '--writes-before', '50', '--json');
     expect(code).toBe(0);
     expect(ran).toEqual([standalone]);
-    expect(ran[0]).toMatchObject({ mode: 'async', writesBefore: 50, writesAfter: 100, json: true, engines: [...DEFAULT_ENGINES], reportDir: 'drill-report' });
+    expect(ran[0]).toMatchObject({ mode: 'async', writesBefore: 50, writesAfter: 100, json: true, engines: [...DEFAULT_ENGINES], reportDir: 'drill-report', scenario: 'kill-primary' });
+  });
+
+  it('--scenario names what goes wrong; the mode defaults to the scenario\'s own, else sync', async () => {
+    // Act
+    const partition = await drill('--scenario', 'partition');
+    const lagging = await drill('--scenario', 'lagging-replica', '--engines', 'postgres');
+    // Assess
+    expect(partition).toMatchObject({ code: 0, ran: [{ scenario: 'partition' }] });
+    expect(drillModeOf(partition.ran[0]!)).toBe('sync');
+    expect(lagging.ran[0]).toMatchObject({ scenario: 'lagging-replica', engines: ['postgres'] });
+    expect(drillModeOf(lagging.ran[0]!)).toBe('async');
+    expect(drillOptionsProblem({ scenario: 'flapping', mode: 'async' })).toBeUndefined();
+  });
+
+  it('an unknown scenario, or lagging-replica in sync mode: the reason, exit 2, nothing run', async () => {
+    // Act
+    const unknown = await drill('--scenario', 'meteor');
+    const sync = await drill('--scenario', 'lagging-replica', '--mode', 'sync');
+    // Assess
+    expect(unknown).toMatchObject({ code: 2, ran: [] });
+    expect(unknown.err.join('\n')).toMatch(/--scenario <name>' argument 'meteor' is invalid[\s\S]*kill-primary, partition/);
+    expect(sync).toMatchObject({ code: 2, ran: [] });
+    expect(sync.err.join('\n')).toMatch(/--scenario lagging-replica needs --mode async/);
   });
 
   it('bad input: the reason, exit 2, nothing run', async () => {
@@ -45,6 +68,6 @@ describe('twinstack drill', () => {
     let code: number | undefined;
     await runCli(['node', 'twinstack', 'drill', '--help'], { out: (l) => out.push(l), err: () => undefined }, (c) => (code = c));
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/--engines <list>[\s\S]*Examples:\n {2}npx twinstack drill[\s\S]*Exit codes: 0/);
+    expect(out.join('\n')).toMatch(/--scenario <name>[\s\S]*--engines <list>[\s\S]*Examples:\n {2}npx twinstack drill[\s\S]*--scenario partition[\s\S]*Scenarios: kill-primary \(default\)[\s\S]*Exit codes: 0 the scenario's property held/);
   });
 });

@@ -34,6 +34,17 @@ describe('renderDrillReport', () => {
     expect(html).toContain('failover › PromoteDatabase');
   });
 
+  it('a scenario\'s verdict is its property\'s, with each condition checked', () => {
+    // Prepare: the failover itself was fine (ok), but the scenario's property failed.
+    const scenario = { ...summary, scenario: 'partition', property: 'no two <writable> primaries', passed: false, propertyReasons: ['ok: 97 samples', 'FAILED: 2 dual-primary samples'] };
+    // Act
+    const html = renderDrillReport(scenario, []);
+    // Assess
+    expect(html).toContain('id="verdict">FAILED');
+    expect(html).toContain('<h2>Scenario partition</h2><p>no two &lt;writable&gt; primaries</p>');
+    expect(html).toContain('<li class="badtext">FAILED: 2 dual-primary samples</li>');
+  });
+
   it('is self-contained: no script, no external URL', () => {
     const html = renderDrillReport(summary, []);
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);

@@ -75,6 +75,13 @@ describe('failoverOutcomeOf', () => {
     expect(outcome).toEqual({ status: 'HELD', failedOver: false, reasons: ['twin of main unreachable'] });
   });
 
+  it('reads a hold from the Held state\'s output, which is the decision itself', () => {
+    // Act
+    const outcome = failoverOutcomeOf({ status: 'SUCCEEDED', output: { action: 'hold', reasons: ['already failed over 2 s ago'], databases: [] } });
+    // Assess
+    expect(outcome).toEqual({ status: 'HELD', failedOver: false, reasons: ['already failed over 2 s ago'] });
+  });
+
   it('says SUCCEEDED only for a failover that ran', () => {
     expect(failoverOutcomeOf({ status: 'SUCCEEDED', output: { outcome: 'failed-over', decision: { action: 'failover', reasons: ['ok'] } } })).toMatchObject({ status: 'SUCCEEDED', failedOver: true });
     expect(failoverOutcomeOf({ status: 'FAILED', error: 'FencingError', cause: 'x' })).toEqual({ status: 'FAILED', failedOver: false, reasons: ['FencingError: x'] });

@@ -251,7 +251,7 @@ describe('RecordFailover handler', () => {
     const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as Record<string, unknown>;
     expect([first.recorded, second.recorded]).toEqual([true, false]);
     expect(state).toMatchObject({ active: 'twin', lastFailoverAt: '2026-01-01T12:00:00.000Z' });
-    expect(state.history).toEqual([{ at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lost: { main: { amount: 0, unit: 'bytes' } } }]);
+    expect(state.history).toEqual([{ kind: 'failover', at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lost: { main: { amount: 0, unit: 'bytes' } } }]);
   });
 });
 
@@ -322,6 +322,13 @@ describe('DecideFailover handler', () => {
     const h = await createHarness();
     await replicateInWorld(h);
     await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: situation.activeStack }));
+    if (situation.activeStack === 'twin') {
+      // As a failover leaves it: the twin promoted, the old primary fenced, the move recorded.
+      twinPromoted(h);
+      for (const d of h.group.databases) Object.assign(h.world.db('127.0.1.1', d.name), { role: 'stopped', writable: false, fenced: true });
+      const history = [{ kind: 'failover', at: '2026-01-01T11:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: [], lost: {} }];
+      await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin', lastFailoverAt: '2026-01-01T11:00:00.000Z', history }));
+    }
     await h.params.put(parameterNames.observation('shop', 'main'), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }));
     await h.params.put(parameterNames.observation('shop', 'audit'), JSON.stringify({ at: '2026-01-01T11:59:30.000Z', position: '0/3000148', syncReplicas: [] }));
     if (!situation.primaryHealthy) {

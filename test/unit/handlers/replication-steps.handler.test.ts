@@ -16,7 +16,7 @@ describe('replication step handlers', () => {
     // Act
     const result = await plan.createHandler(h.deps)({ group: 'shop' });
     // Assess
-    expect(result).toEqual({ group: 'shop', primary: 'shop-eu', twin: 'shop-de', databases: ['main', 'audit'] });
+    expect(result).toEqual({ group: 'shop', primary: 'shop-eu', twin: 'shop-de', databases: ['main', 'audit'], source: 'primary' });
   });
 
   it('PreparePrimary creates secrets and passes them only as secretEnv, never in output', async () => {
@@ -52,8 +52,8 @@ describe('replication step handlers', () => {
     const h = await createHarness();
     await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
     await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin' }));
-    // Act
-    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main', run: 'replicate-1' });
+    // Act: replicating from the primary stack, named explicitly, onto the active twin
+    const result = await restore.createHandler(h.deps)({ group: 'shop', database: 'main', source: 'primary', run: 'replicate-1' });
     // Assess
     expect(result.action).toBe('refused');
     expect(result.reasons.join(' ')).toMatch(/active/);
@@ -119,7 +119,57 @@ describe('replication step handlers', () => {
     expect(behind).toMatchObject({ caughtUp: false, lag: 4096, lagUnit: 'bytes' });
     expect(caughtUp).toMatchObject({ caughtUp: true, lag: 0, primaryPosition: '0/3000148' });
     const observation = JSON.parse((await h.params.get(parameterNames.observation('shop', 'main'))) ?? '{}') as PrimaryObservation;
-    expect(observation).toEqual({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148', syncReplicas: expect.any(Array) as unknown });
+    expect(observation).toEqual({ at: '2026-01-01T12:00:00.000Z', position: '0/3000148', syncReplicas: expect.any(Array) as unknown, stack: 'primary' });
     expect(h.world.openShells).toBe(0);
+  });
+});
+
+describe('replication step handlers in the other direction (`source`)', () => {
+  /** The harness after a failover: the twin is the active stack, the primary stack's copies fenced. */
+  async function failedOver() {
+    const h = await createHarness();
+    await prepare.createHandler(h.deps)({ group: 'shop', database: 'main' });
+    await h.params.put(parameterNames.state('shop'), JSON.stringify({ active: 'twin', history: [{ kind: 'failover', at: '2026-01-01T11:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: [], lost: {} }] }));
+    h.dns.records.set(h.group.dns.name, dnsTargetOf(h.group.twin));
+    Object.assign(h.world.db('127.0.2.1', 'main'), { role: 'primary', writable: true, promotedByTwinstack: true, position: 0x4000000 });
+    Object.assign(h.world.db('127.0.1.1', 'main'), { role: 'stopped', writable: false, fenced: true });
+    return h;
+  }
+
+  it.each([
+    ['named explicitly', { source: 'twin' as const }],
+    ['by default: the active stack (the twin after a failover)', {}],
+  ])('restore the primary stack from the twin, %s: prepare on the twin, restore and stream on the primary stack, checked against the twin', async (_name, direction) => {
+    // Prepare
+    const h = await failedOver();
+    const input = { group: 'shop', database: 'main', ...direction };
+    // Act
+    const prepared = await prepare.createHandler(h.deps)(input);
+    const restored = await restore.createHandler(h.deps)({ ...input, run: 'rejoin-1' });
+    await start.createHandler(h.deps)(input);
+    const checked = await check.createHandler(h.deps)(input);
+    // Assess
+    expect(prepared.replicaName).toBe('twinstack_shop_eu_main');
+    expect(h.world.execs.filter((e) => e.argv[1] === 'prepare').map((e) => e.host)).toEqual(['127.0.1.1', '127.0.2.1']);
+    expect(restored.action).toBe('started');
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toEqual([expect.objectContaining({ host: '127.0.1.1', argv: ['fake-db', 'restore', 'main', '127.0.2.1'] })]);
+    expect(h.world.db('127.0.1.1', 'main')).toMatchObject({ role: 'replica', streaming: true, upstream: '127.0.2.1' });
+    expect(checked).toMatchObject({ caughtUp: true, lag: 0, primaryPosition: '0/4000000' });
+    const observation = JSON.parse((await h.params.get(parameterNames.observation('shop', 'main'))) ?? '{}') as PrimaryObservation;
+    expect(observation).toMatchObject({ position: '0/4000000', stack: 'twin' });
+  });
+
+  it('refuses to restore over the active stack when told to replicate towards it, and rejects an unknown source', async () => {
+    // Prepare
+    const h = await failedOver();
+    // Act
+    const refused = await restore.createHandler(h.deps)({ group: 'shop', database: 'main', source: 'primary', run: 'replicate-2' });
+    const bad = restore.createHandler(h.deps)({ group: 'shop', database: 'main', source: 'eu' as never, run: 'replicate-3' });
+    // Assess
+    expect(refused.action).toBe('refused');
+    expect(refused.reasons.join(' ')).toMatch(/the twin is the active stack/);
+    await expect(bad).rejects.toThrow(/"source" must be "primary" or "twin"/);
+    expect(h.world.execs.filter((e) => e.argv[1] === 'restore')).toHaveLength(0);
+    expect(h.world.db('127.0.2.1', 'main')).toMatchObject({ role: 'primary', writable: true });
   });
 });

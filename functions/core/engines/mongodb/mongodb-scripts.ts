@@ -30,7 +30,7 @@ const PREAMBLE = String.raw`set -eu
 MONGOSH=$1; MONGOD=$2; DBPATH=$3; ADDR=$4; PORT=$5; SET_NAME=$6; KEYFILE=$7; ADMIN_USER=$8; BIND=$9; shift 9
 AUTH_FILE="$DBPATH/twinstack.admin-auth"
 export TWINSTACK_SET_NAME="$SET_NAME" TWINSTACK_ADMIN_USER="$ADMIN_USER" TWINSTACK_AUTH_FILE="$AUTH_FILE" TWINSTACK_DBPATH="$DBPATH" TWINSTACK_KEYFILE="$KEYFILE"
-export TWINSTACK_FENCED="$DBPATH/twinstack.fenced" TWINSTACK_PROMOTED="$DBPATH/twinstack.promoted"
+export TWINSTACK_FENCED="$DBPATH/twinstack.fenced" TWINSTACK_PROMOTED="$DBPATH/twinstack.promoted" TWINSTACK_DEMOTED="$DBPATH/twinstack.demoted"
 URI_OPTS='directConnection=true&serverSelectionTimeoutMS=5000&connectTimeoutMS=5000'
 mongo_at() { t=$1; host=$2; js=$3; timeout -k 5 "$t" "$MONGOSH" --quiet --json=canonical --norc "mongodb://$host/admin?$URI_OPTS" --eval "$js"; }
 mongo_js() { mongo_at "$1" "$ADDR:$PORT" "$2"; }
@@ -75,6 +75,33 @@ function reconfig(conf, force, on) {
   const r = reply({ replSetReconfig: conf, force: force, maxTimeMS: 60000 }, on);
   if (r.ok !== 1) { print(JSON.stringify({ reconfigError: { ok: 0, code: r.code, codeName: r.codeName, errmsg: r.errmsg }, force: force })); quit(4); }
   return r;
+}
+`;
+
+/**
+ * `stepDownPassive()`: every member of the config gets priority 0 (a normal reconfig
+ * while this member is a primary with its majority; else, after stepping down, a
+ * forced one on itself: a config the other members see on return, so none of them can
+ * be elected), then `replSetStepDown` for an hour (`force: true`: no wait for a
+ * secondary) and `replSetFreeze`. The config is persisted: a restart comes back as an
+ * unelectable secondary. The fence and the demote share it.
+ */
+const STEP_DOWN_PASSIVE_JS = String.raw`function allPassive(c) { return c.members.every(function (m) { return m.priority === 0; }); }
+function passive(c) { c.members.forEach(function (m) { m.priority = 0; }); return c; }
+function stepDownPassive() {
+  let conf = reply({ replSetGetConfig: 1 }).config;
+  let normal = false;
+  if (!allPassive(conf) && reply({ hello: 1 }).isWritablePrimary) {
+    conf.version = conf.version + 1;
+    normal = reply({ replSetReconfig: passive(conf), maxTimeMS: 20000 }).ok === 1;
+  }
+  let steppedDown = false;
+  if (reply({ hello: 1 }).isWritablePrimary) { reply({ replSetStepDown: 3600, secondaryCatchUpPeriodSecs: 0, force: true }); steppedDown = true; }
+  reply({ replSetFreeze: 3600 });
+  conf = reply({ replSetGetConfig: 1 }).config;
+  let forced = false;
+  if (!allPassive(conf)) { reconfig(passive(conf), true); forced = true; }
+  return { steppedDown: steppedDown, reconfig: forced ? 'forced' : normal ? 'majority' : 'none' };
 }
 `;
 
@@ -262,13 +289,14 @@ exit "$RC"
 
 /**
  * Any node. Args after the node ones: none. Always exits 0 and prints one JSON line:
- * `{"twinstack":{running,fenced,promoted,authenticated}, "hello", "replSetGetStatus",
+ * `{"twinstack":{running,fenced,promoted,demoted,promotedFrom,authenticated}, "hello", "replSetGetStatus",
  * "replSetGetConfig", "getDefaultRWConcern", "buildInfo", "listDatabases"}`, each the
  * server's reply (or its error reply) in canonical Extended JSON.
  */
 export const STATUS_SCRIPT =
   PREAMBLE +
-  withJs(String.raw`const out = { twinstack: { running: true, fenced: fs.existsSync(env.TWINSTACK_FENCED), promoted: fs.existsSync(env.TWINSTACK_PROMOTED), authenticated: false } };
+  withJs(String.raw`const out = { twinstack: { running: true, fenced: fs.existsSync(env.TWINSTACK_FENCED), promoted: fs.existsSync(env.TWINSTACK_PROMOTED), demoted: fs.existsSync(env.TWINSTACK_DEMOTED), authenticated: false } };
+if (out.twinstack.promoted) out.twinstack.promotedFrom = fs.readFileSync(env.TWINSTACK_PROMOTED, 'utf8').trim();
 out.hello = reply({ hello: 1 });
 out.twinstack.authenticated = authenticate();
 out.replSetGetStatus = reply({ replSetGetStatus: 1 });
@@ -305,26 +333,16 @@ exit 0
  */
 export const FENCE_SCRIPT =
   PREAMBLE +
-  withJs(String.raw`if (!authenticate()) refuse(4, 'cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' with ' + env.TWINSTACK_AUTH_FILE);
-function allPassive(c) { return c.members.every(function (m) { return m.priority === 0; }); }
-function passive(c) { c.members.forEach(function (m) { m.priority = 0; }); return c; }
-let conf = reply({ replSetGetConfig: 1 }).config;
-let normal = false;
-if (!allPassive(conf) && reply({ hello: 1 }).isWritablePrimary) {
-  conf.version = conf.version + 1;
-  normal = reply({ replSetReconfig: passive(conf), maxTimeMS: 20000 }).ok === 1;
-}
-let steppedDown = false;
-if (reply({ hello: 1 }).isWritablePrimary) { reply({ replSetStepDown: 3600, secondaryCatchUpPeriodSecs: 0, force: true }); steppedDown = true; }
-reply({ replSetFreeze: 3600 });
-conf = reply({ replSetGetConfig: 1 }).config;
-let forced = false;
-if (!allPassive(conf)) { reconfig(passive(conf), true); forced = true; }
+  withJs(
+    STEP_DOWN_PASSIVE_JS +
+      String.raw`if (!authenticate()) refuse(4, 'cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' with ' + env.TWINSTACK_AUTH_FILE);
+const down = stepDownPassive();
 reply({ killAllSessions: [] });
 const h = reply({ hello: 1 });
 if (h.isWritablePrimary) refuse(4, 'still a writable primary after step-down');
-({ fenced: true, wasRunning: true, steppedDown: steppedDown, priorityZero: true, reconfig: forced ? 'forced' : normal ? 'majority' : 'none' })
-`) +
+({ fenced: true, wasRunning: true, steppedDown: down.steppedDown, priorityZero: true, reconfig: down.reconfig })
+`,
+  ) +
   String.raw`mkdir -p "$DBPATH"
 touch "$TWINSTACK_FENCED"
 if ! is_running; then
@@ -345,9 +363,12 @@ printf '%s' "$OUT" | tr -d '\n'; echo
  * that is not SECONDARY (ROLLBACK, RECOVERING, STARTUP2: not a complete copy);
  * refuses (exit 6) while any data-bearing member it would drop still answers, by the
  * twin's own heartbeats (replSetGetStatus health 1) or a direct `hello` within 3 s.
- * Then writes twinstack.promoted and runs `replSetReconfig` with `force: true`
- * keeping only itself and the healthy twin-tagged secondaries, each priority 1,
- * votes 1; waits (≤ 45 s, `replSetStepUp` after 5 s) to be a writable primary.
+ * Then writes twinstack.promoted (`forced reconfiguration from <its last applied
+ * optime>`: status reports it as the fork position) and runs `replSetReconfig` with
+ * `force: true` keeping only itself and the healthy twin-tagged secondaries, each
+ * priority 1, votes 1, plus the caught-up followers (a switchover: while no primary
+ * exists, an answering member that is an unelectable SECONDARY at or behind this
+ * member's last applied optime stays, priority 0, and follows this member); waits (≤ 45 s, `replSetStepUp` after 5 s) to be a writable primary.
  * Idempotent: a config that already is the kept one is not forced again; our own
  * primary is a no-op. The JSON line says force was used and from which optime on
  * writes of the old set are lost (and roll back on its members if they rejoin).
@@ -371,8 +392,19 @@ const conf = reply({ replSetGetConfig: 1 }).config;
 function healthyTwin(m) {
   return m.tags && m.tags.twinstack === 'twin' && st.members.some(function (s) { return s.name === m.host && s.health === 1 && s.stateStr === 'SECONDARY'; });
 }
+const lastAppliedTs = st.optimes.lastAppliedOpTime.ts;
+const noPrimary = !st.members.some(function (s) { return s.stateStr === 'PRIMARY'; });
+// A switchover's demoted (or a fenced) old member: it answers, but it is an unelectable SECONDARY
+// holding nothing this member lacks, and no primary exists. It is kept as a follower (priority 0,
+// its votes unchanged): it continues from this member with nothing to roll back.
+function caughtUpFollower(m) {
+  const s = st.members.find(function (x) { return x.name === m.host; });
+  if (!noPrimary || m.arbiterOnly || m.priority !== 0 || !s || s.health !== 1 || s.stateStr !== 'SECONDARY' || !s.optime) return false;
+  return s.optime.ts.t < lastAppliedTs.t || (s.optime.ts.t === lastAppliedTs.t && s.optime.ts.i <= lastAppliedTs.i);
+}
 const kept = conf.members.filter(function (m) { return m.host === me.name || healthyTwin(m); });
-const dropped = conf.members.filter(function (m) { return kept.indexOf(m) < 0; });
+const followers = conf.members.filter(function (m) { return kept.indexOf(m) < 0 && caughtUpFollower(m); });
+const dropped = conf.members.filter(function (m) { return kept.indexOf(m) < 0 && followers.indexOf(m) < 0; });
 dropped.forEach(function (m) {
   if (m.arbiterOnly) return;
   const seen = st.members.find(function (s) { return s.name === m.host; });
@@ -386,7 +418,7 @@ const lastCommitted = ts(st.optimes.lastCommittedOpTime && st.optimes.lastCommit
 const done = dropped.length === 0 && kept.every(function (m) { return m.votes === 1 && m.priority >= 1; });
 fs.writeFileSync(env.TWINSTACK_PROMOTED, 'forced reconfiguration from ' + lastApplied + '\n');
 if (!done) {
-  conf.members = kept.map(function (m) { m.priority = 1; m.votes = 1; m.hidden = false; return m; });
+  conf.members = kept.map(function (m) { m.priority = 1; m.votes = 1; m.hidden = false; return m; }).concat(followers);
   reconfig(conf, true);
 }
 const deadline = new Date().getTime() + 45000;
@@ -400,6 +432,7 @@ fs.rmSync(env.TWINSTACK_FENCED, { force: true });
 print(JSON.stringify({
   promoted: true, alreadyPrimary: false, forced: !done,
   removedMembers: dropped.map(function (m) { return m.host; }), keptMembers: kept.map(function (m) { return m.host; }),
+  followers: followers.map(function (m) { return m.host; }),
   twinLastApplied: lastApplied, twinLastCommitted: lastCommitted,
 }));
 quit(0);
@@ -444,4 +477,174 @@ null
   String.raw`run_js 90 "$JS" || true
 printf '%s\n' "$OUT" | grep -v '^null$' | { [ "$RC" -eq 0 ] && cat || cat >&2; }
 exit "$RC"
+`;
+
+/**
+ * Active primary, switchover. Args after the node ones: none.
+ *
+ * The documented equivalent of a durable `replSetStepDown`: `stepDownPassive()` (every
+ * member priority 0, step down, freeze; see STEP_DOWN_PASSIVE_JS), so no member of the
+ * set can be elected and no write is accepted anywhere, also after a restart, while
+ * the twin keeps syncing from this member (a secondary is a sync source). Unlike the
+ * fence it keeps sessions (apps get NotWritablePrimary) and writes `twinstack.demoted`
+ * (0600): the priorities before (for undoDemote), then the final position, this
+ * member's last applied optime once it is no longer primary. A repeated demote
+ * reports the same position.
+ */
+export const DEMOTE_SCRIPT =
+  PREAMBLE +
+  withJs(
+    STEP_DOWN_PASSIVE_JS +
+      String.raw`if (!authenticate()) refuse(4, 'cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' with ' + env.TWINSTACK_AUTH_FILE);
+if (fs.existsSync(env.TWINSTACK_FENCED)) refuse(3, 'refused: this member is fenced (twinstack.fenced): a fenced member is not the primary of a switchover');
+const h = reply({ hello: 1 });
+let saved = fs.existsSync(env.TWINSTACK_DEMOTED) ? JSON.parse(fs.readFileSync(env.TWINSTACK_DEMOTED, 'utf8')) : undefined;
+if (!h.isWritablePrimary && saved !== undefined && saved.position) { print(JSON.stringify({ position: saved.position, wasWritable: false })); quit(0); }
+if (!h.isWritablePrimary && saved === undefined) refuse(3, 'refused: not the writable primary (the primary is ' + (h.primary || 'none') + '): nothing to demote');
+if (saved === undefined) {
+  saved = { priorities: reply({ replSetGetConfig: 1 }).config.members.map(function (m) { return { host: m.host, priority: m.priority }; }) };
+  fs.writeFileSync(env.TWINSTACK_DEMOTED, JSON.stringify(saved), { mode: 384 });
+}
+const down = stepDownPassive();
+const deadline = new Date().getTime() + 30000;
+while (reply({ hello: 1 }).isWritablePrimary) {
+  if (new Date().getTime() > deadline) refuse(4, 'still a writable primary 30 s after stepping down');
+  sleep(500);
+}
+const st = reply({ replSetGetStatus: 1 });
+if (st.ok !== 1) refuse(4, 'replSetGetStatus failed: ' + st.errmsg);
+saved.position = ts(st.optimes.lastAppliedOpTime.ts);
+fs.writeFileSync(env.TWINSTACK_DEMOTED, JSON.stringify(saved), { mode: 384 });
+print(JSON.stringify({ position: saved.position, wasWritable: h.isWritablePrimary === true, reconfig: down.reconfig }));
+quit(0);
+`,
+  ) +
+  String.raw`is_running || { echo "mongod is not running in $DBPATH: nothing to demote" >&2; exit 3; }
+run_js 80 "$JS" || true
+[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
+printf '%s\n' "$OUT"
+`;
+
+/**
+ * Demoted old primary, switchover abort. Args after the node ones: none.
+ * Refused (exit 3), never made writable: a fenced member, a member twinstack did not
+ * demote (no `twinstack.demoted`) unless it already is the writable primary (a repeated
+ * undo), and any member while another one is PRIMARY (the switchover went on: giving
+ * writes back would make two primaries). Otherwise the remembered priorities come back
+ * by a forced reconfiguration (no primary exists to run a majority one), the freeze is
+ * lifted and the member steps up; it waits (≤ 45 s) to be the writable primary.
+ */
+export const UNDO_DEMOTE_SCRIPT =
+  PREAMBLE +
+  withJs(String.raw`if (!authenticate()) refuse(4, 'cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' with ' + env.TWINSTACK_AUTH_FILE);
+if (fs.existsSync(env.TWINSTACK_FENCED)) refuse(3, 'refused: this member is fenced (twinstack.fenced): refusing to give writes back');
+if (!fs.existsSync(env.TWINSTACK_DEMOTED)) {
+  if (reply({ hello: 1 }).isWritablePrimary) { print(JSON.stringify({ undone: false, writable: true })); quit(0); }
+  refuse(3, 'refused: this member was not demoted by twinstack (no twinstack.demoted in ' + env.TWINSTACK_DBPATH + '): refusing to make it writable');
+}
+const saved = JSON.parse(fs.readFileSync(env.TWINSTACK_DEMOTED, 'utf8'));
+const st = reply({ replSetGetStatus: 1 });
+if (st.ok !== 1) refuse(4, 'replSetGetStatus failed: ' + st.errmsg);
+const other = st.members.find(function (m) { return m.stateStr === 'PRIMARY' && m.self !== true; });
+if (other) refuse(3, 'refused: ' + other.name + ' is the primary now (the switchover promoted it): giving writes back here would make two primaries; rejoin this member instead');
+const conf = reply({ replSetGetConfig: 1 }).config;
+conf.members.forEach(function (m) {
+  const before = saved.priorities.find(function (p) { return p.host === m.host; });
+  if (before) m.priority = before.priority;
+});
+reconfig(conf, true);
+reply({ replSetFreeze: 0 });
+const deadline = new Date().getTime() + 45000;
+let stepUp = new Date().getTime() + 5000;
+while (!reply({ hello: 1 }).isWritablePrimary) {
+  if (new Date().getTime() > deadline) refuse(4, 'not a writable primary 45 s after the priorities came back');
+  if (new Date().getTime() > stepUp) { reply({ replSetStepUp: 1 }); stepUp = deadline; }
+  sleep(1000);
+}
+fs.rmSync(env.TWINSTACK_DEMOTED, { force: true });
+print(JSON.stringify({ undone: true, writable: true }));
+quit(0);
+`) +
+  String.raw`is_running || { echo "mongod is not running in $DBPATH: nothing to undo" >&2; exit 3; }
+run_js 80 "$JS" || true
+[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
+printf '%s\n' "$OUT"
+`;
+
+/**
+ * Old primary → member of the new primary's set. Args after the node ones: the new
+ * primary member (`host:port`), this member's name in the set (`host:port`), the new
+ * primary's fork position (`<t>.<i>`), wait bound in seconds. Env:
+ * TWINSTACK_ADMIN_PASSWORD (the admin user on the new primary).
+ *
+ * Refused before anything changes (exit 3): a writable primary that is neither fenced
+ * nor demoted; a stopped mongod (started without care, a member of the old config
+ * could be elected again: start it yourself once it cannot reach its old members, or
+ * restore it); a new primary that is not the writable primary.
+ *
+ * A failover's old member was removed from the set by the forced reconfiguration:
+ * the new primary adds it back as a passive twin member (priority 0, votes 0, tag
+ * `twinstack: twin`). A switchover's old member was kept and already follows. MongoDB
+ * itself then undoes divergent history: the member goes through ROLLBACK and writes
+ * the documents it undid to `<dbPath>/rollback/` (MongoDB's own saved-aside data,
+ * counted here) before it is SECONDARY. A member MongoDB cannot roll back (too stale,
+ * rollback limits) stays RECOVERING: `needs-restore`. It prints this member's last
+ * applied optime (before) and the fork; the divergence is computed by the engine.
+ */
+export const REJOIN_SCRIPT =
+  PREAMBLE +
+  String.raw`export TWINSTACK_NEW_PRIMARY=$1 TWINSTACK_MEMBER=$2 TWINSTACK_FORK=$3 TWINSTACK_WAIT=$4
+: "${'$'}{TWINSTACK_ADMIN_PASSWORD:?admin password missing}"
+` +
+  withJs(String.raw`if (!authenticate()) refuse(4, 'cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' with ' + env.TWINSTACK_AUTH_FILE);
+const started = new Date().getTime();
+const h = reply({ hello: 1 });
+const fenced = fs.existsSync(env.TWINSTACK_FENCED);
+const demoted = fs.existsSync(env.TWINSTACK_DEMOTED);
+if (h.isWritablePrimary && !fenced && !demoted) refuse(3, 'refused: this member is a writable primary, neither fenced nor demoted: it may be taking writes. Fix: fence it (failover) or demote it (switchover) first; nothing was changed');
+if (h.isWritablePrimary) refuse(3, 'refused: this member is marked ' + (fenced ? 'fenced' : 'demoted') + ' but is a writable primary again: fence it again first; nothing was changed');
+const mine = reply({ replSetGetStatus: 1 });
+const position = mine.ok === 1 && mine.optimes && mine.optimes.lastAppliedOpTime ? ts(mine.optimes.lastAppliedOpTime.ts) : h.lastWrite ? ts(h.lastWrite.opTime.ts) : null;
+const admin = new Mongo('mongodb://' + env.TWINSTACK_NEW_PRIMARY + '/admin?directConnection=true&serverSelectionTimeoutMS=5000').getDB('admin');
+if (!authenticate(admin)) refuse(3, 'refused: cannot authenticate as ' + env.TWINSTACK_ADMIN_USER + ' on the new primary ' + env.TWINSTACK_NEW_PRIMARY + '; nothing was changed');
+if (!reply({ hello: 1 }, admin).isWritablePrimary) refuse(3, 'refused: ' + env.TWINSTACK_NEW_PRIMARY + ' is not the writable primary; nothing was changed');
+const conf = reply({ replSetGetConfig: 1 }, admin).config;
+const wasMember = conf.members.some(function (m) { return m.host === env.TWINSTACK_MEMBER; });
+if (!wasMember) {
+  const id = conf.members.reduce(function (max, m) { return Math.max(max, m._id); }, -1) + 1;
+  conf.members.push({ _id: id, host: env.TWINSTACK_MEMBER, priority: 0, votes: 0, tags: { twinstack: 'twin' } });
+  reconfig(conf, false, admin);
+}
+const deadline = started + Number(env.TWINSTACK_WAIT) * 1000;
+let state = 'UNKNOWN', rolledBack = false, why = '';
+while (true) {
+  const s = reply({ replSetGetStatus: 1 });
+  const me = s.ok === 1 ? s.members.find(function (m) { return m.self; }) : undefined;
+  state = me ? me.stateStr : (s.codeName || 'UNKNOWN');
+  if (state === 'ROLLBACK') rolledBack = true;
+  if (state === 'SECONDARY' && s.syncSourceHost) break;
+  why = (me && (me.infoMessage || me.lastHeartbeatMessage)) || s.errmsg || '';
+  if (state === 'RECOVERING' && /too stale|resync|rollback.*(fail|limit)|cannot rollback/i.test(why)) break;
+  if (new Date().getTime() > deadline) refuse(4, 'this member is ' + state + ' (' + why + '), not SECONDARY, ' + env.TWINSTACK_WAIT + ' s after rejoining; run the rejoin again to keep waiting');
+  sleep(2000);
+}
+function bsonFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).flatMap(function (name) {
+    const path = dir + '/' + name;
+    return fs.statSync(path).isDirectory() ? bsonFiles(path) : /\.bson$/.test(name) ? [path] : [];
+  });
+}
+const rollbackDir = env.TWINSTACK_DBPATH + '/rollback';
+// Only what this rejoin's rollback wrote (files of an earlier rollback were counted then).
+const files = bsonFiles(rollbackDir).filter(function (f) { return fs.statSync(f).mtimeMs >= started - 1000; });
+const method = state !== 'SECONDARY' ? 'needs-restore' : rolledBack || files.length > 0 ? 'rewound' : !wasMember || demoted || fenced ? 'repointed' : 'already-replica';
+if (state === 'SECONDARY') { fs.rmSync(env.TWINSTACK_FENCED, { force: true }); fs.rmSync(env.TWINSTACK_DEMOTED, { force: true }); fs.rmSync(env.TWINSTACK_PROMOTED, { force: true }); }
+print(JSON.stringify({ method: method, position: position, fork: env.TWINSTACK_FORK, state: state, why: why, rollbackDir: rollbackDir, rollbackFiles: files.length }));
+quit(0);
+`) +
+  String.raw`is_running || { echo "refused: mongod is not running in $DBPATH: started as it is, a member of its old config could be elected again. Fix: start it where it cannot reach its old members, or restore it from the new primary; nothing was changed" >&2; exit 3; }
+run_js "$((TWINSTACK_WAIT + 60))" "$JS" || true
+[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
+printf '%s\n' "$OUT"
 `;

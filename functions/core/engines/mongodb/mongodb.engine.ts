@@ -19,13 +19,16 @@
 import type { CommandResult } from '../../command.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Database, Host } from '../../model.ts';
-import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RejoinTarget, RestoreTarget } from '../database-engine.ts';
 import { scriptCommandBuilder } from '../script-command.ts';
 import { checkAbsolutePath, checkHostAddress, checkIdentifier, checkPort, checkRemovableDataDir, reject } from '../remote-arguments.ts';
-import { optimeDiff } from './optime.ts';
-import { describeForcedPromotion, parseMongodbPromote, parseMongodbStatus, type MongodbFacts } from './parse-mongodb-status.ts';
+import { isOptimePosition, optimeDiff } from './optime.ts';
+import { describeForcedPromotion, parseMongodbDemotion, parseMongodbPromote, parseMongodbRejoin, parseMongodbStatus, type MongodbFacts } from './parse-mongodb-status.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
+  REJOIN_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
   PROMOTE_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
@@ -47,6 +50,10 @@ export const FENCE_TIMEOUT_MS = 90_000;
 export const PREPARE_TIMEOUT_MS = 130_000;
 export const START_TIMEOUT_MS = 170_000;
 export const RESTORE_TIMEOUT_MS = 12 * 3600_000;
+export const DEMOTE_TIMEOUT_MS = 100_000;
+/** Rejoin: the wait (in the script) for ROLLBACK to end in SECONDARY, under its command timeout. */
+export const REJOIN_WAIT_SECONDS = 600;
+export const REJOIN_TIMEOUT_MS = (REJOIN_WAIT_SECONDS + 120) * 1000;
 /** The restore script's own wait bound for SECONDARY, under its command timeout (stop + start take ≤ 190 s). */
 export const RESTORE_WAIT_SECONDS = RESTORE_TIMEOUT_MS / 1000 - 300;
 
@@ -108,6 +115,17 @@ function releaseOf(version: string | undefined): string | undefined {
   const match = version === undefined ? undefined : /^(\d+)\.(\d+)/.exec(version);
   if (!match?.[1] || !match[2]) return undefined;
   return Number(match[1]) >= 5 ? match[1] : `${match[1]}.${match[2]}`;
+}
+
+/** The new primary's fork position (`<t>.<i>`, from its promotion marker), checked. */
+function forkOf(target: RejoinTarget): string {
+  const observed = target.primaryStatus;
+  const fix = `observe the new primary (${target.primaryHost.name}) with status after its promotion and pass that status`;
+  if (observed.role !== 'primary') throw new InvalidInputError(`primaryStatus.role is ${observed.role}, not primary: ${fix}`);
+  if (observed.forkPosition === undefined || !isOptimePosition(observed.forkPosition)) {
+    throw new InvalidInputError(`primaryStatus.forkPosition ${JSON.stringify(observed.forkPosition ?? null)} is not an optime <t>.<i> (a member twinstack did not promote has none): ${fix}`);
+  }
+  return observed.forkPosition;
 }
 
 function factsOf(status: DatabaseStatus): MongodbFacts | undefined {
@@ -209,6 +227,34 @@ export const mongodbEngine: DatabaseEngine = {
   describePromotion(result) {
     // The reasons must say that force was used and what majority-committed writes it can roll back.
     return [describeForcedPromotion(parseMongodbPromote(result))];
+  },
+
+  demote(target) {
+    return scriptCommand({ description: `demote ${where(target)} (every member priority 0, step down)`, script: DEMOTE_SCRIPT, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+  },
+
+  parseDemotion(result) {
+    return parseMongodbDemotion(result);
+  },
+
+  undoDemote(target) {
+    return scriptCommand({ description: `undo the demotion of ${where(target)} (priorities back, step up)`, script: UNDO_DEMOTE_SCRIPT, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+  },
+
+  rejoin(target: RejoinTarget, secrets: DatabaseSecrets) {
+    const fork = forkOf(target);
+    return scriptCommand({
+      description: `rejoin ${where(target)} as member ${checkMemberName(target.replicaName)} of ${target.primaryHost.name}'s set (fork at ${fork})`,
+      script: REJOIN_SCRIPT,
+      target,
+      args: [memberName(target.primaryHost.address, target.database.port), checkMemberName(target.replicaName), fork, String(REJOIN_WAIT_SECONDS)],
+      secretEnv: { TWINSTACK_ADMIN_PASSWORD: secrets.replicationPassword },
+      timeoutMs: REJOIN_TIMEOUT_MS,
+    });
+  },
+
+  parseRejoin(result) {
+    return parseMongodbRejoin(result);
   },
 
   setSynchronousReplicas(target, replicaNames) {

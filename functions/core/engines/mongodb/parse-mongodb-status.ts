@@ -29,9 +29,9 @@
 import { z } from 'zod';
 import type { CommandResult } from '../../command.ts';
 import { UnexpectedOutputError } from '../../errors.ts';
-import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
+import type { AttachedReplica, DatabaseStatus, Demotion, Rejoin } from '../database-engine.ts';
 import { decodeExtendedJson } from './canonical-ejson.ts';
-import { formatOptime, optimeDiff } from './optime.ts';
+import { formatOptime, isOptimePosition, optimeDiff } from './optime.ts';
 import { parseJsonLine as readJsonLine } from '../json-line.ts';
 
 const timestamp = z.object({ t: z.int().min(0), i: z.int().min(0) });
@@ -95,6 +95,8 @@ const statusSchema = z.object({
     running: z.boolean(),
     fenced: z.boolean(),
     promoted: z.boolean().optional(),
+    demoted: z.boolean().optional(),
+    promotedFrom: z.string().optional(),
     authenticated: z.boolean().optional(),
     detail: z.string().optional(),
   }),
@@ -192,7 +194,16 @@ export function parseMongodbStatus(result: CommandResult): MongodbStatus {
   };
 
   if (h.isWritablePrimary === true) {
-    return { role: 'primary', writable: true, ...common, ...(!standalone && { replicas: replicasOf(raw, position) }) };
+    // The promote script's marker says from which optime it took over: the fork of the old primary's history.
+    const fork = /from (\d{1,10}\.\d{1,10})$/.exec(raw.twinstack.promotedFrom ?? '')?.[1];
+    return {
+      role: 'primary',
+      writable: true,
+      ...common,
+      ...(!standalone && { replicas: replicasOf(raw, position) }),
+      ...(raw.twinstack.promoted === true && fork !== undefined && { forkPosition: fork }),
+      demoted: false,
+    };
   }
   if (h.arbiterOnly === true || state === 'ARBITER') return { role: 'unknown', writable: false, ...common };
   if (h.secondary === true || (state !== undefined && NOT_READY_STATES.has(state))) {
@@ -209,6 +220,8 @@ export function parseMongodbStatus(result: CommandResult): MongodbStatus {
       role: 'replica',
       writable: false,
       ...common,
+      // A switchover's demoted primary is a secondary (no member can be elected): still reported demoted.
+      ...(raw.twinstack.demoted === true && { demoted: true }),
       ...(status !== undefined && { streaming: !notReady && state === 'SECONDARY' && syncSource !== '' }),
       ...(syncSource !== '' && { upstream: syncSource }),
       ...(behind !== undefined && { secondsBehind: behind }),
@@ -298,4 +311,52 @@ export function explainReconfigFailure(result: CommandResult): string | undefine
     return `${parsed.data.force ? 'forced ' : ''}replSetReconfig failed: ${e.codeName ?? 'error'} (${e.code ?? '?'}): ${e.errmsg ?? ''} — ${fix}`;
   }
   return undefined;
+}
+
+const demotionSchema = z.object({ position: z.string().refine(isOptimePosition, 'not an optime <t>.<i>'), wasWritable: z.boolean(), reconfig: z.string().optional() });
+
+/** Parses the demote script's JSON line (exit 0 only). */
+export function parseMongodbDemotion(result: CommandResult): Demotion {
+  const d = parseJsonLine(result, demotionSchema, 'demote');
+  return { position: d.position, wasWritable: d.wasWritable };
+}
+
+const undoSchema = z.object({ undone: z.boolean(), writable: z.boolean() });
+
+/** Parses the undo-demote script's JSON line (exit 0 only). */
+export function parseMongodbUndoDemote(result: CommandResult): { readonly undone: boolean; readonly writable: boolean } {
+  return parseJsonLine(result, undoSchema, 'undo demote');
+}
+
+const rejoinSchema = z.object({
+  method: z.enum(['already-replica', 'repointed', 'rewound', 'needs-restore']),
+  position: z.string().refine(isOptimePosition, 'not an optime <t>.<i>').nullable(),
+  fork: z.string().refine(isOptimePosition, 'not an optime <t>.<i>'),
+  state: z.string(),
+  why: z.string(),
+  rollbackDir: z.string(),
+  rollbackFiles: z.int().nonnegative(),
+});
+
+/**
+ * Parses the rejoin script's JSON line (exit 0 only). Divergence, in seconds of oplog:
+ * how far the old member's last applied optime was beyond the new primary's fork.
+ * MongoDB's rollback saved the documents it undid under `<dbPath>/rollback/`.
+ */
+export function parseMongodbRejoin(result: CommandResult): Rejoin {
+  const r = parseJsonLine(result, rejoinSchema, 'rejoin');
+  const amount = r.position === null ? 0 : Math.max(0, optimeDiff(r.position, r.fork));
+  const saved = r.rollbackFiles > 0;
+  const detail: string[] = [];
+  if (r.position === null) detail.push('its last applied optime was unknown: the divergence could not be measured; check ' + r.rollbackDir);
+  if (amount > 0 || saved) {
+    detail.push(
+      `it held ${amount} s of oplog beyond the fork at ${r.fork} (its last applied optime ${r.position ?? 'unknown'}); MongoDB rolled that history back and saved the documents it undid in ${r.rollbackFiles} file(s) under ${r.rollbackDir} (read them with bsondump before deleting them)`,
+    );
+  }
+  if (r.method === 'needs-restore') {
+    detail.push(`MongoDB could not roll it back (member ${r.state}: ${r.why}). Fix: restore it from the new primary (the replicate steps, in the other direction); copy its dbPath aside first if its writes matter`);
+  }
+  if (detail.length === 0) detail.push('nothing diverged: it follows the new primary');
+  return { method: r.method, divergent: { amount, ...(saved && { savedTo: r.rollbackDir }) }, detail };
 }

@@ -8,9 +8,9 @@ import { checkAbsolutePath, checkHostAddress, checkIdentifier, checkPort, reject
 import { mysqlSettings, type MysqlDialect } from './mysql-settings.ts';
 
 /** The client tools of each dialect, by role. */
-export const DIALECT_TOOLS: Readonly<Record<MysqlDialect, { client: string; admin: string; backup: string; stream: string }>> = {
-  mariadb: { client: 'mariadb', admin: 'mariadb-admin', backup: 'mariadb-backup', stream: 'mbstream' },
-  mysql: { client: 'mysql', admin: 'mysqladmin', backup: 'xtrabackup', stream: 'xbstream' },
+export const DIALECT_TOOLS: Readonly<Record<MysqlDialect, { client: string; admin: string; backup: string; stream: string; binlog: string }>> = {
+  mariadb: { client: 'mariadb', admin: 'mariadb-admin', backup: 'mariadb-backup', stream: 'mbstream', binlog: 'mariadb-binlog' },
+  mysql: { client: 'mysql', admin: 'mysqladmin', backup: 'xtrabackup', stream: 'xbstream', binlog: 'mysqlbinlog' },
 };
 
 /**

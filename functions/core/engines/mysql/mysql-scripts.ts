@@ -20,8 +20,11 @@
  *   fence, promote, startReplication) and `twinstack-progress <done> <total>` lines;
  * - nothing waits unbounded: every client runs under `timeout`, loops against a
  *   deadline, the backup stream under socat's inactivity timeout;
- * - markers `<dataDir>/twinstack.fenced` and `<dataDir>/twinstack.promoted`; a
- *   restore empties the data directory, so it removes both.
+ * - markers `<dataDir>/twinstack.fenced`, `<dataDir>/twinstack.promoted` and
+ *   `<dataDir>/twinstack.demoted` (a switchover's write refusal); a restore empties
+ *   the data directory, so it removes them all;
+ * - a rejoin saves divergent binlog events aside in `<dataDir>.twinstack-divergent-<UTC>/`
+ *   (beside the data directory, so a restore keeps them; 0700, files 0600).
  */
 import type { MysqlDialect } from './mysql-settings.ts';
 import { DIALECT_TOOLS } from './mysql-arguments.ts';
@@ -51,8 +54,20 @@ interface DialectText {
   /** `SELECT` of: version, log_bin, GTID ready (1/0), server_id, space-separated. */
   readonly facts: string;
   readonly gtidFix: string;
-  /** `SELECT` of the position a replica must reach to have everything its primary committed. */
+  /** `SELECT` of the position a replica must reach to have everything its primary committed (normalised by `position_of`). */
   readonly primaryPosition: string;
+  /**
+   * Shell function `position_of`: reads `primaryPosition`'s answer on stdin, prints the
+   * position (MariaDB: per domain the later of gtid_binlog_pos and gtid_slave_pos, so a
+   * restored server that has not written yet still names what it holds; MySQL: gtid_executed).
+   */
+  readonly positionOf: string;
+  /**
+   * Command-line options (they override every option file) of the one start of a fenced or
+   * demoted old primary a rejoin makes to compare histories: crash recovery allowed, no TCP
+   * (socket only: no app, no replica reaches it), read-only, no replication, no events.
+   */
+  readonly isolatedStartOptions: readonly string[];
   /** `%s` = quoted position, then the seconds; answers 0 when reached. */
   readonly waitFor: string;
   readonly receivedField: string;
@@ -64,6 +79,28 @@ interface DialectText {
   readonly versionDialect: string;
   /** printf format answering 1 when user %s@%s already has password %s (MySQL 8 has no PASSWORD(): 0, always re-set). */
   readonly userMatches: string;
+  /** Option-file lines of a demoted primary (writes refused across a restart). */
+  readonly demoteOptions: readonly string[];
+  /** SQL that persists the write refusal beyond the option files ('' when the option file is enough). */
+  readonly persistReadOnly: string;
+  /** SQL that drops what `persistReadOnly` persisted ('' when nothing). */
+  readonly unpersistReadOnly: string;
+  /** `SELECT` of the new primary's executed GTIDs, as a rejoining old primary compares them (one line). */
+  readonly executedState: string;
+  readonly sourceHostField: string;
+  readonly sourcePortField: string;
+  /** printf format re-pointing an old primary at the new one, keeping its own history; `%s`: host, port, user, password. */
+  readonly repointSource: string;
+  readonly semiReplicaOn: string;
+  /** SQL loading the replica's semi-sync plugin ('' when built in). */
+  readonly semiReplicaPlugin: string;
+  /**
+   * Shell functions of the rejoin's divergence check (both read $NEW_STATE, the new primary's
+   * `executedState`): `errant_list` prints the old primary's transactions the new primary
+   * does not hold, one GTID (MariaDB) or one GTID set (MySQL) a line; `errant_events FILE`
+   * prints the decoded events of those transactions in one binary log.
+   */
+  readonly errantFunctions: string;
 }
 
 const MARIADB: DialectText = {
@@ -77,6 +114,8 @@ const MARIADB: DialectText = {
   readOnlyOff: 'SET GLOBAL read_only = OFF',
   writable: 'SELECT @@read_only = 0 AND @@innodb_read_only = 0',
   // read_only does not stop users with READ ONLY ADMIN (ALL PRIVILEGES has it): innodb_read_only stops everyone.
+  // innodb_read_only forbids crash recovery too: a killed, fenced server does not start at all
+  // (the fence holds); a rejoin starts it once with isolatedStartOptions instead.
   fenceOptions: ['read_only=ON', 'innodb_read_only=ON', 'skip_slave_start=ON'],
   replicaOptions: ['read_only=ON', 'rpl_semi_sync_slave_enabled=ON'],
   semiSourceKeys: ['rpl_semi_sync_master_enabled', 'rpl_semi_sync_master_wait_point', 'rpl_semi_sync_master_timeout'],
@@ -92,7 +131,14 @@ const MARIADB: DialectText = {
  'semiSyncReplicaStatus', (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS'))`,
   facts: 'SELECT CONCAT_WS(\' \', @@version, @@log_bin + 0, @@gtid_strict_mode + 0, @@server_id)',
   gtidFix: 'set gtid_strict_mode=ON in the option file (and SET GLOBAL gtid_strict_mode=ON to apply it now)',
-  primaryPosition: 'SELECT @@gtid_binlog_pos',
+  // A restored server's binlog starts empty; what it holds before its first write is in gtid_slave_pos.
+  primaryPosition: "SELECT CONCAT(@@gtid_binlog_pos, ',', @@gtid_slave_pos)",
+  // gtid_strict_mode: one linear history per domain, so the higher sequence number is the later GTID.
+  positionOf: String.raw`position_of() {
+  tr ',' '\n' | tr -d ' \r' | awk -F '-' 'NF == 3 && $1 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { if (!($1 in seq) || $3 + 0 > seq[$1] + 0) { seq[$1] = $3; g[$1] = $0 } } END { for (d in g) print g[d] }' | sort -t '-' -k1,1n | paste -sd ',' -
+}
+`,
+  isolatedStartOptions: ['--skip-networking', '--read-only=ON', '--innodb-read-only=OFF', '--skip-slave-start', '--event-scheduler=OFF'],
   waitFor: 'SELECT MASTER_GTID_WAIT(%s, %s)',
   receivedField: 'Gtid_IO_Pos',
   ioRunningField: 'Slave_IO_Running',
@@ -102,6 +148,41 @@ const MARIADB: DialectText = {
     "SET GLOBAL gtid_slave_pos = %s;\nCHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, MASTER_USER = %s, MASTER_PASSWORD = %s, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 5;\nSTART SLAVE;\n",
   versionDialect: 'mariadb',
   userMatches: 'SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s AND authentication_string = PASSWORD(%s)',
+  demoteOptions: ['read_only=ON'],
+  persistReadOnly: '',
+  unpersistReadOnly: '',
+  // Both: a restored twin's binlog starts after the backup, its slave position holds what came before.
+  executedState: "SELECT CONCAT(@@gtid_binlog_state, '/', @@gtid_slave_pos)",
+  sourceHostField: 'Master_Host',
+  sourcePortField: 'Master_Port',
+  repointSource:
+    "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL gtid_slave_pos = @twinstack_own_position;\nCHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, MASTER_USER = %s, MASTER_PASSWORD = %s, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 5;\nSTART SLAVE;\n",
+  semiReplicaOn: 'SET GLOBAL rpl_semi_sync_slave_enabled = ON;',
+  semiReplicaPlugin: '',
+  // A GTID d-s-n is held by the new primary when its binlog state has server s in domain d
+  // at n or later, or its slave position has domain d at n or later (gtid_strict_mode: one
+  // linear history per domain). Sequence numbers alone do not tell: after a failover both
+  // servers write the same numbers under different server ids.
+  errantFunctions: String.raw`held_awk='
+function load(list, kind,   n, i, p) { n = split(list, items, ","); for (i = 1; i <= n; i++) { if (split(items[i], p, "-") != 3) continue; if (kind == "s") { if (p[3] + 0 > dom[p[1]] + 0) dom[p[1]] = p[3] } else if (p[3] + 0 > srv[p[1] "-" p[2]] + 0) srv[p[1] "-" p[2]] = p[3] } }
+function held(g,   p) { split(g, p, "-"); return (p[3] + 0 <= srv[p[1] "-" p[2]] + 0) || (p[3] + 0 <= dom[p[1]] + 0) }
+BEGIN { split(state, st, "/"); load(st[1], "b"); load(st[2], "s") }'
+not_held() { awk -v state="$NEW_STATE" "$held_awk"' { if ($0 != "" && !held($0)) print $0 }'; }
+binlog_gtids() { "$BINLOGTOOL" --no-defaults "$1" 2>/dev/null | sed -n 's/^#.*[[:space:]]GTID \([0-9][0-9]*-[0-9][0-9]*-[0-9][0-9]*\).*/\1/p'; }
+errant_list() {
+  # Cheap first: the last GTID per domain and server; only when one is not held, the binary logs are read for every transaction.
+  BEYOND=$(sql -e 'SELECT @@gtid_binlog_state' | tr ',' '\n' | tr -d ' ' | not_held)
+  [ -n "$BEYOND" ] || return 0
+  FOUND=$(for f in $(binlog_files); do binlog_gtids "$f"; done | not_held)
+  [ -n "$FOUND" ] || { echo "the binary logs no longer hold the transactions beyond the new primary ($BEYOND): they cannot be counted or saved; it stays fenced. Restore it from the new primary (restoreReplica) after saving $DATA by hand" >&2; exit 6; }
+  printf '%s\n' "$FOUND"
+}
+errant_events() {
+  "$BINLOGTOOL" --no-defaults --base64-output=DECODE-ROWS --verbose "$1" | awk -v state="$NEW_STATE" "$held_awk"'
+/^#.*[[:space:]]GTID [0-9]+-[0-9]+-[0-9]+/ { match($0, /GTID [0-9]+-[0-9]+-[0-9]+/); keep = !held(substr($0, RSTART + 5, RLENGTH - 5)) }
+keep { print }'
+}
+`,
 };
 
 const MYSQL: DialectText = {
@@ -134,6 +215,9 @@ const MYSQL: DialectText = {
   facts: "SELECT CONCAT_WS(' ', @@version, @@log_bin + 0, IF(@@gtid_mode = 'ON' AND @@enforce_gtid_consistency = 'ON', 1, 0), @@server_id)",
   gtidFix: 'set gtid_mode=ON and enforce_gtid_consistency=ON in the option file and restart it',
   primaryPosition: 'SELECT @@gtid_executed',
+  positionOf: String.raw`position_of() { tr -d ' \n'; }
+`,
+  isolatedStartOptions: ['--skip-networking', '--read-only=ON', '--super-read-only=ON', '--skip-replica-start', '--event-scheduler=OFF'],
   waitFor: 'SELECT WAIT_FOR_EXECUTED_GTID_SET(%s, %s)',
   receivedField: 'Retrieved_Gtid_Set',
   ioRunningField: 'Replica_IO_Running',
@@ -143,6 +227,24 @@ const MYSQL: DialectText = {
     "RESET MASTER;\nSET GLOBAL gtid_purged = %s;\nCHANGE REPLICATION SOURCE TO SOURCE_HOST = %s, SOURCE_PORT = %s, SOURCE_USER = %s, SOURCE_PASSWORD = %s, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 5;\nSTART REPLICA;\n",
   versionDialect: 'mysql',
   userMatches: 'SELECT 0 * LENGTH(CONCAT(%s, %s, %s))',
+  demoteOptions: ['read_only=ON', 'super_read_only=ON'],
+  // mysqld-auto.cnf is read after every option file: persist there too, or an earlier SET PERSIST would win.
+  persistReadOnly: 'SET PERSIST super_read_only = ON',
+  unpersistReadOnly: 'RESET PERSIST IF EXISTS super_read_only; RESET PERSIST IF EXISTS read_only',
+  executedState: 'SELECT @@gtid_executed',
+  sourceHostField: 'Source_Host',
+  sourcePortField: 'Source_Port',
+  repointSource:
+    'STOP REPLICA;\nRESET REPLICA ALL;\nCHANGE REPLICATION SOURCE TO SOURCE_HOST = %s, SOURCE_PORT = %s, SOURCE_USER = %s, SOURCE_PASSWORD = %s, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 5;\nSTART REPLICA;\n',
+  semiReplicaOn: "SET GLOBAL rpl_semi_sync_replica_enabled = ON;",
+  semiReplicaPlugin: "INSTALL PLUGIN rpl_semi_sync_replica SONAME 'semisync_replica.so'",
+  // GTID sets are exact: the server subtracts them itself.
+  errantFunctions: String.raw`errant_list() {
+  E=$(printf 'SELECT GTID_SUBTRACT(@@gtid_executed, %s)\n' "$(sql_quote "$NEW_STATE")" | sql | tr -d ' \n')
+  [ -z "$E" ] || printf '%s\n' "$E"
+}
+errant_events() { "$BINLOGTOOL" --no-defaults --include-gtids="$ERRANT_SET" --base64-output=DECODE-ROWS --verbose "$1" | awk '/GTID_NEXT= .[0-9a-f-]+:[0-9]+/ { keep = 1 } keep { print }'; }
+`,
 };
 
 const TEXT: Readonly<Record<MysqlDialect, DialectText>> = { mariadb: MARIADB, mysql: MYSQL };
@@ -159,7 +261,7 @@ function preamble(dialect: MysqlDialect): string {
     String.raw`set -eu
 BIN=$1; SERVER=$2; CNF=$3; DATA=$4; SOCK=$5; PORT=$6; ADMIN=$7; LISTEN=$8; shift 8
 ` +
-    `CLIENT="$BIN/${tools.client}"; MADMIN="$BIN/${tools.admin}"; BACKUP="$BIN/${tools.backup}"; XSTREAM="$BIN/${tools.stream}"; DIALECT=${d.versionDialect}
+    `CLIENT="$BIN/${tools.client}"; MADMIN="$BIN/${tools.admin}"; BACKUP="$BIN/${tools.backup}"; XSTREAM="$BIN/${tools.stream}"; BINLOGTOOL="$BIN/${tools.binlog}"; DIALECT=${d.versionDialect}
 ` +
     `REPLICA_STATUS_SQL=${shLiteral(d.replicaStatus)}; REPLICA_HOSTS_SQL=${shLiteral(d.replicaHosts)}; WRITABLE_SQL=${shLiteral(d.writable)}
 ` +
@@ -179,6 +281,21 @@ server_pid() {
   [ "/proc/$p/cwd" -ef "$DATA" ] || return 1
   printf '%s' "$p"
 }
+# Kill every other session (replication threads too, unless $1 is keep-replicas); prints the count.
+kill_sessions() {
+  KEEP=; [ "$1" = keep-replicas ] && KEEP=" AND command NOT IN ('Binlog Dump', 'Binlog Dump GTID')"
+  n=0
+  for id in $(sql -e "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND user NOT IN ('system user', 'event_scheduler')$KEEP" 2>/dev/null); do
+    case "$id" in ''|*[!0-9]*) continue ;; esac
+    sql -e "KILL CONNECTION $id" >/dev/null 2>&1 && n=$((n + 1))
+  done
+  printf '%s' "$n"
+}
+# The server's binary log files, oldest first, as paths.
+binlog_files() {
+  base=$(sql -e 'SELECT @@log_bin_basename') || return 1
+  sql -e 'SHOW BINARY LOGS' | while IFS='	' read -r name _; do printf '%s/%s\n' "$(dirname "$base")" "$name"; done
+}
 answering() { timeout -k 2 10 "$MADMIN" --no-defaults -S "$SOCK" -u "$ADMIN" --connect-timeout=5 ping >/dev/null 2>&1; }
 is_running() { server_pid >/dev/null || answering; }
 ensure_include() {
@@ -195,12 +312,13 @@ wait_ready() {
     sleep 0.2
   done
 }
+# Extra arguments are server options that override the option files for this start only.
 start_node() {
   ensure_include
   if is_running; then return 0; fi
   rm -f "$PIDF"
   mkdir -p "$(dirname "$SOCK")"
-  env -i PATH="$SAFE_PATH" LANG=C.UTF-8 HOME=/ setsid "$SERVER" --defaults-file="$CNF" --datadir="$DATA" --socket="$SOCK" --port="$PORT" --bind-address="$LISTEN" --pid-file="$PIDF" >>"$LOG" 2>&1 </dev/null &
+  env -i PATH="$SAFE_PATH" LANG=C.UTF-8 HOME=/ setsid "$SERVER" --defaults-file="$CNF" --datadir="$DATA" --socket="$SOCK" --port="$PORT" --bind-address="$LISTEN" --pid-file="$PIDF" "$@" >>"$LOG" 2>&1 </dev/null &
   wait_ready
 }
 stop_node() {
@@ -228,7 +346,8 @@ client_option_file() {
 }
 remote_sql() { timeout -k 5 30 "$CLIENT" --defaults-file="$OPT_DIR/client.cnf" -h "$PRIMARY_ADDR" -P "$PORT" -u "$REPL_USER" --connect-timeout=10 -N -B -r "$@"; }
 backup_token() { printf 'twinstack-backup\n%s' "$1" | sha256sum | cut -d ' ' -f 1; }
-`
+` +
+    d.positionOf
   );
 }
 
@@ -258,6 +377,9 @@ export interface MysqlScripts {
   readonly fence: string;
   readonly promote: string;
   readonly setSynchronousReplicas: string;
+  readonly demote: string;
+  readonly undoDemote: string;
+  readonly rejoin: string;
 }
 
 function buildScripts(dialect: MysqlDialect): MysqlScripts {
@@ -410,7 +532,7 @@ timeout -k 10 3600 "$BACKUP" --prepare --target-dir="$DATA" >>"$LOG" 2>&1 || { e
 INFO="$DATA/xtrabackup_binlog_info"; [ -f "$DATA/mariadb_backup_binlog_info" ] && INFO="$DATA/mariadb_backup_binlog_info"
 [ -f "$INFO" ] || { echo "the backup has no binlog position ($INFO)" >&2; exit 5; }
 GTID=$(awk -F '	' '{ print $3 }' "$INFO" | tr -d ' \n')
-rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.promoted" "$PIDF"
+rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.promoted" "$DATA/twinstack.demoted" "$PIDF"
 # 5. This copy's durable replica settings, then start it and point it at the primary.
 for k in ${fenceKeys} ${semiKeys}; do ts_unset "$k"; done
 ts_set server_id "$SERVER_ID"; ts_set report_host "$REPORT_HOST"; ts_set report_port "$REPORT_PORT"
@@ -440,7 +562,7 @@ if [ "$IO" != Yes ] || [ "$SQLT" != Yes ]; then sql -e ${shLiteral(d.startReplic
 # The exact caught-up check: wait until everything the primary has committed now is applied here.
 CAUGHT=false; TARGET=
 if TARGET=$(remote_sql -e ${shLiteral(d.primaryPosition)}); then
-  TARGET=$(printf '%s' "$TARGET" | tr -d ' \n')
+  TARGET=$(printf '%s\n' "$TARGET" | position_of)
   R=$(printf ${shLiteral(d.waitFor)} "$(sql_quote "$TARGET")" "$WAIT" | sql_within $((WAIT + 10))) || R=
   [ "$R" = 0 ] && CAUGHT=true
 else
@@ -457,13 +579,14 @@ printf '{"replicating":true,"started":%s,"caughtUp":%s,"primaryPosition":%s}\n' 
 SQL_TIMEOUT=15
 FENCED=false; [ -f "$DATA/twinstack.fenced" ] && FENCED=true
 PROMOTED=false; [ -f "$DATA/twinstack.promoted" ] && PROMOTED=true
-if ! is_running; then printf '{"running":false,"fenced":%s,"promoted":%s}\n' "$FENCED" "$PROMOTED"; exit 0; fi
+DEMOTED=false; [ -f "$DATA/twinstack.demoted" ] && DEMOTED=true
+if ! is_running; then printf '{"running":false,"fenced":%s,"promoted":%s,"demoted":%s}\n' "$FENCED" "$PROMOTED" "$DEMOTED"; exit 0; fi
 VARS=$(printf '%s\n' "$STATUS_VARS_SQL" | sql)
-if [ $? -ne 0 ] || [ -z "$VARS" ]; then printf '{"running":true,"answered":false,"fenced":%s,"promoted":%s}\n' "$FENCED" "$PROMOTED"; exit 0; fi
+if [ $? -ne 0 ] || [ -z "$VARS" ]; then printf '{"running":true,"answered":false,"fenced":%s,"promoted":%s,"demoted":%s}\n' "$FENCED" "$PROMOTED" "$DEMOTED"; exit 0; fi
 RS=$(sql_table -e "$REPLICA_STATUS_SQL")
 HOSTS=$(sql_table -e "$REPLICA_HOSTS_SQL")
 BYTES=$(du -sb "$DATA" 2>/dev/null | cut -f 1); case "$BYTES" in ''|*[!0-9]*) BYTES=null ;; esac
-printf '{"running":true,"answered":true,"fenced":%s,"promoted":%s,"dataBytes":%s,"vars":%s,"replicaStatus":%s,"replicaHosts":%s}\n' "$FENCED" "$PROMOTED" "$BYTES" "$VARS" "$(json_str "$RS")" "$(json_str "$HOSTS")"
+printf '{"running":true,"answered":true,"fenced":%s,"promoted":%s,"demoted":%s,"dataBytes":%s,"vars":%s,"replicaStatus":%s,"replicaHosts":%s}\n' "$FENCED" "$PROMOTED" "$DEMOTED" "$BYTES" "$VARS" "$(json_str "$RS")" "$(json_str "$HOSTS")"
 exit 0
 `;
 
@@ -479,10 +602,7 @@ if is_running; then
   WAS=true
   sql -e ${shLiteral(d.readOnlyOn)} >/dev/null 2>&1 || true
   # Every other session goes, privileged ones and replication threads included.
-  for id in $(sql -e "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND user NOT IN ('system user', 'event_scheduler')" 2>/dev/null); do
-    case "$id" in ''|*[!0-9]*) continue ;; esac
-    sql -e "KILL CONNECTION $id" >/dev/null 2>&1 && KILLED=$((KILLED + 1))
-  done
+  KILLED=$(kill_sessions all)
   sql -e ${shLiteral(d.readOnlyOn)} >/dev/null 2>&1 || true
   stop_node || exit 4
 fi
@@ -492,6 +612,8 @@ printf '{"fenced":true,"wasRunning":%s,"killed":%s}\n' "$WAS" "$KILLED"
   const promote =
     P +
     semiSync +
+    `UNPERSIST_SQL=${shLiteral(d.unpersistReadOnly)}
+` +
     String.raw`SQL_TIMEOUT=10; SEMI_TIMEOUT=0
 is_running || { echo "the server is not running in $DATA: cannot promote" >&2; exit 3; }
 RS=$(sql_table -e "$REPLICA_STATUS_SQL") || { echo "cannot read the replica status" >&2; exit 4; }
@@ -514,6 +636,8 @@ if [ -n "$RS" ]; then
   PROMOTED=true
 else
   [ -f "$DATA/twinstack.promoted" ] || { echo "already a primary that twinstack did not promote (no twinstack.promoted in $DATA): refusing to adopt it" >&2; exit 5; }
+  # A switchover's demoted primary gets writes back only through undoDemote (which checks nothing was promoted).
+  [ ! -f "$DATA/twinstack.demoted" ] || { echo "a primary demoted by a switchover (twinstack.demoted in $DATA): undo the demotion (undoDemote) instead of promoting it" >&2; exit 5; }
   ALREADY=true
 fi
 for k in ${fenceKeys} ${replicaKeys}; do ts_unset "$k"; done
@@ -521,6 +645,8 @@ set_semi_sync off >/dev/null
 sql -e ${shLiteral(d.semiReplicaOff)} >/dev/null 2>&1 || true
 rm -f "$DATA/twinstack.fenced"
 if [ "$(sql -e 'SELECT @@innodb_read_only')" = 1 ]; then stop_node; start_node; echo "restarted without innodb_read_only" >&2; fi
+# MySQL: a demotion's SET PERSIST (kept through a rejoin) would bring super_read_only back at the next start.
+[ -z "$UNPERSIST_SQL" ] || sql -e "$UNPERSIST_SQL"
 sql -e ${shLiteral(d.readOnlyOff)}
 deadline=$(($(date +%s) + 15))
 until [ "$(sql -e "$WRITABLE_SQL")" = 1 ]; do
@@ -538,7 +664,193 @@ is_running || { echo "the server is not running in $DATA" >&2; exit 3; }
 set_semi_sync "$SEMI"
 `;
 
-  return { preparePrimary, restoreReplica, startReplication, status, fence: fenceScript, promote, setSynchronousReplicas };
+  const demoteOptions = d.demoteOptions.map(shLiteral).join(' ');
+  const demoteKeys = d.demoteOptions.map((kv) => shLiteral(kv.split('=')[0]!)).join(' ');
+  const waitWritable = String.raw`wait_writable() {
+  deadline=$(($(date +%s) + 15))
+  until [ "$(sql -e "$WRITABLE_SQL")" = 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "not writable within 15 s" >&2; exit 4; }
+    sleep 0.2
+  done
+}
+`;
+
+  // Switchover, on the active primary. Durable first (option file, marker, MySQL SET PERSIST),
+  // then the runtime refusal, then every client session goes (an open transaction cannot commit
+  // after the token; replication threads stay so the replica still receives everything), and
+  // only then is the final position read. Users with READ ONLY ADMIN / SUPER can still write
+  // through read_only, as on any replica: apps must use non-privileged users.
+  const demote =
+    P +
+    `READ_ONLY_ON_SQL=${shLiteral(d.readOnlyOn)}; PERSIST_SQL=${shLiteral(d.persistReadOnly)}; POSITION_SQL=${shLiteral(d.primaryPosition)}
+` +
+    String.raw`SQL_TIMEOUT=10
+is_running || { echo "the server is not running in $DATA: nothing to demote (fence it to keep it from coming back)" >&2; exit 3; }
+[ ! -f "$DATA/twinstack.fenced" ] || { echo "fenced (twinstack.fenced in $DATA): a fenced server is not a switchover's primary" >&2; exit 3; }
+RS=$(sql_table -e "$REPLICA_STATUS_SQL") || { echo "cannot read the replica status" >&2; exit 4; }
+[ -z "$RS" ] || { echo "a replica, not a primary: nothing to demote" >&2; exit 3; }
+WAS=false; [ "$(sql -e "$WRITABLE_SQL")" = 1 ] && WAS=true
+ts_lines ${demoteOptions}
+touch "$DATA/twinstack.demoted"
+[ -z "$PERSIST_SQL" ] || sql -e "$PERSIST_SQL"
+# May wait for commits in flight: bounded, then their sessions are killed and it is set again.
+sql -e "$READ_ONLY_ON_SQL" >/dev/null 2>&1 || true
+KILLED=$(kill_sessions keep-replicas)
+SQL_TIMEOUT=30
+sql -e "$READ_ONLY_ON_SQL"
+[ "$(sql -e "$WRITABLE_SQL")" = 0 ] || { echo "still writable after ${'$'}{READ_ONLY_ON_SQL}" >&2; exit 4; }
+POSITION=$(sql -e "$POSITION_SQL" | position_of)
+printf '{"demoted":true,"wasWritable":%s,"killed":%s,"position":%s}\n' "$WAS" "$KILLED" "$(json_str "$POSITION")"
+`;
+
+  // Switchover abort. Only a primary carrying our demotion marker gets writes back; an
+  // already writable primary without it is a no-op (a repeated undo); anything else is refused.
+  const undoDemote =
+    P +
+    waitWritable +
+    `UNPERSIST_SQL=${shLiteral(d.unpersistReadOnly)}; READ_ONLY_OFF_SQL=${shLiteral(d.readOnlyOff)}
+` +
+    String.raw`SQL_TIMEOUT=10
+is_running || { echo "the server is not running in $DATA: cannot give writes back" >&2; exit 3; }
+[ ! -f "$DATA/twinstack.fenced" ] || { echo "fenced (twinstack.fenced in $DATA): refusing to make it writable" >&2; exit 5; }
+RS=$(sql_table -e "$REPLICA_STATUS_SQL") || { echo "cannot read the replica status" >&2; exit 4; }
+[ -z "$RS" ] || { echo "a replica (it rejoined): refusing to make it writable" >&2; exit 5; }
+if [ ! -f "$DATA/twinstack.demoted" ]; then
+  [ "$(sql -e "$WRITABLE_SQL")" = 1 ] || { echo "read-only but not demoted by twinstack (no twinstack.demoted in $DATA): refusing to make it writable" >&2; exit 5; }
+  printf '{"undone":false,"writable":true}\n'
+  exit 0
+fi
+for k in ${demoteKeys}; do ts_unset "$k"; done
+[ -z "$UNPERSIST_SQL" ] || sql -e "$UNPERSIST_SQL"
+sql -e "$READ_ONLY_OFF_SQL"
+wait_writable
+# Last: a retry after a failure above still finds the marker.
+rm -f "$DATA/twinstack.demoted"
+printf '{"undone":true,"writable":true}\n'
+`;
+
+  // An old primary (demoted by a switchover, or fenced after a failover) becomes a replica of
+  // the new primary, never a primary. Order keeps every retry safe: the divergence check comes
+  // before anything changes; the markers go last, once replication runs.
+  const isolated = d.isolatedStartOptions.map(shLiteral).join(' ');
+  const rejoin =
+    P +
+    d.errantFunctions +
+    `REPOINT_SQL=${shLiteral(d.repointSource)}; STATE_SQL=${shLiteral(d.executedState)}; START_REPLICA_SQL=${shLiteral(d.startReplica)}; POSITION_SQL=${shLiteral(d.primaryPosition)}
+SEMI_SOURCE_OFF_SQL=${shLiteral(d.semiSourceOff)}; SEMI_PLUGIN_SQL=${shLiteral(d.semiReplicaPlugin)}; SEMI_REPLICA_ON_SQL=${shLiteral(d.semiReplicaOn)}; READ_ONLY_ON_SQL=${shLiteral(d.readOnlyOn)}
+HOST_FIELD=${shLiteral(d.sourceHostField)}; PORT_FIELD=${shLiteral(d.sourcePortField)}; IO_FIELD=${shLiteral(d.ioRunningField)}; SQL_FIELD=${shLiteral(d.sqlRunningField)}
+` +
+    String.raw`PRIMARY_ADDR=$1; REPL_USER=$2; REPORT_HOST=$3; REPORT_PORT=$4
+case "$REPORT_PORT" in ''|*[!0-9]*) echo "report port must be digits" >&2; exit 2 ;; esac
+: "${'$'}{TWINSTACK_REPLICATION_PASSWORD:?replication password missing}"
+REPL_PW=$TWINSTACK_REPLICATION_PASSWORD; unset TWINSTACK_REPLICATION_PASSWORD
+client_option_file "$REPL_PW"
+SQL_TIMEOUT=20
+FENCED=false; [ -f "$DATA/twinstack.fenced" ] && FENCED=true
+DEMOTED=false; [ -f "$DATA/twinstack.demoted" ] && DEMOTED=true
+# 1. Refuse a server that could still take writes as a primary.
+if ! is_running; then
+  [ "$FENCED" = true ] || { echo "stopped and not fenced by twinstack (no twinstack.fenced in $DATA): started, it could come back as a writable primary. Fence it first, then rejoin" >&2; exit 5; }
+  # Its persisted fence (innodb_read_only) forbids the crash recovery a killed server needs:
+  # this one start overrides it, unreachable over TCP and read-only, so nothing but this
+  # script can write. Any later plain start is fenced again by the option file.
+  start_node ${isolated}
+  echo "started the fenced server isolated (socket only, read-only, crash recovery allowed) to compare its history" >&2
+fi
+RS=$(sql_table -e "$REPLICA_STATUS_SQL") || { echo "cannot read the replica status" >&2; exit 4; }
+if [ "$FENCED" = false ] && [ "$DEMOTED" = false ] && [ -z "$RS" ]; then
+  W=$(sql -e "$WRITABLE_SQL" 2>/dev/null) || W=unknown
+  echo "a primary twinstack neither fenced nor demoted (writable: $W): refusing to rejoin it. Fence it (failover) or demote it (switchover) first" >&2; exit 5
+fi
+METHOD=repointed
+if [ "$FENCED" = false ] && [ -n "$RS" ] && [ "$(printf '%s\n' "$RS" | field_of "$HOST_FIELD")" = "$PRIMARY_ADDR" ] && [ "$(printf '%s\n' "$RS" | field_of "$PORT_FIELD")" = "$PORT" ]; then
+  METHOD=already-replica
+fi
+if [ "$METHOD" = repointed ]; then
+  # 2. Divergence: transactions it holds that the new primary does not (compared before anything changes).
+  NEW_STATE=$(remote_sql -e "$STATE_SQL") || { echo "cannot read the new primary's GTIDs at $PRIMARY_ADDR:$PORT as $REPL_USER: prepare it as primary for this host's address first" >&2; exit 3; }
+  NEW_STATE=$(printf '%s' "$NEW_STATE" | tr -d ' \n')
+  ERRANT=$(errant_list)
+  if [ -n "$ERRANT" ]; then
+    ERRANT_SET=$(printf '%s\n' "$ERRANT" | paste -sd ',' -)
+    # Saved once per divergence: a repeated rejoin finds the same set in an earlier directory.
+    SAVED=
+    for dir in "$DATA".twinstack-divergent-*; do
+      if [ -f "$dir/errant-gtids.txt" ] && [ "$(cat "$dir/errant-gtids.txt")" = "$ERRANT_SET" ]; then SAVED=$dir; fi
+    done
+    if [ -z "$SAVED" ]; then
+      SAVED="$DATA.twinstack-divergent-$(date -u +%Y%m%dT%H%M%SZ)"
+      (umask 077; mkdir -p "$SAVED.tmp"
+        for f in $(binlog_files); do
+          errant_events "$f" > "$SAVED.tmp/events.part"
+          if [ -s "$SAVED.tmp/events.part" ]; then
+            printf -- '-- from %s\n' "$(basename "$f")" >> "$SAVED.tmp/errant-events.sql"
+            cat "$SAVED.tmp/events.part" >> "$SAVED.tmp/errant-events.sql"
+            cp "$f" "$SAVED.tmp/"
+          fi
+        done
+        rm -f "$SAVED.tmp/events.part"
+        printf '%s' "$ERRANT_SET" > "$SAVED.tmp/errant-gtids.txt"
+        printf '%s' "$NEW_STATE" > "$SAVED.tmp/new-primary-gtids.txt")
+      mv "$SAVED.tmp" "$SAVED"
+    fi
+    # It must never serve again as it is: fenced for good until a restore from the new primary replaces its data.
+    ts_lines ${fence}
+    touch "$DATA/twinstack.fenced"
+    sql -e "$READ_ONLY_ON_SQL" >/dev/null 2>&1 || true
+    kill_sessions all >/dev/null
+    stop_node || exit 4
+    printf '{"method":"needs-restore","errant":%s,"savedTo":%s}\n' "$(json_str "$ERRANT_SET")" "$(json_str "$SAVED")"
+    exit 0
+  fi
+  # 3. No divergence: a replica's durable settings (read-only, named, semi-sync acknowledging), then re-point it.
+  for k in ${fenceKeys} ${semiKeys}; do ts_unset "$k"; done
+  ts_set report_host "$REPORT_HOST"; ts_set report_port "$REPORT_PORT"
+  ts_lines ${replicaOptions}
+  sql -e "$READ_ONLY_ON_SQL"
+  # innodb_read_only (a fence), skip_networking (the isolated start) and report_host/report_port apply only at start.
+  if [ "$(sql -e 'SELECT @@innodb_read_only OR @@skip_networking')" = 1 ] || [ "$(sql -e "SELECT CONCAT(IFNULL(@@report_host, ''), ':', IFNULL(@@report_port, ''))")" != "$REPORT_HOST:$REPORT_PORT" ]; then
+    stop_node; start_node; echo "restarted with the replica settings" >&2
+  fi
+  # Runtime semi-sync roles (the option file above holds them across restarts); START below applies the replica side.
+  sql -e "$SEMI_SOURCE_OFF_SQL" >/dev/null 2>&1 || true
+  [ -z "$SEMI_PLUGIN_SQL" ] || sql -e "$SEMI_PLUGIN_SQL" >/dev/null 2>&1 || true
+  sql -e "$SEMI_REPLICA_ON_SQL" >/dev/null 2>&1 || true
+  # MariaDB resumes from everything it holds (position_of: its binlog, or, restored and never
+  # written since, its slave position); an empty value would ask for the primary's whole history.
+  OWN_POSITION=$(sql -e "$POSITION_SQL" | position_of)
+  { printf 'SET @twinstack_own_position = %s;\n' "$(sql_quote "$OWN_POSITION")"
+    printf "$REPOINT_SQL" "$(sql_quote "$PRIMARY_ADDR")" "$PORT" "$(sql_quote "$REPL_USER")" "$(sql_quote "$REPL_PW")"; } | sql
+else
+  RS=$(sql_table -e "$REPLICA_STATUS_SQL")
+  if [ "$(printf '%s\n' "$RS" | field_of "$IO_FIELD")" != Yes ] || [ "$(printf '%s\n' "$RS" | field_of "$SQL_FIELD")" != Yes ]; then sql -e "$START_REPLICA_SQL"; fi
+fi
+REPL_PW=
+# 4. Replication must run (bounded: 30 s), then it is a replica of ours and nothing else.
+deadline=$(($(date +%s) + 30))
+while :; do
+  RS=$(sql_table -e "$REPLICA_STATUS_SQL")
+  [ "$(printf '%s\n' "$RS" | field_of "$IO_FIELD")" = Yes ] && [ "$(printf '%s\n' "$RS" | field_of "$SQL_FIELD")" = Yes ] && break
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "replication from $PRIMARY_ADDR:$PORT did not run within 30 s: $(printf '%s\n' "$RS" | field_of Last_IO_Error) $(printf '%s\n' "$RS" | field_of Last_SQL_Error)" >&2; exit 4
+  fi
+  sleep 0.5
+done
+rm -f "$DATA/twinstack.demoted" "$DATA/twinstack.fenced" "$DATA/twinstack.promoted"
+printf '{"method":"%s","errant":"","savedTo":""}\n' "$METHOD"
+`;
+
+  return { preparePrimary, restoreReplica, startReplication, status, fence: fenceScript, promote, setSynchronousReplicas, demote, undoDemote, rejoin };
+}
+
+/** The rejoin's divergence functions of a dialect (`errant_list`, `errant_events`), for tests that run them alone. */
+export function divergenceFunctions(dialect: MysqlDialect): string {
+  return TEXT[dialect].errantFunctions;
+}
+
+/** The `position_of` shell function of a dialect, for tests that run it alone. */
+export function positionFunction(dialect: MysqlDialect): string {
+  return TEXT[dialect].positionOf;
 }
 
 /** The scripts of each dialect, built once (constant text). */

@@ -14,22 +14,33 @@
  * prepares it, sets gtid_slave_pos / gtid_purged from xtrabackup_binlog_info and
  * starts GTID replication. Users and privileges come with the copy (the mysql schema
  * is in it).
+ *
+ * Switchover and rejoin: demote refuses writes durably (read_only in the included option
+ * file, MySQL also SET PERSIST; marker twinstack.demoted) and reports the final GTID
+ * position; rejoin compares the old primary's history with the new primary's GTIDs
+ * (read from it as the replication user) and either re-points it in place or, when it
+ * holds errant transactions, saves them aside and fences it for a restore. No
+ * `forkPosition` here: GTIDs name their origin, so divergence is a set difference.
  */
 import type { CommandResult } from '../../command.ts';
 import type { Database, Host } from '../../model.ts';
-import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import { InvalidInputError } from '../../errors.ts';
+import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RejoinTarget, RestoreTarget } from '../database-engine.ts';
 import { scriptCommandBuilder } from '../script-command.ts';
 import { checkHostAddress, checkIdentifier, checkIpv4, checkPort, checkRemovableDataDir } from '../remote-arguments.ts';
 import { gtidDiff } from './gtid-set.ts';
 import { checkReplicaName, checkSecret, nodeArguments, serverIdOf } from './mysql-arguments.ts';
 import { MYSQL_SCRIPTS } from './mysql-scripts.ts';
 import { mysqlSettings, type MysqlDialect } from './mysql-settings.ts';
-import { parseMysqlStatus, type MysqlDatabaseStatus } from './parse-mysql-status.ts';
+import { parseMysqlDemotion, parseMysqlRejoin, parseMysqlStatus, type MysqlDatabaseStatus } from './parse-mysql-status.ts';
 
 /** Command timeouts of the failover steps (same budget as PostgreSQL's: status + promote + status < 150 s). */
 export const STATUS_TIMEOUT_MS = 20_000;
 export const PROMOTE_TIMEOUT_MS = 100_000;
 export const FENCE_TIMEOUT_MS = 90_000;
+export const DEMOTE_TIMEOUT_MS = 60_000;
+/** Rejoin may restart the server twice and read the binary logs (divergence). */
+export const REJOIN_TIMEOUT_MS = 600_000;
 /** startReplication waits this long at most for the exact caught-up check. */
 export const CATCH_UP_WAIT_SECONDS = 60;
 
@@ -157,6 +168,47 @@ export function createMysqlEngine(dialect: MysqlDialect): DatabaseEngine {
 
     promote(target) {
       return scriptCommand({ description: `promote ${where(target)}`, script: scripts.promote, target, timeoutMs: PROMOTE_TIMEOUT_MS });
+    },
+
+    demote(target) {
+      return scriptCommand({ description: `demote ${where(target)} (refuse writes, report the final position)`, script: scripts.demote, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+    },
+
+    parseDemotion(result) {
+      const { position, wasWritable } = parseMysqlDemotion(dialect, result);
+      return { position, wasWritable };
+    },
+
+    undoDemote(target) {
+      return scriptCommand({ description: `undo the demotion of ${where(target)} (writes back)`, script: scripts.undoDemote, target, timeoutMs: 30_000 });
+    },
+
+    /**
+     * The old primary (`target.host`) joins the new one (`primaryHost`) as replica
+     * `replicaName`; the script reads the new primary's GTIDs itself, at that moment, as the
+     * replication user (preparePrimary on the new primary must allow this host's address).
+     */
+    rejoin(target: RejoinTarget, secrets: DatabaseSecrets) {
+      const s = mysqlSettings(target.database);
+      const [reportHost, reportPort] = checkReplicaName(target.replicaName).split(':') as [string, string];
+      const newPrimary = target.primaryStatus;
+      if (newPrimary.role !== 'primary' || !newPrimary.writable) {
+        throw new InvalidInputError(
+          `rejoin of ${where(target)}: primaryStatus of ${target.primaryHost.name} is ${newPrimary.writable ? 'a writable' : 'a read-only'} ${newPrimary.role}, not the writable new primary: promote it (and observe it again) first`,
+        );
+      }
+      return scriptCommand({
+        description: `rejoin ${where(target)} as replica ${target.replicaName} of ${target.primaryHost.name} (divergent transactions saved aside first)`,
+        script: scripts.rejoin,
+        target,
+        args: [checkHostAddress('primary address', target.primaryHost.address), checkIdentifier('replication user', s.replicationUser), reportHost, reportPort],
+        secretEnv: { TWINSTACK_REPLICATION_PASSWORD: checkSecret('replication password', secrets.replicationPassword) },
+        timeoutMs: REJOIN_TIMEOUT_MS,
+      });
+    },
+
+    parseRejoin(result) {
+      return parseMysqlRejoin(dialect, result);
     },
 
     /** Semi-sync acknowledges from any one replica: a non-empty list turns it on (AFTER_SYNC), an empty one off. */

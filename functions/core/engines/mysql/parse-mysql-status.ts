@@ -2,7 +2,7 @@
  * Parses what the MySQL-family scripts print: the status line (one JSON object
  * holding the server's variables as JSON_OBJECT built them, and the replica status
  * and replica list as the client's batch tables), and the JSON lines of promote,
- * fence and startReplication.
+ * fence, startReplication, demote, undoDemote and rejoin.
  *
  * Invariants: only well-formed output is accepted (zod; GTID text parsed by
  * gtid-set.ts); anything else is an UnexpectedOutputError, never a guess. A
@@ -14,8 +14,18 @@
 import { z } from 'zod';
 import type { CommandResult } from '../../command.ts';
 import { UnexpectedOutputError } from '../../errors.ts';
-import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
-import { formatMysqlGtidSet, isGtidPosition, mariadbErrantGtids, mysqlErrantGtids, parseMariadbGtidList, parseMysqlGtidSet, unionMysqlGtidSets } from './gtid-set.ts';
+import type { AttachedReplica, DatabaseStatus, Demotion, Rejoin } from '../database-engine.ts';
+import {
+  countMysqlGtidSet,
+  formatMariadbGtid,
+  formatMysqlGtidSet,
+  isGtidPosition,
+  mariadbErrantGtids,
+  mysqlErrantGtids,
+  parseMariadbGtidList,
+  parseMysqlGtidSet,
+  unionMysqlGtidSets,
+} from './gtid-set.ts';
 import type { MysqlDialect } from './mysql-settings.ts';
 import { parseJsonLine } from '../json-line.ts';
 
@@ -94,6 +104,8 @@ const statusLine = z.object({
   answered: z.boolean().optional(),
   fenced: z.boolean(),
   promoted: z.boolean(),
+  // Absent in outputs recorded before switchovers existed.
+  demoted: z.boolean().optional(),
   dataBytes: z.number().int().nonnegative().nullish(),
   vars: z.unknown().optional(),
   replicaStatus: z.string().optional(),
@@ -157,7 +169,8 @@ function replicasOf(hostsText: string, facts: MysqlFacts): AttachedReplica[] {
 /** The status line of `dialect`'s status script as an engine-neutral status (plus its MysqlFacts). */
 export function parseMysqlStatus(dialect: MysqlDialect, result: CommandResult): MysqlDatabaseStatus {
   const s = shaped('status JSON', statusLine, parseJsonLine('status', result));
-  const markers = { fenced: s.fenced, promotedByTwinstack: s.promoted };
+  // `demoted` is named only when set (a stopped demoted server), and always for a running primary.
+  const markers = { fenced: s.fenced, promotedByTwinstack: s.promoted, ...(s.demoted === true && { demoted: true }) };
   if (!s.running) return { role: 'stopped', writable: false, ...markers };
   if (s.answered !== true || s.vars === undefined) return { role: 'unknown', writable: false, ...markers };
 
@@ -219,7 +232,7 @@ export function parseMysqlStatus(dialect: MysqlDialect, result: CommandResult): 
     mysql: facts,
   };
   if (!replica) {
-    return { role: 'primary', writable, ...common, replicas: replicasOf(s.replicaHosts ?? '', facts) };
+    return { role: 'primary', writable, ...common, demoted: s.demoted === true, replicas: replicasOf(s.replicaHosts ?? '', facts) };
   }
   const io = required(replica, 'Slave_IO_Running', 'Replica_IO_Running');
   const sqlThread = required(replica, 'Slave_SQL_Running', 'Replica_SQL_Running');
@@ -278,4 +291,67 @@ export function parseMysqlStartReplication(result: CommandResult): StartReplicat
     z.object({ replicating: z.literal(true), started: z.boolean(), caughtUp: z.boolean(), primaryPosition: z.string() }),
     parseJsonLine('startReplication', result),
   );
+}
+
+/** What the demote script prints: the final position (`@@gtid_binlog_pos` / `@@gtid_executed`) read after writes were refused. */
+export function parseMysqlDemotion(dialect: MysqlDialect, result: CommandResult): Demotion & { readonly killed: number } {
+  const d = shaped(
+    'demote output',
+    z.object({
+      demoted: z.literal(true),
+      wasWritable: z.boolean(),
+      killed: z.number().int().nonnegative(),
+      position: z.string().refine((t) => isGtidPosition(dialect, t), `not a ${dialect} GTID position`),
+    }),
+    parseJsonLine('demote', result),
+  );
+  const position = dialect === 'mysql' ? formatMysqlGtidSet(parseMysqlGtidSet(d.position)) : d.position;
+  return { position, wasWritable: d.wasWritable, killed: d.killed };
+}
+
+/** What undoDemote prints (`undone: false`: it was writable already, nothing changed). */
+export function parseMysqlUndoDemote(result: CommandResult): { readonly undone: boolean; readonly writable: true } {
+  return shaped('undoDemote output', z.object({ undone: z.boolean(), writable: z.literal(true) }), parseJsonLine('undoDemote', result));
+}
+
+/**
+ * What the rejoin script prints. Errant transactions (MariaDB: one GTID each, found in the
+ * binary logs; MySQL: the GTID set `GTID_SUBTRACT` gave) are counted here, one by one, in the
+ * engine's lag unit; `needs-restore` without any, or another method with some, is malformed.
+ */
+export function parseMysqlRejoin(dialect: MysqlDialect, result: CommandResult): Rejoin {
+  const r = shaped(
+    'rejoin output',
+    z.object({ method: z.enum(['already-replica', 'repointed', 'needs-restore']), errant: z.string(), savedTo: z.string() }),
+    parseJsonLine('rejoin', result),
+  );
+  if (r.method !== 'needs-restore') {
+    if (r.errant !== '' || r.savedTo !== '') throw new UnexpectedOutputError(`rejoin ${r.method} reported errant transactions ${JSON.stringify(r.errant.slice(0, 200))}`);
+    return {
+      method: r.method,
+      divergent: { amount: 0 },
+      detail: [r.method === 'repointed' ? 'no divergent transactions: re-pointed at the new primary in place, read-only, replicating' : 'already replicating from the new primary'],
+    };
+  }
+  let transactions: string[];
+  let amount: number;
+  if (dialect === 'mysql') {
+    const set = parseMysqlGtidSet(r.errant);
+    amount = countMysqlGtidSet(set);
+    transactions = [...set.keys()].map((uuid) => formatMysqlGtidSet(new Map([[uuid, set.get(uuid)!]])));
+  } else {
+    transactions = parseMariadbGtidList(r.errant).map(formatMariadbGtid);
+    if (new Set(transactions).size !== transactions.length) throw new UnexpectedOutputError(`rejoin listed a GTID twice: ${JSON.stringify(r.errant.slice(0, 200))}`);
+    amount = transactions.length;
+  }
+  if (amount === 0 || !r.savedTo.startsWith('/')) throw new UnexpectedOutputError(`rejoin needs-restore without errant transactions or a saved copy: ${JSON.stringify(r)}`);
+  return {
+    method: 'needs-restore',
+    divergent: { amount, savedTo: r.savedTo, transactions },
+    detail: [
+      `${amount} transaction(s) the old primary committed after the fork were never on the new primary (${transactions.join(', ')})`,
+      `saved aside in ${r.savedTo} on the old primary's host: errant-events.sql (decoded events), the binary logs holding them, errant-gtids.txt`,
+      'it is fenced and stopped: restore it from the new primary (restoreReplica), then replay what must be kept by hand',
+    ],
+  };
 }

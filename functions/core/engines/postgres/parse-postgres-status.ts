@@ -29,6 +29,10 @@ const statusSchema = z.object({
   fenced: z.boolean(),
   /** The twinstack.promoted marker; absent from older scripts (then unknown: not reported). */
   promotedByTwinstack: z.boolean().optional(),
+  /** The twinstack.demoted marker; absent from older scripts. */
+  demoted: z.boolean().optional(),
+  /** Primary only: the switch LSN of its current timeline (its newest timeline history file). */
+  forkPosition: lsn.nullish(),
   position: lsn.nullish(),
   receivedPosition: lsn.nullish(),
   upstream: z.string().nullish(),
@@ -51,6 +55,9 @@ export function parsePostgresStatus(result: CommandResult): DatabaseStatus {
     writable: running && s.writable,
     fenced: s.fenced,
     ...(s.promotedByTwinstack !== undefined && { promotedByTwinstack: s.promotedByTwinstack }),
+    // A demoted PostgreSQL primary is stopped: the marker is reported whatever the role.
+    ...(s.demoted !== undefined && { demoted: s.demoted }),
+    ...(s.role === 'primary' && s.forkPosition != null && { forkPosition: s.forkPosition }),
     ...(s.position != null && { position: s.position }),
     ...(s.role === 'replica' && s.receivedPosition != null && { receivedPosition: s.receivedPosition }),
     ...(s.role === 'replica' && s.upstream != null && { upstream: s.upstream }),

@@ -8,21 +8,26 @@
  * `redact`); descriptions never contain them.
  */
 import type { CommandResult } from '../../command.ts';
-import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RestoreTarget } from '../database-engine.ts';
+import { InvalidInputError } from '../../errors.ts';
+import type { DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, RejoinTarget, RestoreTarget } from '../database-engine.ts';
 import { scriptCommandBuilder } from '../script-command.ts';
-import { lsnDiff } from './lsn.ts';
+import { isLsn, lsnDiff } from './lsn.ts';
 import { parsePostgresStatus } from './parse-postgres-status.ts';
+import { parsePostgresDemotion, parsePostgresRejoin } from './parse-postgres-switchover.ts';
 import { checkHostAddress, checkIdentifier, checkIpv4, checkRemovableDataDir } from '../remote-arguments.ts';
 import { checkReplicaName, nodeArguments, synchronousStandbyNames } from './postgres-arguments.ts';
 import { postgresSettings } from './postgres-settings.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
   PROMOTE_SCRIPT,
+  REJOIN_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
   SET_SYNCHRONOUS_REPLICAS_SCRIPT,
   START_REPLICATION_SCRIPT,
   STATUS_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
 } from './postgres-scripts.ts';
 
 /**
@@ -34,6 +39,16 @@ import {
 export const STATUS_TIMEOUT_MS = 20_000;
 export const PROMOTE_TIMEOUT_MS = 100_000;
 export const FENCE_TIMEOUT_MS = 90_000;
+/** A clean shutdown bounded at 60 s, then pg_controldata and pg_waldump. */
+export const DEMOTE_TIMEOUT_MS = 90_000;
+/** A stop (30 s), a start (60 s) and 15 s for writes to come back. */
+export const UNDO_DEMOTE_TIMEOUT_MS = 120_000;
+/**
+ * Within the RejoinDatabase step (300 s in the rejoin workflow). The script's phases are
+ * bounded (REJOIN_SCRIPT) and take seconds in the lab; their theoretical sum is longer,
+ * and a rewind too long for a step ends `needs-restore` (a detached restore job).
+ */
+export const REJOIN_TIMEOUT_MS = 290_000;
 
 const scriptCommand = scriptCommandBuilder(nodeArguments);
 
@@ -132,6 +147,43 @@ export const postgresEngine: DatabaseEngine = {
 
   promote(target) {
     return scriptCommand({ description: `promote ${where(target)}`, script: PROMOTE_SCRIPT, target, timeoutMs: PROMOTE_TIMEOUT_MS });
+  },
+
+  demote(target) {
+    return scriptCommand({ description: `demote ${where(target)} (clean shutdown, read-only from now on)`, script: DEMOTE_SCRIPT, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+  },
+
+  parseDemotion(result) {
+    return parsePostgresDemotion(result);
+  },
+
+  undoDemote(target) {
+    return scriptCommand({ description: `undo the demotion of ${where(target)}`, script: UNDO_DEMOTE_SCRIPT, target, timeoutMs: UNDO_DEMOTE_TIMEOUT_MS });
+  },
+
+  rejoin(target: RejoinTarget, secrets: DatabaseSecrets) {
+    const pg = postgresSettings(target.database);
+    const primaryAddress = checkHostAddress('new primary address', target.primaryHost.address);
+    if (primaryAddress === target.host.address) {
+      throw new InvalidInputError(`rejoin of ${where(target)}: primaryHost is the old primary itself (${primaryAddress}); give the new primary's host`);
+    }
+    if (target.primaryStatus.role !== 'primary') {
+      throw new InvalidInputError(`rejoin of ${where(target)}: primaryStatus.role is ${target.primaryStatus.role}, not primary; observe the new primary (status) after its promotion and pass that`);
+    }
+    const fork = target.primaryStatus.forkPosition ?? '';
+    if (fork !== '' && !isLsn(fork)) throw new InvalidInputError(`rejoin of ${where(target)}: primaryStatus.forkPosition ${JSON.stringify(fork.slice(0, 40))} is not an LSN (X/Y)`);
+    return scriptCommand({
+      description: `rejoin ${where(target)} as replica ${checkReplicaName(target.replicaName)} of ${target.primaryHost.name}`,
+      script: REJOIN_SCRIPT,
+      target,
+      args: [primaryAddress, checkIdentifier('replication user', pg.replicationUser), checkReplicaName(target.replicaName), fork],
+      secretEnv: { TWINSTACK_REPLICATION_PASSWORD: secrets.replicationPassword },
+      timeoutMs: REJOIN_TIMEOUT_MS,
+    });
+  },
+
+  parseRejoin(result) {
+    return parsePostgresRejoin(result);
   },
 
   setSynchronousReplicas(target, replicaNames) {

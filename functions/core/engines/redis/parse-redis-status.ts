@@ -13,15 +13,29 @@
  * strings: a primary's `master_repl_offset`, a replica's `slave_repl_offset` (what it
  * has processed) and `slave_read_repl_offset` (what it has received; Redis 7). Offsets
  * compare only within one replication history (`master_replid`): a twin restored from
- * this primary shares it.
+ * this primary shares it, and a promotion keeps counting from where it was (the
+ * promoted server's new replid starts at its offset, the old one becomes its
+ * `master_replid2`), so offsets of an old and a new primary compare across the fork.
+ *
+ * A promoted primary's `forkPosition` is `<offset>@<replid2>`: the last offset of the
+ * history it shares with its old primary (`second_repl_offset - 1`: Redis accepts a
+ * partial resync from the old history up to `second_repl_offset`), and which history
+ * that is. `offsetDiff` compares its offset like any position; a rejoin checks the
+ * replid (a server whose `master_replid` is another history shares nothing).
  */
 import { z } from 'zod';
 import type { CommandResult } from '../../command.ts';
 import { UnexpectedOutputError } from '../../errors.ts';
-import type { AttachedReplica, DatabaseStatus } from '../database-engine.ts';
+import type { AttachedReplica, DatabaseStatus, Demotion, Rejoin } from '../database-engine.ts';
 import { parseJsonLine } from '../json-line.ts';
+import { DEMOTE_MIN_REPLICAS } from './redis-settings.ts';
 
 const OFFSET = /^\d{1,19}$/;
+/** A position: an offset, optionally `@<replication id>` (a fork position). */
+const POSITION = /^(\d{1,19})(?:@([0-9a-f]{40}))?$/;
+const REPLID = /^[0-9a-f]{40}$/;
+/** `master_replid2` of a server that was never promoted. */
+const NO_REPLID = '0'.repeat(40);
 const INTEGER = /^-?\d{1,19}$/;
 
 const offset = z.string().regex(OFFSET, 'not a replication offset');
@@ -44,6 +58,9 @@ const infoSchema = z.looseObject({
   slave_read_repl_offset: offset.optional(),
   slave_read_only: z.enum(['0', '1']).optional(),
   master_link_down_since_seconds: integer.optional(),
+  master_replid: z.string().regex(REPLID, 'not a replication id').optional(),
+  master_replid2: z.string().regex(REPLID, 'not a replication id').optional(),
+  second_repl_offset: integer.optional(),
 });
 
 const runningSchema = z.object({
@@ -86,10 +103,26 @@ function replicasOf(info: Record<string, string>, masterOffset: string): Attache
     });
 }
 
+/** A position's offset and, for a fork position, the replication id it belongs to. */
+export function parsePosition(position: string): { readonly offset: string; readonly replid?: string } {
+  const match = POSITION.exec(position);
+  if (!match?.[1]) throw new UnexpectedOutputError(`not a replication offset: ${JSON.stringify(position)}`);
+  return { offset: match[1], ...(match[2] !== undefined && { replid: match[2] }) };
+}
+
 /** `to - from` in bytes of the replication stream (exact for offsets below 2^53). */
 export function offsetDiff(to: string, from: string): number {
-  if (!OFFSET.test(to) || !OFFSET.test(from)) throw new UnexpectedOutputError(`not replication offsets: ${JSON.stringify(to)}, ${JSON.stringify(from)}`);
-  return Number(BigInt(to) - BigInt(from));
+  const [a, b] = [parsePosition(to), parsePosition(from)];
+  if (a.replid !== undefined && b.replid !== undefined && a.replid !== b.replid) {
+    throw new UnexpectedOutputError(`positions of two unrelated replication histories do not compare: ${JSON.stringify(to)}, ${JSON.stringify(from)}`);
+  }
+  return Number(BigInt(a.offset) - BigInt(b.offset));
+}
+
+/** The fork position of a promoted primary from its INFO (absent: never promoted). */
+function forkPositionOf(replid2: string | undefined, secondOffset: string | undefined): string | undefined {
+  if (replid2 === undefined || replid2 === NO_REPLID || secondOffset === undefined || Number(secondOffset) < 1) return undefined;
+  return `${BigInt(secondOffset) - 1n}@${replid2}`;
 }
 
 /** `role:master` … lines of a raw INFO reply → a flat object (what the status script's awk builds). */
@@ -129,11 +162,14 @@ export function parseRedisStatus(result: CommandResult): DatabaseStatus {
     const goodReplicas = Number(info.min_slaves_good_slaves ?? info.connected_slaves);
     // Writes are refused (NOREPLICAS) while fewer good replicas than min-replicas-to-write are attached.
     const acceptsWrites = minReplicas === 0 || goodReplicas >= minReplicas;
+    const forkPosition = forkPositionOf(info.master_replid2, info.second_repl_offset);
     return {
       role: 'primary',
       writable: acceptsWrites && !s.fenced && info.loading === '0',
       position: info.master_repl_offset,
       replicas: replicasOf(s.info, info.master_repl_offset),
+      ...(forkPosition !== undefined && { forkPosition }),
+      demoted: s.config['min-replicas-to-write'] === String(DEMOTE_MIN_REPLICAS),
       ...common,
     };
   }
@@ -185,4 +221,62 @@ export function parseRedisFence(result: CommandResult): FenceOutcome {
   const parsed = fenceSchema.safeParse(parseJsonLine('fence', result));
   if (!parsed.success) throw new UnexpectedOutputError(`fence output not understood: ${issuesOf(parsed.error)}`);
   return parsed.data;
+}
+
+const demotionSchema = z.object({ position: offset, wasWritable: z.boolean() });
+
+/** Parses the demote script's JSON line (exit 0 only). */
+export function parseRedisDemotion(result: CommandResult): Demotion {
+  const parsed = demotionSchema.safeParse(parseJsonLine('demote', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`demote output not understood: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}
+
+/** What the undo-demote script prints. */
+export interface UndoDemoteOutcome {
+  /** The demotion was lifted by this call (false: it was not demoted, a repeated undo). */
+  readonly undone: boolean;
+  /** It accepts writes now (false in sync mode while no replica acknowledges). */
+  readonly writable: boolean;
+}
+
+const undoSchema = z.object({ undone: z.boolean(), writable: z.boolean() });
+
+export function parseRedisUndoDemote(result: CommandResult): UndoDemoteOutcome {
+  const parsed = undoSchema.safeParse(parseJsonLine('undo demote', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`undo demote output not understood: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}
+
+const rejoinSchema = z.object({
+  method: z.enum(['already-replica', 'repointed', 'needs-restore']),
+  divergentBytes: z.number().int().nonnegative(),
+  savedTo: z.string(),
+  savedKeys: z.number().int().nonnegative(),
+  lineage: z.enum(['same', 'unrelated']),
+});
+
+/** Parses the rejoin script's JSON line (exit 0 only) into the engine-neutral Rejoin. */
+export function parseRedisRejoin(result: CommandResult): Rejoin {
+  const parsed = rejoinSchema.safeParse(parseJsonLine('rejoin', result));
+  if (!parsed.success) throw new UnexpectedOutputError(`rejoin output not understood: ${issuesOf(parsed.error)}`);
+  const r = parsed.data;
+  if (r.divergentBytes > 0 && r.savedTo === '') throw new UnexpectedOutputError('rejoin reports divergent bytes but no file they were saved to');
+  const detail: string[] = [];
+  if (r.lineage === 'unrelated') {
+    detail.push(
+      `its replication history is not the one the new primary forked from: all ${r.divergentBytes} bytes of its stream count as divergent; its ${r.savedKeys} keys were saved to ${r.savedTo || '(nothing to save)'} and it still refuses writes. Fix: restore it from the new primary (the replicate steps, in the other direction)`,
+    );
+  } else if (r.divergentBytes > 0) {
+    detail.push(
+      `it held ${r.divergentBytes} bytes of replication stream the new primary never received (writes after the fork; PINGs and expiries count too); its whole dataset (${r.savedKeys} keys) was saved to ${r.savedTo} before a full sync from the new primary replaced it`,
+    );
+  } else {
+    detail.push('nothing diverged: it continues from the new primary by a partial resync');
+  }
+  return {
+    method: r.method,
+    divergent: { amount: r.divergentBytes, ...(r.savedTo !== '' && { savedTo: r.savedTo }) },
+    detail,
+  };
 }

@@ -24,7 +24,8 @@
  * - stdout carries only results (one JSON line for status, fence and promote;
  *   `twinstack-progress <done> <total>` lines during a full sync); chatter goes to stderr;
  * - markers in `<dir>`: `twinstack.fenced` (the fence), `twinstack.promoted` (twinstack
- *   promoted this server; status reports promotedByTwinstack).
+ *   promoted this server; status reports promotedByTwinstack), `twinstack.demoted` (what
+ *   a switchover's demote changed), `twinstack.rejoined` (what a rejoin saved aside).
  *
  * Written for Redis 7.0 (`redis-cli` 7.0) and dash.
  */
@@ -87,6 +88,45 @@ persist() {
   cli_ok CONFIG REWRITE
   chmod 600 "$CONF"
 }
+# The credentials this server replicates with: user $1, password $2 (a shell value, sent on
+# redis-cli's stdin by the printf builtin: it never appears on any command line).
+set_master_auth() {
+  cli_ok CONFIG SET masteruser "$1"
+  out=$(printf '%s' "$2" | cli -x CONFIG SET masterauth 2>&1) || true
+  [ "$out" = OK ] || { echo "CONFIG SET masterauth failed: $out" >&2; exit 4; }
+}
+# Bytes in the server's log file now (where a wait starts reading it); 0 without a readable log.
+log_size() { l=$(config_get logfile); if [ -n "$l" ] && [ -r "$l" ]; then wc -c < "$l"; else echo 0; fi; }
+# Wait until this replica of $1 has synced and loaded what it received, at most $2 seconds;
+# log bytes from $3 on are searched for an authentication error (exit 7 at once). Prints
+# "twinstack-progress <done> <total>" lines while it syncs, then the offset it streams at.
+await_sync() {
+  sync_primary=$1; sync_deadline=$(($(date +%s) + $2)); sync_log=$(config_get logfile); sync_log_from=$3; sync_last=
+  while :; do
+    R=$(cli INFO replication 2>/dev/null | tr -d '\r') || R=
+    if [ "$(field master_link_status)" = up ] && [ "$(field master_sync_in_progress)" = 0 ] && [ "$(info_field persistence loading)" = 0 ]; then
+      echo "replica streaming from $sync_primary:$PORT at offset $(field slave_repl_offset)"
+      return 0
+    fi
+    if [ "$(field master_sync_in_progress)" = 1 ]; then
+      P="twinstack-progress $(field master_sync_read_bytes) $(field master_sync_total_bytes | sed 's/^-.*/0/')"
+    else
+      L=$(cli INFO persistence 2>/dev/null | tr -d '\r') || L=
+      P=
+      if printf '%s\n' "$L" | grep -q '^loading:1'; then P="twinstack-progress $(printf '%s\n' "$L" | sed -n 's/^loading_loaded_bytes://p') $(printf '%s\n' "$L" | sed -n 's/^loading_total_bytes://p')"; fi
+    fi
+    [ -n "$P" ] && [ "$P" != "$sync_last" ] && { echo "$P"; sync_last=$P; }
+    if [ -n "$sync_log" ] && [ -r "$sync_log" ]; then
+      ERR=$(tail -c +"$((sync_log_from + 1))" "$sync_log" | grep -E 'Unable to AUTH to MASTER|NOAUTH|WRONGPASS|NOPERM' | tail -n 1 || true)
+      [ -z "$ERR" ] || { echo "refused: the primary $sync_primary:$PORT rejected this server's replication credentials: $ERR. Fix: give this database the replication password the primary was prepared with (or re-run the primary's prepare), then run this step again" >&2; exit 7; }
+    fi
+    [ "$(date +%s)" -lt "$sync_deadline" ] || { echo "the sync from $sync_primary:$PORT did not finish within $2 s (run this step again to keep waiting)" >&2; exit 4; }
+    # Half a second: the end of a sync is noticed within 0.5 s (a whole second cost ~5 % of a 10 s sync).
+    sleep 0.5
+  done
+}
+# A field of the INFO reply held in $R.
+field() { printf '%s\n' "$R" | sed -n "s/^$1://p"; }
 `;
 
 /** ACL rules of the users twinstack manages (fixed words; the replication user gets only what replication needs). */
@@ -159,47 +199,20 @@ if [ "$ROLE" = slave ] && [ "$MASTER_HOST" = "$PRIMARY" ] && [ "$MASTER_PORT" = 
   echo "already a replica of $PRIMARY:$PORT with its link up: its data is the primary's, nothing to do"
   exit 0
 fi
-rm -f "$DATA/twinstack.promoted"
+rm -f "$DATA/twinstack.promoted" "$DATA/twinstack.rejoined"
 set_user "$APP_USER" TWINSTACK_APP_PASSWORD "${APP_USER_RULES}"
-cli_ok CONFIG SET masteruser "$REPL_USER"
-out=$(printf '%s' "$REPL_PW" | cli -x CONFIG SET masterauth 2>&1) || true
-[ "$out" = OK ] || { echo "CONFIG SET masterauth failed: $out" >&2; exit 4; }
+set_master_auth "$REPL_USER" "$REPL_PW"
 REPL_PW=
 cli_ok CONFIG SET replica-announce-ip "$ANNOUNCE_IP"
 cli_ok CONFIG SET replica-announce-port "$ANNOUNCE_PORT"
 cli_ok CONFIG SET replica-read-only yes
-LOG=$(config_get logfile)
-LOG_FROM=0; [ -n "$LOG" ] && [ -r "$LOG" ] && LOG_FROM=$(wc -c < "$LOG")
+LOG_FROM=$(log_size)
 cli_ok REPLICAOF "$PRIMARY" "$PORT"
 # A replica ignores min-replicas-to-write; a fence marker of an old primary goes with its data.
 rm -f "$DATA/twinstack.fenced"
 persist
 echo "replicating from $PRIMARY:$PORT (Redis $LOCAL_VERSION); waiting for the full sync"
-deadline=$(($(date +%s) + WAIT_SECONDS))
-LAST=
-while :; do
-  R=$(cli INFO replication 2>/dev/null | tr -d '\r') || R=
-  field() { printf '%s\n' "$R" | sed -n "s/^$1://p"; }
-  if [ "$(field master_link_status)" = up ] && [ "$(field master_sync_in_progress)" = 0 ] && [ "$(info_field persistence loading)" = 0 ]; then
-    echo "replica streaming from $PRIMARY:$PORT at offset $(field slave_repl_offset)"
-    exit 0
-  fi
-  if [ "$(field master_sync_in_progress)" = 1 ]; then
-    P="twinstack-progress $(field master_sync_read_bytes) $(field master_sync_total_bytes | sed 's/^-.*/0/')"
-  else
-    L=$(cli INFO persistence 2>/dev/null | tr -d '\r') || L=
-    P=
-    if printf '%s\n' "$L" | grep -q '^loading:1'; then P="twinstack-progress $(printf '%s\n' "$L" | sed -n 's/^loading_loaded_bytes://p') $(printf '%s\n' "$L" | sed -n 's/^loading_total_bytes://p')"; fi
-  fi
-  [ -n "$P" ] && [ "$P" != "$LAST" ] && { echo "$P"; LAST=$P; }
-  if [ -n "$LOG" ] && [ -r "$LOG" ]; then
-    ERR=$(tail -c +"$((LOG_FROM + 1))" "$LOG" | grep -E 'Unable to AUTH to MASTER|NOAUTH|WRONGPASS|NOPERM' | tail -n 1 || true)
-    [ -z "$ERR" ] || { echo "refused: the primary rejected the twin's replication credentials: $ERR. Fix: give this database the replication password the primary was prepared with (or re-run the primary's prepare), then restore again" >&2; exit 7; }
-  fi
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "the full sync from $PRIMARY:$PORT did not finish within $WAIT_SECONDS s" >&2; exit 4; }
-  # Half a second: the end of a sync is noticed within 0.5 s (a whole second cost ~5 % of a 10 s sync).
-  sleep 0.5
-done
+await_sync "$PRIMARY" "$WAIT_SECONDS" "$LOG_FROM"
 `;
 
 /**
@@ -337,6 +350,7 @@ ROLE=$(info_field replication role)
 case "$ROLE" in
   slave)
     touch "$DATA/twinstack.promoted"
+    rm -f "$DATA/twinstack.rejoined" "$DATA/twinstack.demoted"
     cli_ok REPLICAOF NO ONE
     PROMOTED=true ;;
   master)
@@ -370,4 +384,216 @@ cli_ok CONFIG SET min-replicas-max-lag "$2"
 cli_ok CONFIG SET min-replicas-to-write "$1"
 persist
 echo "min-replicas-to-write set to $1 (min-replicas-max-lag $2)"
+`;
+
+/**
+ * Active primary, switchover. Args after the node ones: none.
+ *
+ * Why this demotion: `min-replicas-to-write 2147483646` (one below the fence's value,
+ * so status tells a demoted primary from a fenced one by reading it back) makes every
+ * write command, transaction and write script answer NOREPLICAS, from every user;
+ * CONFIG REWRITE keeps it across a restart, and it never expires (a `CLIENT PAUSE
+ * WRITE` would: if the workflow died after promoting the twin, the old primary would
+ * take writes again). Replication is untouched: the replicas keep receiving the stream.
+ * Connections stay open (apps get NOREPLICAS replies, not disconnects).
+ *
+ * No pause is needed to drain in-flight writes: Redis executes commands one at a time,
+ * so every write acknowledged before CONFIG SET returned is already counted in
+ * `master_repl_offset`, and every write after it is refused. That offset, read after
+ * the refusal took effect, is the final position. The stream still grows by PINGs
+ * (14 bytes every `repl-ping-replica-period`) and key expiries, which the replicas
+ * receive too: a replica at or beyond the position has every acknowledged write.
+ *
+ * `<dir>/twinstack.demoted` (0600) remembers the previous `min-replicas-to-write`
+ * (line 1, for undoDemote) and the final position (line 2): a repeated demote reports
+ * the same position. The file is written before the setting changes, the position
+ * after: a demote cut off half-way is completed by the next one.
+ */
+export const DEMOTE_SCRIPT =
+  PREAMBLE +
+  String.raw`DEMOTED_MIN_REPLICAS=2147483646
+FENCE_MIN_REPLICAS=2147483647
+STATE="$DATA/twinstack.demoted"
+require_running
+require_admin
+require_own_server
+[ "$(info_field replication role)" = master ] || { echo "Redis at $ADDR:$PORT is a replica, not a primary: nothing to demote" >&2; exit 3; }
+[ -f "$DATA/twinstack.fenced" ] && { echo "Redis at $ADDR:$PORT is fenced (twinstack.fenced): a fenced server is not the primary of a switchover" >&2; exit 3; }
+MRTW=$(config_get min-replicas-to-write)
+WAS=false
+if [ "$MRTW" != "$DEMOTED_MIN_REPLICAS" ]; then
+  case "$MRTW" in ''|*[!0-9]*) echo "min-replicas-to-write reads '$MRTW'" >&2; exit 4 ;; esac
+  [ "$MRTW" != "$FENCE_MIN_REPLICAS" ] || { echo "Redis at $ADDR:$PORT has the fence's min-replicas-to-write $FENCE_MIN_REPLICAS: it is fenced, not a switchover's primary" >&2; exit 3; }
+  (umask 077; printf '%s\n' "$MRTW" > "$STATE.tmp")
+  mv "$STATE.tmp" "$STATE"
+  cli_ok CONFIG SET min-replicas-to-write "$DEMOTED_MIN_REPLICAS"
+  persist
+  WAS=true
+fi
+[ "$(config_get min-replicas-to-write)" = "$DEMOTED_MIN_REPLICAS" ] || { echo "min-replicas-to-write did not stay at $DEMOTED_MIN_REPLICAS" >&2; exit 4; }
+POSITION=
+[ -r "$STATE" ] && POSITION=$(sed -n 2p "$STATE")
+if [ -z "$POSITION" ]; then
+  POSITION=$(info_field replication master_repl_offset)
+  case "$POSITION" in ''|*[!0-9]*) echo "master_repl_offset reads '$POSITION'" >&2; exit 4 ;; esac
+  [ -r "$STATE" ] || { echo "demoted, but $STATE (the previous min-replicas-to-write) is missing: undoDemote will refuse; set min-replicas-to-write yourself to give writes back" >&2; (umask 077; printf '\n' > "$STATE"); }
+  (umask 077; sed -n 1p "$STATE" > "$STATE.tmp"; printf '%s\n' "$POSITION" >> "$STATE.tmp")
+  mv "$STATE.tmp" "$STATE"
+fi
+echo "writes refused (NOREPLICAS) at offset $POSITION; the replicas keep receiving the stream"
+printf '{"position":"%s","wasWritable":%s}\n' "$POSITION" "$WAS"
+`;
+
+/**
+ * Demoted primary, switchover abort. Args after the node ones: none.
+ * Gives back the `min-replicas-to-write` the demote remembered, persists it, and
+ * reports whether the server accepts writes now. Refused (exit 3), never made
+ * writable: a replica, a fenced server, a primary with twinstack's demotion value but
+ * no remembered setting. A primary that is not demoted (a repeated undo) is left alone.
+ */
+export const UNDO_DEMOTE_SCRIPT =
+  PREAMBLE +
+  String.raw`DEMOTED_MIN_REPLICAS=2147483646
+FENCE_MIN_REPLICAS=2147483647
+STATE="$DATA/twinstack.demoted"
+require_running
+require_admin
+require_own_server
+[ "$(info_field replication role)" = master ] || { echo "Redis at $ADDR:$PORT is a replica, not a demoted primary: refusing to make it writable" >&2; exit 3; }
+[ -f "$DATA/twinstack.fenced" ] && { echo "Redis at $ADDR:$PORT is fenced (twinstack.fenced): refusing to give writes back" >&2; exit 3; }
+MRTW=$(config_get min-replicas-to-write)
+PREVIOUS=
+[ -r "$STATE" ] && PREVIOUS=$(sed -n 1p "$STATE")
+UNDONE=false
+if [ "$MRTW" = "$DEMOTED_MIN_REPLICAS" ]; then
+  case "$PREVIOUS" in
+    ''|*[!0-9]*|"$DEMOTED_MIN_REPLICAS"|"$FENCE_MIN_REPLICAS") echo "Redis at $ADDR:$PORT is demoted but $STATE holds no previous min-replicas-to-write ('$PREVIOUS'): refusing to guess. Fix: CONFIG SET min-replicas-to-write 0 (async) or 1 (sync) as an admin, then CONFIG REWRITE" >&2; exit 3 ;;
+  esac
+  cli_ok CONFIG SET min-replicas-to-write "$PREVIOUS"
+  persist
+  UNDONE=true
+elif [ "$MRTW" = "$FENCE_MIN_REPLICAS" ]; then
+  echo "Redis at $ADDR:$PORT has the fence's min-replicas-to-write: refusing to give writes back" >&2; exit 3
+fi
+rm -f "$STATE"
+MRTW=$(config_get min-replicas-to-write)
+GOOD=$(info_field replication min_slaves_good_slaves); [ -n "$GOOD" ] || GOOD=$(info_field replication connected_slaves)
+WRITABLE=false; { [ "$MRTW" = 0 ] || [ "$GOOD" -ge "$MRTW" ]; } && WRITABLE=true
+echo "min-replicas-to-write is $MRTW (writable: $WRITABLE)"
+printf '{"undone":%s,"writable":%s}\n' "$UNDONE" "$WRITABLE"
+`;
+
+/**
+ * Old primary (after a switchover or a failover) → replica of the new primary. Args
+ * after the node ones: new primary address, fork offset, fork replication id (the new
+ * primary's `master_replid2`), replicationUser, the announced ip and port, the
+ * `min-replicas-to-write` of the database's mode, wait bound in seconds.
+ * Env: TWINSTACK_REPLICATION_PASSWORD (becomes `masterauth` through stdin).
+ *
+ * Refused before anything changes (exit 3): a primary that is neither fenced nor
+ * demoted (it may be taking writes), a replica of another server.
+ *
+ * Divergence: the new primary's history left this server's at the fork offset when
+ * this server's `master_replid` is the new primary's `master_replid2`; the bytes this
+ * server's stream holds beyond it were never replicated. They are counted in bytes of
+ * the replication stream (writes, but also PINGs and expiries it emitted after the fork:
+ * the count can overstate, never understate). When there are any, its whole dataset is
+ * saved aside first (BGSAVE, then the RDB copied to
+ * `<dir>/twinstack-diverged-<UTC time>-<replid>-<offset>.rdb`, 0600: beside the RDB,
+ * the only directory the SSH user is sure to own), then REPLICAOF makes Redis discard it
+ * with a full sync. Without divergence Redis continues by a partial resync.
+ * A server of an unrelated history (another replication id) is not re-pointed: its data
+ * is saved aside and it stays refusing writes for a full restore (`needs-restore`).
+ *
+ * Order: REPLICAOF first (a replica refuses client writes: `replica-read-only yes`),
+ * only then the demotion/fence setting and markers go, so it is never a writable
+ * primary in between. `<dir>/twinstack.rejoined` keeps the result: a repeated rejoin
+ * (already a replica of the new primary) waits for the sync and reports the same.
+ */
+export const REJOIN_SCRIPT =
+  PREAMBLE +
+  String.raw`NEW_PRIMARY=$1; FORK_OFFSET=$2; FORK_REPLID=$3; REPL_USER=$4; ANNOUNCE_IP=$5; ANNOUNCE_PORT=$6; MIN_REPLICAS=$7; WAIT_SECONDS=$8
+: "${'$'}{TWINSTACK_REPLICATION_PASSWORD:?replication password missing}"
+REPL_PW=$TWINSTACK_REPLICATION_PASSWORD; unset TWINSTACK_REPLICATION_PASSWORD
+DEMOTED_MIN_REPLICAS=2147483646
+FENCE_MIN_REPLICAS=2147483647
+RESULT="$DATA/twinstack.rejoined"
+require_running
+require_admin
+require_own_server
+ROLE=$(info_field replication role)
+if [ "$ROLE" = slave ]; then
+  MASTER_HOST=$(info_field replication master_host); MASTER_PORT=$(info_field replication master_port)
+  [ "$MASTER_HOST" = "$NEW_PRIMARY" ] && [ "$MASTER_PORT" = "$PORT" ] || { echo "refused: Redis at $ADDR:$PORT replicates from $MASTER_HOST:$MASTER_PORT, not the new primary $NEW_PRIMARY:$PORT; nothing was changed" >&2; exit 3; }
+  # A rejoin cut off after REPLICAOF left its cleanup undone: finish it (harmless on any replica).
+  cli_ok CONFIG SET min-replicas-to-write "$MIN_REPLICAS"
+  persist
+  rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.demoted" "$DATA/twinstack.promoted"
+  await_sync "$NEW_PRIMARY" "$WAIT_SECONDS" "$(log_size)"
+  # The first rejoin's counts, reported again (what it saved aside is still there).
+  if [ -r "$RESULT" ]; then sed 's/"method":"repointed"/"method":"already-replica"/' "$RESULT"; else printf '{"method":"already-replica","divergentBytes":0,"savedTo":"","savedKeys":0,"lineage":"same"}\n'; fi
+  exit 0
+fi
+[ "$ROLE" = master ] || { echo "INFO replication reported role '$ROLE'" >&2; exit 4; }
+MRTW=$(config_get min-replicas-to-write)
+if [ ! -f "$DATA/twinstack.fenced" ] && [ "$MRTW" != "$FENCE_MIN_REPLICAS" ] && [ "$MRTW" != "$DEMOTED_MIN_REPLICAS" ]; then
+  echo "refused: Redis at $ADDR:$PORT is a primary that is neither fenced nor demoted (min-replicas-to-write $MRTW): it may be taking writes. Fix: fence it (failover) or demote it (switchover) first; nothing was changed" >&2; exit 3
+fi
+MY_REPLID=$(info_field replication master_replid)
+MY_OFFSET=$(info_field replication master_repl_offset)
+case "$MY_OFFSET" in ''|*[!0-9]*) echo "master_repl_offset reads '$MY_OFFSET'" >&2; exit 4 ;; esac
+if [ "$MY_REPLID" = "$FORK_REPLID" ]; then
+  LINEAGE=same; DIVERGENT=$((MY_OFFSET - FORK_OFFSET)); [ "$DIVERGENT" -gt 0 ] || DIVERGENT=0
+else
+  # Nothing proves any of its history is on the new primary: all of it counts.
+  LINEAGE=unrelated; DIVERGENT=$MY_OFFSET
+fi
+SAVED=; KEYS=0
+if [ "$DIVERGENT" -gt 0 ] || [ "$LINEAGE" = unrelated ]; then
+  KEYS=$(cli DBSIZE | tr -d '\r')
+  case "$KEYS" in ''|*[!0-9]*) echo "DBSIZE replied '$KEYS'" >&2; exit 4 ;; esac
+  SAVED=$(ls "$DATA"/twinstack-diverged-*-"$MY_REPLID-$MY_OFFSET".rdb 2>/dev/null | tail -n 1 || true)
+  if [ -z "$SAVED" ]; then
+    # A BGSAVE already running may have started before the writes stopped: wait for it, then take our own.
+    save_deadline=$(($(date +%s) + WAIT_SECONDS))
+    while [ "$(info_field persistence rdb_bgsave_in_progress)" != 0 ]; do
+      [ "$(date +%s)" -lt "$save_deadline" ] || { echo "a BGSAVE already running did not end within $WAIT_SECONDS s" >&2; exit 4; }
+      sleep 0.5
+    done
+    SAVES=$(info_field persistence rdb_saves)
+    out=$(cli BGSAVE 2>&1) || true
+    case "$out" in 'Background saving started'|'Background saving scheduled') ;; *) echo "BGSAVE failed: $out" >&2; exit 4 ;; esac
+    until [ "$(info_field persistence rdb_saves)" -gt "$SAVES" ] && [ "$(info_field persistence rdb_bgsave_in_progress)" = 0 ]; do
+      [ "$(date +%s)" -lt "$save_deadline" ] || { echo "BGSAVE did not finish within $WAIT_SECONDS s" >&2; exit 4; }
+      sleep 0.5
+    done
+    [ "$(info_field persistence rdb_last_bgsave_status)" = ok ] || { echo "BGSAVE failed (rdb_last_bgsave_status $(info_field persistence rdb_last_bgsave_status)); see the server's log" >&2; exit 4; }
+    SAVED="$DATA/twinstack-diverged-$(date -u +%Y%m%dT%H%M%SZ)-$MY_REPLID-$MY_OFFSET.rdb"
+    (umask 077; cp "$DATA/$(config_get dbfilename)" "$SAVED.tmp")
+    chmod 600 "$SAVED.tmp"
+    mv "$SAVED.tmp" "$SAVED"
+  fi
+  echo "saved its data aside ($KEYS keys, $DIVERGENT divergent bytes) to $SAVED"
+fi
+if [ "$LINEAGE" = unrelated ]; then
+  echo "its replication history ($MY_REPLID) is not the one the new primary forked from ($FORK_REPLID): left refusing writes for a full restore from the new primary" >&2
+  printf '{"method":"needs-restore","divergentBytes":%s,"savedTo":"%s","savedKeys":%s,"lineage":"unrelated"}\n' "$DIVERGENT" "$SAVED" "$KEYS"
+  exit 0
+fi
+METHOD=repointed
+(umask 077; printf '{"method":"%s","divergentBytes":%s,"savedTo":"%s","savedKeys":%s,"lineage":"same"}\n' "$METHOD" "$DIVERGENT" "$SAVED" "$KEYS" > "$RESULT")
+set_master_auth "$REPL_USER" "$REPL_PW"
+REPL_PW=
+cli_ok CONFIG SET replica-announce-ip "$ANNOUNCE_IP"
+cli_ok CONFIG SET replica-announce-port "$ANNOUNCE_PORT"
+cli_ok CONFIG SET replica-read-only yes
+LOG_FROM=$(log_size)
+cli_ok REPLICAOF "$NEW_PRIMARY" "$PORT"
+# A replica: the demotion/fence value would only make a later promotion refuse writes.
+cli_ok CONFIG SET min-replicas-to-write "$MIN_REPLICAS"
+persist
+rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.demoted" "$DATA/twinstack.promoted"
+echo "replicating from $NEW_PRIMARY:$PORT ($DIVERGENT divergent bytes); waiting for the sync"
+await_sync "$NEW_PRIMARY" "$WAIT_SECONDS" "$LOG_FROM"
+cat "$RESULT"
 `;

@@ -52,6 +52,14 @@ export const REDIS_FENCED_MARKER = 'twinstack.fenced';
 export const REDIS_PROMOTED_MARKER = 'twinstack.promoted';
 export const REDIS_ADMIN_AUTH_FILE = 'twinstack.admin-auth';
 
+/**
+ * `min-replicas-to-write` values twinstack uses as durable write refusals (every write
+ * answers NOREPLICAS: no server has that many replicas). Two values, so a status read
+ * tells them apart: the fence's, and one below it for a switchover's demotion.
+ */
+export const FENCE_MIN_REPLICAS = 2147483647;
+export const DEMOTE_MIN_REPLICAS = 2147483646;
+
 const NAME_RULE = 'a lower-case letter or "_", then up to 62 lower-case letters, digits or "_"';
 const PATH_RULE = 'an absolute path of letters, digits, ".", "_", "-" and "/" (no "..", no whitespace, no shell metacharacters)';
 

@@ -18,12 +18,16 @@
  */
 import type { CommandResult } from '../../command.ts';
 import type { Database, Host } from '../../model.ts';
-import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RestoreTarget } from '../database-engine.ts';
+import type { DatabaseConnection, DatabaseEngine, DatabaseSecrets, DatabaseStatus, EngineTarget, PrepareTarget, RejoinTarget, RestoreTarget } from '../database-engine.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { scriptCommandBuilder } from '../script-command.ts';
 import { checkAbsolutePath, checkHostAddress, checkIdentifier, checkPort, checkRemovableDataDir } from '../remote-arguments.ts';
-import { offsetDiff, parseRedisStatus } from './parse-redis-status.ts';
+import { offsetDiff, parsePosition, parseRedisDemotion, parseRedisRejoin, parseRedisStatus } from './parse-redis-status.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
+  REJOIN_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
   PROMOTE_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
@@ -46,8 +50,17 @@ export const PREPARE_TIMEOUT_MS = 60_000;
 export const RESTORE_TIMEOUT_MS = 4 * 3600_000;
 /** The restore script's own wait bound, under its command timeout. */
 export const RESTORE_WAIT_SECONDS = RESTORE_TIMEOUT_MS / 1000 - 120;
-/** `min-replicas-to-write` of a fenced server (any larger replica count than will ever attach). */
-export const FENCE_MIN_REPLICAS = 2147483647;
+/** Demote and undo: a few redis-cli calls and one CONFIG REWRITE. */
+export const DEMOTE_TIMEOUT_MS = 30_000;
+/**
+ * Rejoin: a BGSAVE of divergent data, then a sync (partial after a switchover, full
+ * after a divergent failover). The script waits at most REJOIN_WAIT_SECONDS (for the
+ * BGSAVE and again for the sync); a rejoin cut off while its replica still syncs is
+ * re-run and keeps waiting (it is then already a replica of the new primary).
+ */
+export const REJOIN_WAIT_SECONDS = 240;
+export const REJOIN_TIMEOUT_MS = (2 * REJOIN_WAIT_SECONDS + 60) * 1000;
+export { FENCE_MIN_REPLICAS } from './redis-settings.ts';
 
 /** Where twinstack's scripts reach the server on its own host. */
 function connectAddress(target: EngineTarget): string {
@@ -81,6 +94,20 @@ function where(target: EngineTarget): string {
 /** `min-replicas-to-write` for a mode: one acknowledging replica in sync mode. */
 function minReplicasFor(mode: 'async' | 'sync'): string {
   return mode === 'sync' ? '1' : '0';
+}
+
+/**
+ * The new primary's fork position (`<offset>@<replid>`) from its status, checked: a
+ * rejoin needs to know where, and in which history, the new primary left the old one's.
+ */
+function forkOf(target: RejoinTarget): { readonly offset: string; readonly replid: string } {
+  const observed = target.primaryStatus;
+  const fix = `observe the new primary (${target.primaryHost.name}) with status after its promotion and pass that status`;
+  if (observed.role !== 'primary') throw new InvalidInputError(`primaryStatus.role is ${observed.role}, not primary: ${fix}`);
+  if (observed.forkPosition === undefined) throw new InvalidInputError(`primaryStatus.forkPosition is missing (a Redis primary that was never promoted has none): ${fix}`);
+  const fork = /^\d{1,19}@[0-9a-f]{40}$/.test(observed.forkPosition) ? parsePosition(observed.forkPosition) : undefined;
+  if (fork?.replid === undefined) throw new InvalidInputError(`primaryStatus.forkPosition ${JSON.stringify(observed.forkPosition)} is not <offset>@<replication id>: ${fix}`);
+  return { offset: fork.offset, replid: fork.replid };
 }
 
 function majorOf(version: string | undefined): string | undefined {
@@ -183,6 +210,44 @@ export const redisEngine: DatabaseEngine = {
 
   promote(target) {
     return scriptCommand({ description: `promote ${where(target)}`, script: PROMOTE_SCRIPT, target, timeoutMs: PROMOTE_TIMEOUT_MS });
+  },
+
+  demote(target) {
+    return scriptCommand({ description: `demote ${where(target)} (refuse writes for a switchover)`, script: DEMOTE_SCRIPT, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+  },
+
+  parseDemotion(result) {
+    return parseRedisDemotion(result);
+  },
+
+  undoDemote(target) {
+    return scriptCommand({ description: `undo the demotion of ${where(target)} (writes back)`, script: UNDO_DEMOTE_SCRIPT, target, timeoutMs: DEMOTE_TIMEOUT_MS });
+  },
+
+  rejoin(target: RejoinTarget, secrets: DatabaseSecrets) {
+    const settings = redisSettings(target.database);
+    const fork = forkOf(target);
+    return scriptCommand({
+      description: `rejoin ${where(target)} as replica ${target.replicaName} of ${target.primaryHost.name} (fork at offset ${fork.offset})`,
+      script: REJOIN_SCRIPT,
+      target,
+      args: [
+        checkHostAddress('primary address', target.primaryHost.address),
+        fork.offset,
+        fork.replid,
+        checkIdentifier('replication user', settings.replicationUser),
+        checkHostAddress('old primary address', target.host.address),
+        checkPort(target.database.port),
+        minReplicasFor(target.database.replication.mode),
+        String(REJOIN_WAIT_SECONDS),
+      ],
+      secretEnv: { TWINSTACK_REPLICATION_PASSWORD: secrets.replicationPassword },
+      timeoutMs: REJOIN_TIMEOUT_MS,
+    });
+  },
+
+  parseRejoin(result) {
+    return parseRedisRejoin(result);
   },
 
   setSynchronousReplicas(target, replicaNames) {

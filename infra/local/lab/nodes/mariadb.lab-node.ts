@@ -142,6 +142,8 @@ export const mariadbLabNode: LabDatabaseNode = {
     { paths: [MARIADB_SERVER_BIN], debianPackage: 'mariadb-server' },
     { paths: ['/usr/bin/mariadb-install-db'], debianPackage: 'mariadb-server' },
     { paths: ['/usr/bin/mariadb'], debianPackage: 'mariadb-client' },
+    // A rejoin reads the old primary's binary logs to list and save its errant transactions.
+    { paths: ['/usr/bin/mariadb-binlog'], debianPackage: 'mariadb-client' },
     { paths: ['/usr/bin/mariadb-backup'], debianPackage: 'mariadb-backup' },
     { paths: ['/usr/bin/mbstream'], debianPackage: 'mariadb-backup' },
     // The primary serves its physical backup to the twin through a one-shot socat listener.

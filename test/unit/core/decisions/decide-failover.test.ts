@@ -558,3 +558,46 @@ describe('decideFailover in engine-neutral words', () => {
     expect(stalled.databases[0]?.loss).toBe(48 * MiB);
   });
 });
+
+describe('decideFailover in the other direction (from the twin, the active stack, to the primary stack)', () => {
+  const back = (overrides: Partial<FailoverSnapshot> = {}) =>
+    snapshot({ activeStack: 'twin', from: 'twin', to: 'primary', dnsPointsAt: 'twin', lastMove: { kind: 'failover', at: '2026-05-01T10:00:00Z', from: 'primary', to: 'twin' }, ...overrides });
+
+  it('fails over to a primary stack that rejoined as a replica, naming the stacks by role', () => {
+    // Act
+    const decision = decideFailover(back(), NOW);
+    // Assess
+    expect(decision.action).toBe('failover');
+    expect(decision.done).toBeUndefined();
+    expect(decision.reasons[0]).toBe('failing over from the twin (the active stack) to the primary');
+    expect(decision.reasons.join(' | ')).toMatch(/replica main lag 1\.0 KiB within limit 16\.0 MiB \(at least: twin last observed 10 s ago\)/);
+  });
+
+  it('holds while the twin stack is healthy: "twin stack healthy: outage not confirmed"', () => {
+    // Act
+    const decision = decideFailover(back({ primaryHealth: { healthy: true, detail: 'HTTP 200' } }), NOW);
+    // Assess
+    expect(decision.action).toBe('hold');
+    expect(decision.reasons).toContain('twin stack healthy (HTTP 200): outage not confirmed');
+  });
+
+  it('a re-run after the failover to the twin (the primary stack fenced, not rejoined) is done: already failed over, rejoin it first', () => {
+    // Act
+    const decision = decideFailover(back({ databases: [live({ twin: { role: 'stopped', writable: false, fenced: true }, lag: undefined })] }), NOW);
+    // Assess
+    expect(decision.action).toBe('hold');
+    expect(decision.done).toBe(true);
+    expect(decision.reasons[0]).toMatch(/^already failed over: the failover at 2026-05-01T10:00:00Z moved the group to the twin/);
+    expect(decision.reasons).toContain('the standby is not a replica: rejoin it first (primary of main is stopped)');
+  });
+
+  it('a stopped standby holds even when forced, and is not "done" while the active stack is not primary', () => {
+    // Act
+    const decision = decideFailover(back({ force: true, lastMove: undefined, databases: [observation({ twin: { role: 'stopped', writable: false, fenced: true }, lag: undefined })] }), NOW);
+    // Assess
+    expect(decision.action).toBe('hold');
+    expect(decision.done).toBeUndefined();
+    expect(decision.reasons.join(' | ')).toMatch(/the standby is not a replica: rejoin it first/);
+    expect(decision.reasons.join(' | ')).toMatch(/primary of main is stopped, not a running replica: nothing to promote/);
+  });
+});

@@ -6,15 +6,18 @@ import type { Host } from '../../../../functions/core/model.ts';
 import { engineFor } from '../../../../functions/core/engines/engine-registry.ts';
 import { postgresEngine } from '../../../../functions/core/engines/postgres/postgres.engine.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
   PROMOTE_SCRIPT,
+  REJOIN_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
   SET_SYNCHRONOUS_REPLICAS_SCRIPT,
   START_REPLICATION_SCRIPT,
   STATUS_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
 } from '../../../../functions/core/engines/postgres/postgres-scripts.ts';
-import { database, host, restoreTarget, SECRETS, target } from '../postgres-fixtures.ts';
+import { database, host, rejoinTarget, restoreTarget, SECRETS, target } from '../postgres-fixtures.ts';
 
 /** Every builder of the engine, with the fixed script it must use. */
 function allCommands(db: PostgresDatabase = database(), h: Host = host()): { name: string; command: () => RemoteCommand; script: string }[] {
@@ -28,6 +31,9 @@ function allCommands(db: PostgresDatabase = database(), h: Host = host()): { nam
     { name: 'fence', command: () => postgresEngine.fence(t), script: FENCE_SCRIPT },
     { name: 'promote', command: () => postgresEngine.promote(t), script: PROMOTE_SCRIPT },
     { name: 'setSynchronousReplicas', command: () => postgresEngine.setSynchronousReplicas(t, ['twin_main']), script: SET_SYNCHRONOUS_REPLICAS_SCRIPT },
+    { name: 'demote', command: () => postgresEngine.demote(t), script: DEMOTE_SCRIPT },
+    { name: 'undoDemote', command: () => postgresEngine.undoDemote(t), script: UNDO_DEMOTE_SCRIPT },
+    { name: 'rejoin', command: () => postgresEngine.rejoin(rejoinTarget(db, { host: h }), SECRETS), script: REJOIN_SCRIPT },
   ];
 }
 
@@ -62,6 +68,7 @@ describe('postgresEngine commands', () => {
   it.each([
     { name: 'preparePrimary', secretEnv: { TWINSTACK_REPLICATION_PASSWORD: SECRETS.replicationPassword, TWINSTACK_APP_PASSWORD: SECRETS.appPassword } },
     { name: 'restoreReplica', secretEnv: { PGPASSWORD: SECRETS.replicationPassword } },
+    { name: 'rejoin', secretEnv: { TWINSTACK_REPLICATION_PASSWORD: SECRETS.replicationPassword } },
   ])('$name delivers its secrets in secretEnv and redact', ({ name, secretEnv }) => {
     // Prepare
     const entry = allCommands().find((e) => e.name === name);
@@ -172,6 +179,35 @@ describe('postgresEngine commands', () => {
   ])('restoreReplica rejects $name', ({ overrides }) => {
     // Act / Assess
     expect(() => postgresEngine.restoreReplica(restoreTarget(database(), overrides), SECRETS)).toThrow(InvalidInputError);
+  });
+
+  it('rejoin follows the new primary as the replica name, passing its fork position', () => {
+    // Act
+    const c = postgresEngine.rejoin(rejoinTarget(), SECRETS);
+
+    // Assess: after the node args come new primary address, replication user, replica name, fork
+    expect(c.argv.slice(10)).toEqual(['127.0.2.1', 'replicator', 'primary_main', '0/30000A0']);
+    expect(c.description).toMatch(/rejoin postgres main on db as replica primary_main/);
+  });
+
+  it('rejoin passes an empty fork when the new primary reports none (pg_rewind finds it)', () => {
+    // Act
+    const c = postgresEngine.rejoin(rejoinTarget(database(), { primaryStatus: { role: 'primary', writable: true, fenced: false } }), SECRETS);
+
+    // Assess
+    expect(c.argv.at(-1)).toBe('');
+  });
+
+  it.each([
+    { name: 'a new primary that is not a primary', overrides: { primaryStatus: { role: 'replica' as const, writable: false, fenced: false } }, field: /primaryStatus\.role is replica/ },
+    { name: 'a fork that is not an LSN', overrides: { primaryStatus: { role: 'primary' as const, writable: true, fenced: false, forkPosition: "0/1'; rm" } }, field: /forkPosition/ },
+    { name: 'the old primary as its own new primary', overrides: { primaryHost: host() }, field: /primaryHost is the old primary itself/ },
+    { name: 'a new primary address with conninfo', overrides: { primaryHost: host({ address: '10.0.0.1 password=x' }) }, field: /new primary address/ },
+    { name: 'a replica name with a quote', overrides: { replicaName: "old'main" }, field: /replica name/ },
+  ])('rejoin rejects $name, naming the field', ({ overrides, field }) => {
+    // Act / Assess
+    expect(() => postgresEngine.rejoin(rejoinTarget(database(), overrides), SECRETS)).toThrow(InvalidInputError);
+    expect(() => postgresEngine.rejoin(rejoinTarget(database(), overrides), SECRETS)).toThrow(field);
   });
 
   it('setSynchronousReplicas rejects a name that would break out of the quotes', () => {

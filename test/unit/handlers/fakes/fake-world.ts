@@ -11,7 +11,7 @@ import { MemoryParameterStore } from './memory-parameter-store.ts';
 export { MemoryParameterStore };
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CommandResult, RemoteCommand } from '../../../../functions/core/command.ts';
-import type { DatabaseEngine, DatabaseStatus } from '../../../../functions/core/engines/database-engine.ts';
+import type { DatabaseEngine, DatabaseStatus, Demotion, Rejoin } from '../../../../functions/core/engines/database-engine.ts';
 import { ENGINE_NAMES } from '../../../../functions/core/engines/engine-registry.ts';
 import { DnsChangeError, HostUnreachableError } from '../../../../functions/core/errors.ts';
 import type { DnsRecordSpec, DnsTarget, FailoverGroup, Host } from '../../../../functions/core/model.ts';
@@ -61,6 +61,14 @@ export interface FakeDb {
   catchUpPerRead: number;
   /** Set when a replica is promoted (PostgreSQL: the twinstack.promoted marker); a restore clears it. */
   promotedByTwinstack: boolean;
+  /** A primary that a switchover demoted: writes refused until undo-demote or rejoin. */
+  demoted?: boolean;
+  /** Replica: the address of the primary it replicates from (absent: any primary of that database). */
+  upstream?: string;
+  /** Primary once promoted: its position at the promotion (where its history left the old primary's). */
+  forkPosition?: number;
+  /** Primary: the replicas it waits for (set-sync). */
+  syncReplicas?: string[];
 }
 
 const lsn = (n: number) => `0/${n.toString(16).toUpperCase()}`;
@@ -83,12 +91,17 @@ export const fakeEngine: DatabaseEngine = {
   positionDiff: (to, from) => parseLsn(to) - parseLsn(from),
   fence: (t) => cmd('fence', t.database.name),
   promote: (t) => cmd('promote', t.database.name),
-  setSynchronousReplicas: (t) => cmd('set-sync', t.database.name),
+  demote: (t) => cmd('demote', t.database.name),
+  parseDemotion: (r: CommandResult): Demotion => JSON.parse(r.stdout) as Demotion,
+  undoDemote: (t) => cmd('undo-demote', t.database.name),
+  rejoin: (t, s) => cmd('rejoin', t.database.name, { REPLICATION_PASSWORD: s.replicationPassword }, t.primaryHost.address, [t.primaryStatus.forkPosition ?? '']),
+  parseRejoin: (r: CommandResult): Rejoin => JSON.parse(r.stdout) as Rejoin,
+  setSynchronousReplicas: (t, names) => cmd('set-sync', t.database.name, undefined, undefined, [...names]),
   connection: (t, s) => ({ address: `${t.host.address}:${t.database.port}`, url: `fakedb://app:${s.appPassword}@${t.host.address}:${t.database.port}/${t.database.name}` }),
 };
 
-function cmd(op: string, db: string, secretEnv?: Record<string, string>, peer?: string): RemoteCommand {
-  return { description: `fake ${op} ${db}`, argv: ['fake-db', op, db, ...(peer ? [peer] : [])], ...(secretEnv ? { secretEnv } : {}), timeoutMs: 1000 };
+function cmd(op: string, db: string, secretEnv?: Record<string, string>, peer?: string, rest: readonly string[] = []): RemoteCommand {
+  return { description: `fake ${op} ${db}`, argv: ['fake-db', op, db, ...(peer !== undefined || rest.length > 0 ? [peer ?? ''] : []), ...rest], ...(secretEnv ? { secretEnv } : {}), timeoutMs: 1000 };
 }
 
 export interface ExecRecord { readonly host: string; readonly argv: readonly string[]; readonly stdin?: string; readonly secretEnv?: Readonly<Record<string, string>> }
@@ -106,6 +119,12 @@ export class FakeWorld {
   readonly faults = new Map<string, Error>();
   /** `<address>/<database>` of every replica → primary transition (a promote on a primary is not one). */
   readonly promotions: string[] = [];
+  /** Demotes of these databases fail (exit 1): a switchover must undo the others. */
+  readonly brokenDemotions = new Set<string>();
+  /** A demote shuts the server down (PostgreSQL's way: stopped, marked demoted) instead of leaving it a read-only primary. */
+  demotionStops = false;
+  /** Rejoins of these databases cannot rewind (PostgreSQL without the WAL, errant GTIDs): divergent data saved aside, the node left stopped and fenced, `needs-restore`. */
+  readonly unrewindable = new Set<string>();
   /** Detached jobs (fake-jobs.ts): job commands are answered there, their inner commands played here. */
   readonly jobs = new FakeJobs();
 
@@ -159,7 +178,7 @@ export class FakeWorld {
         return ok();
       case 'restore': {
         const primary = this.db(peer ?? '', name);
-        Object.assign(db, { role: 'replica', writable: false, fenced: false, streaming: false, promotedByTwinstack: false, position: Math.max(0, primary.position - 4096) });
+        Object.assign(db, { role: 'replica', writable: false, fenced: false, streaming: false, promotedByTwinstack: false, demoted: false, upstream: peer, position: Math.max(0, primary.position - 4096) });
         return ok();
       }
       case 'start-replication':
@@ -167,7 +186,9 @@ export class FakeWorld {
         return ok();
       case 'status':
         if (db.role === 'replica' && db.streaming) {
-          const primary = [...this.dbs.entries()].find(([k, d]) => k.endsWith(`/${name}`) && d.role === 'primary' && d !== db)?.[1];
+          const upstream = db.upstream !== undefined ? this.dbs.get(`${db.upstream}/${name}`) : undefined;
+          // A demoted primary that shut down still sent everything up to its final position.
+          const primary = upstream?.role === 'primary' || upstream?.demoted === true ? upstream : [...this.dbs.entries()].find(([k, d]) => k.endsWith(`/${name}`) && d.role === 'primary' && d !== db)?.[1];
           if (primary) db.position = Math.min(primary.position, db.position + db.catchUpPerRead);
         }
         return ok(JSON.stringify({
@@ -175,6 +196,9 @@ export class FakeWorld {
           writable: db.writable,
           fenced: db.fenced,
           ...(db.promotedByTwinstack ? { promotedByTwinstack: true } : {}),
+          ...(db.demoted ? { demoted: true } : {}),
+          ...(db.role === 'primary' && db.forkPosition !== undefined ? { forkPosition: lsn(db.forkPosition) } : {}),
+          ...(db.role === 'replica' && db.upstream !== undefined ? { upstream: `${db.upstream}:5432` } : {}),
           ...(db.role !== 'stopped' ? { position: lsn(db.position) } : {}),
           ...(db.role === 'replica' ? { streaming: db.streaming, receivedPosition: lsn(db.position) } : {}),
         }));
@@ -184,8 +208,42 @@ export class FakeWorld {
       case 'promote':
         if (db.role === 'primary') return ok();
         if (db.role !== 'replica') return { exitCode: 1, stdout: '', stderr: 'not a replica', durationMs: 1 };
-        Object.assign(db, { role: 'primary', writable: !this.brokenPromotions.has(name), streaming: false, promotedByTwinstack: true });
+        Object.assign(db, { role: 'primary', writable: !this.brokenPromotions.has(name), streaming: false, promotedByTwinstack: true, forkPosition: db.position, upstream: undefined, syncReplicas: [] });
         this.promotions.push(`${host.address}/${name}`);
+        return ok();
+      case 'demote': {
+        if ((db.role !== 'primary' && db.demoted !== true) || this.brokenDemotions.has(name)) return { exitCode: 1, stdout: '', stderr: `cannot demote ${name}`, durationMs: 1 };
+        const demotion: Demotion = { position: lsn(db.position), wasWritable: db.writable };
+        Object.assign(db, { writable: false, demoted: true, ...(this.demotionStops ? { role: 'stopped' } : {}) });
+        return ok(JSON.stringify(demotion));
+      }
+      case 'undo-demote':
+        if (db.demoted !== true) return { exitCode: 1, stdout: '', stderr: `${name} is not a demoted primary`, durationMs: 1 };
+        Object.assign(db, { role: 'primary', writable: true, demoted: false });
+        return ok();
+      case 'rejoin': {
+        if (db.role === 'primary' && db.writable && !db.fenced && db.demoted !== true) return { exitCode: 1, stdout: '', stderr: `${name} is a writable primary: refusing`, durationMs: 1 };
+        const fork = command.argv[4] ? parseLsn(command.argv[4]) : undefined;
+        if (db.role === 'replica' && db.upstream === peer) {
+          const again: Rejoin = { method: 'already-replica', divergent: { amount: 0 }, detail: [`${name} already replicates from ${peer ?? ''}`] };
+          return ok(JSON.stringify(again));
+        }
+        const divergent = fork !== undefined ? Math.max(0, db.position - fork) : 0;
+        if (this.unrewindable.has(name)) {
+          Object.assign(db, { role: 'stopped', writable: false, fenced: true, streaming: false });
+          const restore: Rejoin = { method: 'needs-restore', divergent: { amount: divergent, savedTo: `/var/lib/twinstack/divergent-${name}` }, detail: ['cannot rewind: left stopped for a full restore'] };
+          return ok(JSON.stringify(restore));
+        }
+        const rejoin: Rejoin = {
+          method: divergent > 0 ? 'rewound' : 'repointed',
+          divergent: divergent > 0 ? { amount: divergent, savedTo: `/var/lib/twinstack/divergent-${name}` } : { amount: 0 },
+          detail: [divergent > 0 ? `${divergent} bytes beyond the fork saved aside` : 'no divergence'],
+        };
+        Object.assign(db, { role: 'replica', writable: false, fenced: false, demoted: false, streaming: true, promotedByTwinstack: false, upstream: peer, position: fork !== undefined ? Math.min(db.position, fork) : db.position, forkPosition: undefined });
+        return ok(JSON.stringify(rejoin));
+      }
+      case 'set-sync':
+        db.syncReplicas = command.argv.slice(4);
         return ok();
       default:
         return ok();
@@ -277,6 +335,6 @@ export async function replicateInWorld(h: Harness): Promise<void> {
   for (const d of h.group.databases) {
     await h.params.put(parameterNames.secret(h.group.name, d.name, 'replication-password'), `repl-${d.name}-S3cret!x`, { secret: true });
     await h.params.put(parameterNames.secret(h.group.name, d.name, 'app-password'), `app-${d.name}-S3cret!y`, { secret: true });
-    Object.assign(h.world.db('127.0.2.1', d.name), { role: 'replica', writable: false, streaming: true, position: 0x3000148 });
+    Object.assign(h.world.db('127.0.2.1', d.name), { role: 'replica', writable: false, streaming: true, upstream: '127.0.1.1', position: 0x3000148 });
   }
 }

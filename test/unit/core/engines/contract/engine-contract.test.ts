@@ -3,11 +3,13 @@
  * registry): settings with defaults, commands that are data with secrets only in
  * secretEnv or stdin, deterministic (so re-runs repeat exactly) and validated
  * builders, neutral status parsing of recorded outputs — a stopped server included —
- * and positions compared in the engine's own unit.
+ * and positions compared in the engine's own unit; the switchover and rejoin commands
+ * (demote, undoDemote, rejoin) keep the same rules, and their parsers never guess.
  */
 import { describe, expect, it } from 'vitest';
 import type { RemoteCommand } from '../../../../../functions/core/command.ts';
 import type { DatabaseSecrets } from '../../../../../functions/core/engines/database-engine.ts';
+import { InvalidInputError, UnexpectedOutputError } from '../../../../../functions/core/errors.ts';
 import { ENGINE_PLUGINS } from '../../../../../functions/core/engines/engine-registry.ts';
 import type { EnginePlugin } from '../../../../../functions/core/engines/engine-plugin.ts';
 import type { Database, EngineName, Host } from '../../../../../functions/core/model.ts';
@@ -39,6 +41,29 @@ function everyCommand(plugin: EnginePlugin<EngineName>, database: Database): Rem
     engine.setSynchronousReplicas({ database, host: PRIMARY }, [replicaName]),
     engine.setSynchronousReplicas({ database, host: PRIMARY }, []),
   ];
+}
+
+/** The switchover commands (demote, undoDemote) an engine builds for one database, on its primary. */
+function switchoverCommands(plugin: EnginePlugin<EngineName>, database: Database): RemoteCommand[] {
+  return [plugin.engine.demote({ database, host: PRIMARY }), plugin.engine.undoDemote({ database, host: PRIMARY })];
+}
+
+/** The rejoin of the old primary (PRIMARY) to `newPrimary`, observed as the engine's recorded promoted twin. */
+function rejoinCommand(plugin: EnginePlugin<EngineName>, database: Database, newPrimary: Host = TWIN): RemoteCommand {
+  const { engine } = plugin;
+  const recorded = RECORDED_STATUS[plugin.name];
+  expect(recorded, `test/unit/core/engines/contract/recorded-status.ts has no outputs for ${plugin.name}`).toBeDefined();
+  const primaryStatus = engine.parseStatus(recorded?.promoted ?? recorded?.primary ?? { exitCode: 1, stdout: '', stderr: '', durationMs: 0 });
+  return engine.rejoin({ database, host: PRIMARY, primaryHost: newPrimary, replicaName: engine.replicaName(database, 'shop', PRIMARY), primaryStatus }, SECRETS);
+}
+
+/** What a command shows (argv, description, env) holds no secret; every secretEnv value is redacted. */
+function expectSecretsOnlyInSecretEnv(command: RemoteCommand): void {
+  expect(command.argv.every((word) => typeof word === 'string')).toBe(true);
+  expect(command.timeoutMs).toBeGreaterThan(0);
+  const visible = JSON.stringify([command.argv, command.description, command.env ?? {}]);
+  for (const secret of Object.values(SECRETS)) expect(visible, command.description).not.toContain(secret);
+  for (const value of Object.values(command.secretEnv ?? {})) expect(command.redact ?? [], command.description).toContain(value);
 }
 
 describe.each(ENGINES)('engine contract: $name', ({ plugin }) => {
@@ -137,6 +162,54 @@ describe.each(ENGINES)('engine contract: $name', ({ plugin }) => {
     expect(engine.positionDiff(primary.position ?? '', primary.position ?? '')).toBe(0);
     expect(Number.isFinite(engine.positionDiff(primary.position ?? '', replica.position ?? ''))).toBe(true);
     expect(engine.compatibilityProblems(primary, replica)).toEqual([]);
+  });
+
+  it('builds switchover commands (demote, undoDemote) as data: bounded, no secret shown, the same for the same input', () => {
+    // Act
+    const commands = switchoverCommands(plugin, databaseOf(plugin));
+
+    // Assess
+    for (const command of commands) expectSecretsOnlyInSecretEnv(command);
+    expect(switchoverCommands(plugin, databaseOf(plugin))).toStrictEqual(commands);
+  });
+
+  it('builds the rejoin for its own promoted twin\'s status as data: secrets only in secretEnv (redacted) or stdin, the same for the same input', () => {
+    // Act
+    const command = rejoinCommand(plugin, databaseOf(plugin));
+
+    // Assess
+    expectSecretsOnlyInSecretEnv(command);
+    expect(rejoinCommand(plugin, databaseOf(plugin))).toStrictEqual(command);
+  });
+
+  it('parses its recorded promoted twin, when recorded, as a writable primary twinstack promoted', () => {
+    // Prepare
+    const promoted = RECORDED_STATUS[plugin.name]?.promoted;
+    if (!promoted) return; // optional recording: the rejoin case above then uses the primary's
+
+    // Act
+    const status = engine.parseStatus(promoted);
+
+    // Assess
+    expect(status).toMatchObject({ role: 'primary', writable: true, promotedByTwinstack: true });
+    if (status.forkPosition !== undefined && status.position !== undefined) expect(engine.positionDiff(status.position, status.forkPosition)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a hostile new-primary address before building a rejoin', () => {
+    // Act / Assess
+    expect(() => rejoinCommand(plugin, databaseOf(plugin), { ...TWIN, address: '127.0.0.1; reboot' })).toThrow(InvalidInputError);
+  });
+
+  it('rejects switchover and rejoin output it does not understand, and any failed run, instead of guessing', () => {
+    // Prepare
+    const garbage = { exitCode: 0, stdout: 'not what a script prints\n', stderr: '', durationMs: 1 };
+    const refused = { exitCode: 5, stdout: '', stderr: 'refusing', durationMs: 1 };
+
+    // Act / Assess
+    for (const output of [garbage, refused]) {
+      expect(() => engine.parseDemotion(output)).toThrow(UnexpectedOutputError);
+      expect(() => engine.parseRejoin(output)).toThrow(UnexpectedOutputError);
+    }
   });
 
   it('rejects output it does not understand instead of guessing', () => {

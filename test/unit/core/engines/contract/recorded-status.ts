@@ -16,6 +16,11 @@ export interface RecordedStatus {
   readonly primary: CommandResult;
   /** The twin replicating from it. */
   readonly replica: CommandResult;
+  /**
+   * The twin after twinstack promoted it (with its forkPosition, for an engine that reports
+   * one): the new primary a rejoin follows. Without it the contract's rejoin case uses `primary`.
+   */
+  readonly promoted?: CommandResult;
 }
 
 const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: '', durationMs: 10 });
@@ -39,12 +44,18 @@ export const RECORDED_STATUS: Partial<Record<EngineName, RecordedStatus>> = {
     replica: ok(
       '{"role" : "replica", "writable" : false, "position" : "0/30002C8", "receivedPosition" : "0/3000400", "upstream" : "127.0.1.1:5432", "streaming" : true, "replicas" : null, "version" : "15.18 (Debian 15.18-0+deb12u1)", "dataBytes" : 31006255, "fenced" : false, "promotedByTwinstack" : false}\n',
     ),
+    // Recorded by the switchover integration test right after the twin's promotion.
+    promoted: ok(
+      '{"role" : "primary", "writable" : true, "position" : "0/302BBF0", "receivedPosition" : null, "upstream" : null, "streaming" : null, "replicas" : [], "version" : "15.18 (Debian 15.18-0+deb12u1)", "dataBytes" : 30081904, "fenced" : false, "promotedByTwinstack" : true, "demoted" : false, "forkPosition" : "0/302BBC0"}\n',
+    ),
   },
   // MariaDB 10.11, the status script of mysql-scripts.ts (recorded by the mariadb integration tests).
   mariadb: {
     stopped: MYSQL_FAMILY_STOPPED,
     primary: commandFixture('mysql', 'mariadb-primary-with-sync-replica.json'),
     replica: commandFixture('mysql', 'mariadb-replica-streaming.json'),
+    // The twin right after its promotion (no forkPosition: GTIDs name their origin).
+    promoted: commandFixture('mysql', 'mariadb-promoted.json'),
   },
   // MySQL 8.0: no server here; outputs built from MySQL's manual (see the fixture files), not recorded.
   mysql: {
@@ -57,11 +68,14 @@ export const RECORDED_STATUS: Partial<Record<EngineName, RecordedStatus>> = {
     stopped: fixture('redis', 'stopped.json'),
     primary: fixture('redis', 'primary-replica-online.json'),
     replica: fixture('redis', 'replica-streaming.json'),
+    // The twin promoted at a switchover (recorded by redis-switchover tests): forkPosition <offset>@<replid2>.
+    promoted: fixture('redis', 'twin-promoted-at-switchover.json'),
   },
   // MongoDB: no server here; outputs written from MongoDB's documented shapes (each fixture names its page), not recorded.
   mongodb: {
     stopped: ok('{"twinstack":{"running":false,"fenced":false,"promoted":false}}\n'),
     primary: wrappedFixture('mongodb', 'primary-healthy.json'),
     replica: wrappedFixture('mongodb', 'twin-secondary-streaming.json'),
+    promoted: wrappedFixture('mongodb', 'twin-promoted.json'),
   },
 };

@@ -10,8 +10,11 @@ import type { Database, Host } from '../../../../../functions/core/model.ts';
 import { keyFileContent, mongodbEngine } from '../../../../../functions/core/engines/mongodb/mongodb.engine.ts';
 import { mongodbPlugin } from '../../../../../functions/core/engines/mongodb/mongodb.plugin.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
+  REJOIN_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
   PROMOTE_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
   SET_SYNCHRONOUS_REPLICAS_SCRIPT,
@@ -39,6 +42,10 @@ const host = (address: string, name = 'db'): Host => ({ name, address, sshPort: 
 const primaryHost = host('10.0.1.5');
 const twinHost = host('10.1.1.5');
 const TWIN_MEMBER = '10.1.1.5:27017';
+const OLD_MEMBER = '10.0.1.5:27017';
+/** The twin as observed after its promotion: its promotion marker names the optime it took over from. */
+const promotedTwin: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '1700000100.1', forkPosition: '1699999990.4', promotedByTwinstack: true };
+const rejoinTarget = (db: Database = database(), primaryStatus: DatabaseStatus = promotedTwin) => ({ database: db, host: primaryHost, primaryHost: twinHost, replicaName: OLD_MEMBER, primaryStatus });
 
 function allCommands(db: Database = database()): { name: string; command: () => RemoteCommand; script: string }[] {
   const onPrimary = { database: db, host: primaryHost };
@@ -51,11 +58,25 @@ function allCommands(db: Database = database()): { name: string; command: () => 
     { name: 'fence', command: () => mongodbEngine.fence(onPrimary), script: FENCE_SCRIPT },
     { name: 'promote', command: () => mongodbEngine.promote(onTwin), script: PROMOTE_SCRIPT },
     { name: 'setSynchronousReplicas', command: () => mongodbEngine.setSynchronousReplicas(onPrimary, [TWIN_MEMBER]), script: SET_SYNCHRONOUS_REPLICAS_SCRIPT },
+    { name: 'demote', command: () => mongodbEngine.demote(onPrimary), script: DEMOTE_SCRIPT },
+    { name: 'undoDemote', command: () => mongodbEngine.undoDemote(onPrimary), script: UNDO_DEMOTE_SCRIPT },
+    { name: 'rejoin', command: () => mongodbEngine.rejoin(rejoinTarget(db), SECRETS), script: REJOIN_SCRIPT },
   ];
 }
 
 const visibleText = (c: RemoteCommand): string => [c.description, ...c.argv, c.stdin ?? '', ...Object.values(c.env ?? {})].join('\n');
-const SCRIPTS = { PREPARE_PRIMARY_SCRIPT, RESTORE_REPLICA_SCRIPT, START_REPLICATION_SCRIPT, STATUS_SCRIPT, FENCE_SCRIPT, PROMOTE_SCRIPT, SET_SYNCHRONOUS_REPLICAS_SCRIPT };
+const SCRIPTS = {
+  PREPARE_PRIMARY_SCRIPT,
+  RESTORE_REPLICA_SCRIPT,
+  START_REPLICATION_SCRIPT,
+  STATUS_SCRIPT,
+  FENCE_SCRIPT,
+  PROMOTE_SCRIPT,
+  SET_SYNCHRONOUS_REPLICAS_SCRIPT,
+  DEMOTE_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
+  REJOIN_SCRIPT,
+};
 
 /** The constant JavaScript blocks of a script (between the quoted here-document markers). */
 function javascriptOf(script: string): string[] {
@@ -98,6 +119,8 @@ describe('mongodbEngine commands', () => {
     { name: 'fence', index: 4 },
     { name: 'promote', index: 5 },
     { name: 'setSynchronousReplicas', index: 6 },
+    { name: 'demote', index: 7 },
+    { name: 'undoDemote', index: 8 },
   ])('$name needs no secret from the control plane (host-local admin credential)', ({ index }) => {
     // Act / Assess
     expect(allCommands()[index]!.command().secretEnv).toBeUndefined();
@@ -141,6 +164,24 @@ describe('mongodbEngine commands', () => {
   it('refuses a replica name that is not host:port', () => {
     // Act / Assess
     expect(() => mongodbEngine.setSynchronousReplicas({ database: database(), host: primaryHost }, ['10.1.1.5;rm -rf /:1'])).toThrow(InvalidInputError);
+  });
+
+  it('rejoins the old member to the new primary from the fork its promotion marker names, with the admin password in secretEnv', () => {
+    // Act
+    const c = mongodbEngine.rejoin(rejoinTarget(), SECRETS);
+
+    // Assess
+    expect(c.argv.slice(13)).toEqual(['10.1.1.5:27017', OLD_MEMBER, '1699999990.4', '600']);
+    expect(c.secretEnv).toEqual({ TWINSTACK_ADMIN_PASSWORD: SECRETS.replicationPassword });
+    expect(c.timeoutMs).toBeGreaterThan(600_000);
+  });
+
+  it.each([
+    { name: 'a new primary that is a replica', status: { ...promotedTwin, role: 'replica' as const }, error: /primaryStatus\.role is replica, not primary/ },
+    { name: 'a new primary without a fork', status: { role: 'primary' as const, writable: true, fenced: false }, error: /primaryStatus\.forkPosition null is not an optime/ },
+    { name: 'a fork that is not an optime', status: { ...promotedTwin, forkPosition: '1699999990.4; reboot' }, error: /primaryStatus\.forkPosition .* is not an optime/ },
+  ])('refuses to rejoin from $name, before building a command', ({ status, error }) => {
+    expect(() => mongodbEngine.rejoin(rejoinTarget(database(), status), SECRETS)).toThrow(error);
   });
 
   it('names the twin member <address>:<port>, deterministically', () => {
@@ -206,6 +247,34 @@ describe('mongodb scripts', () => {
     expect(PROMOTE_SCRIPT).toContain('reconfig(conf, true)');
     expect(PROMOTE_SCRIPT.indexOf('refuse(6')).toBeLessThan(PROMOTE_SCRIPT.indexOf('fs.writeFileSync(env.TWINSTACK_PROMOTED'));
     expect(PROMOTE_SCRIPT.indexOf('fs.writeFileSync(env.TWINSTACK_PROMOTED')).toBeLessThan(PROMOTE_SCRIPT.indexOf('reconfig(conf, true)'));
+  });
+
+  it('demote and fence share one step-down (every member priority 0); only the fence kills sessions', () => {
+    // Assess
+    for (const script of [DEMOTE_SCRIPT, FENCE_SCRIPT]) expect(script).toContain('const down = stepDownPassive();');
+    expect(DEMOTE_SCRIPT).not.toContain('killAllSessions');
+    expect(DEMOTE_SCRIPT.indexOf('fs.writeFileSync(env.TWINSTACK_DEMOTED')).toBeLessThan(DEMOTE_SCRIPT.indexOf('const down = stepDownPassive();'));
+    expect(DEMOTE_SCRIPT).toContain('if (!h.isWritablePrimary && saved !== undefined && saved.position)');
+  });
+
+  it('undoDemote refuses while another member is primary, and a member twinstack did not demote', () => {
+    // Assess
+    expect(UNDO_DEMOTE_SCRIPT).toContain("m.stateStr === 'PRIMARY' && m.self !== true");
+    expect(UNDO_DEMOTE_SCRIPT).toContain('was not demoted by twinstack');
+    expect(UNDO_DEMOTE_SCRIPT.indexOf('if (other) refuse(3')).toBeLessThan(UNDO_DEMOTE_SCRIPT.indexOf('reconfig(conf, true)'));
+  });
+
+  it('rejoin refuses an un-fenced, un-demoted writable primary and a stopped mongod before changing anything', () => {
+    // Assess
+    expect(REJOIN_SCRIPT).toContain('neither fenced nor demoted');
+    expect(REJOIN_SCRIPT.indexOf('neither fenced nor demoted')).toBeLessThan(REJOIN_SCRIPT.indexOf('reconfig(conf, false, admin)'));
+    expect(REJOIN_SCRIPT).toContain('is_running || { echo "refused: mongod is not running');
+  });
+
+  it('promote keeps, as followers, only caught-up unelectable secondaries while no primary exists (a switchover)', () => {
+    // Assess
+    expect(PROMOTE_SCRIPT).toContain("if (!noPrimary || m.arbiterOnly || m.priority !== 0 || !s || s.health !== 1 || s.stateStr !== 'SECONDARY' || !s.optime) return false;");
+    expect(PROMOTE_SCRIPT).toContain('.concat(followers)');
   });
 
   it('promote refuses a primary without the promotion marker and a member that is not SECONDARY', () => {

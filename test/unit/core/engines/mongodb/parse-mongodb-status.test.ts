@@ -6,8 +6,11 @@ import { UnexpectedOutputError } from '../../../../../functions/core/errors.ts';
 import {
   describeForcedPromotion,
   explainReconfigFailure,
+  parseMongodbDemotion,
   parseMongodbPromote,
+  parseMongodbRejoin,
   parseMongodbStatus,
+  parseMongodbUndoDemote,
 } from '../../../../../functions/core/engines/mongodb/parse-mongodb-status.ts';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
@@ -92,7 +95,10 @@ describe('parseMongodbStatus', () => {
     { name: 'twin-initial-sync', expected: { role: 'unknown', writable: false } },
     { name: 'standalone', expected: { role: 'primary', writable: true, version: '6.0.12', mongodb: { standalone: true } } },
     { name: 'old-primary-fenced', expected: { role: 'replica', writable: false, fenced: true, streaming: false } },
-    { name: 'twin-promoted', expected: { role: 'primary', writable: true, promotedByTwinstack: true, position: '1700000020.1', replicas: [] } },
+    {
+      name: 'twin-promoted',
+      expected: { role: 'primary', writable: true, promotedByTwinstack: true, position: '1700000020.1', replicas: [], forkPosition: '1699999990.4', demoted: false },
+    },
   ])('reads $name', ({ name, expected }) => {
     // Act
     const status = parseMongodbStatus(printed(name));
@@ -201,5 +207,53 @@ describe('explainReconfigFailure', () => {
   it('returns undefined when no reconfig error was printed', () => {
     // Act / Assess
     expect(explainReconfigFailure(result('', 3, 'refused: replica set name mismatch'))).toBeUndefined();
+  });
+});
+
+describe('switchover and rejoin outputs (the JSON lines of our scripts; never run against a mongod)', () => {
+  it('reports a member with twinstack.demoted as demoted, and no fork for a primary twinstack did not promote', () => {
+    // Prepare: the fenced old primary's recorded shape, marked demoted instead.
+    const line = JSON.stringify(fixture<StatusFixture>('old-primary-fenced').output).replace('"fenced":true', '"fenced":false,"demoted":true');
+
+    // Act
+    const demoted = parseMongodbStatus(result(`${line}\n`));
+    const healthy = parseMongodbStatus(printed('primary-healthy'));
+
+    // Assess
+    expect(demoted).toMatchObject({ role: 'replica', writable: false, demoted: true, fenced: false });
+    expect(healthy.forkPosition).toBeUndefined();
+    expect(healthy.demoted).toBe(false);
+  });
+
+  it('reads a demote and a repeated one (same position, no longer writable), and an undo', () => {
+    // Act / Assess
+    expect(parseMongodbDemotion(result('{"position":"1700000050.3","wasWritable":true,"reconfig":"forced"}\n'))).toEqual({ position: '1700000050.3', wasWritable: true });
+    expect(parseMongodbDemotion(result('{"position":"1700000050.3","wasWritable":false}\n'))).toEqual({ position: '1700000050.3', wasWritable: false });
+    expect(parseMongodbUndoDemote(result('{"undone":true,"writable":true}\n'))).toEqual({ undone: true, writable: true });
+    expect(() => parseMongodbDemotion(result('{"position":"17:3","wasWritable":true}\n'))).toThrow(UnexpectedOutputError);
+  });
+
+  it('counts a rolled-back old member\'s divergence in seconds of oplog beyond the fork, and where MongoDB saved it', () => {
+    // Act
+    const rejoin = parseMongodbRejoin(
+      result('{"method":"rewound","position":"1700000010.2","fork":"1699999990.4","state":"SECONDARY","why":"","rollbackDir":"/var/lib/mongodb/rollback","rollbackFiles":3}\n'),
+    );
+
+    // Assess
+    expect(rejoin).toMatchObject({ method: 'rewound', divergent: { amount: 20, savedTo: '/var/lib/mongodb/rollback' } });
+    expect(rejoin.detail.join(' ')).toMatch(/20 s of oplog beyond the fork at 1699999990\.4.*3 file\(s\) under \/var\/lib\/mongodb\/rollback/);
+  });
+
+  it('reads a switchover rejoin (nothing diverged) and a member MongoDB could not roll back (needs a restore)', () => {
+    // Act
+    const followed = parseMongodbRejoin(result('{"method":"repointed","position":"1699999990.4","fork":"1699999990.4","state":"SECONDARY","why":"","rollbackDir":"/d/rollback","rollbackFiles":0}\n'));
+    const stale = parseMongodbRejoin(
+      result('{"method":"needs-restore","position":"1690000000.1","fork":"1699999990.4","state":"RECOVERING","why":"too stale to catch up","rollbackDir":"/d/rollback","rollbackFiles":0}\n'),
+    );
+
+    // Assess
+    expect(followed).toEqual({ method: 'repointed', divergent: { amount: 0 }, detail: ['nothing diverged: it follows the new primary'] });
+    expect(stale.method).toBe('needs-restore');
+    expect(stale.detail.join(' ')).toMatch(/could not roll it back \(member RECOVERING: too stale to catch up\)\. Fix: restore it/);
   });
 });

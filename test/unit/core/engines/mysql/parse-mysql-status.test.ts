@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../../../../functions/core/command.ts';
 import { UnexpectedOutputError } from '../../../../../functions/core/errors.ts';
-import { parseMysqlStatus, parseMysqlPromote, parseMysqlFence, parseMysqlStartReplication } from '../../../../../functions/core/engines/mysql/parse-mysql-status.ts';
+import { parseMysqlDemotion, parseMysqlFence, parseMysqlPromote, parseMysqlRejoin, parseMysqlStartReplication, parseMysqlStatus, parseMysqlUndoDemote } from '../../../../../functions/core/engines/mysql/parse-mysql-status.ts';
 
 /** Recorded from the live MariaDB 10.11 of the integration test (MARIADB_IT_RECORD), or constructed from MySQL 8.0's manual. */
 function fixture(name: string): CommandResult {
@@ -12,6 +12,7 @@ function fixture(name: string): CommandResult {
 
 const MARIADB_PRIMARY_ID = 2130711809; // 127.0.21.1
 const MARIADB_TWIN_ID = 2130712065; // 127.0.22.1
+const MARIADB_SWITCH_PRIMARY_ID = 2130712833; // 127.0.25.1 (the switchover lab)
 
 describe('parseMysqlStatus on recorded MariaDB 10.11 outputs', () => {
   it.each([
@@ -121,5 +122,84 @@ describe('parsers of promote, fence and startReplication', () => {
   });
   it('refuses a failed promote', () => {
     expect(() => parseMysqlPromote({ exitCode: 5, stdout: '', stderr: 'refusing', durationMs: 1 })).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('switchover and rejoin outputs recorded from the live MariaDB 10.11 (mariadb-switchover integration test)', () => {
+  it('a demotion: the final position, and a repeated one reports the same, no longer writable before', () => {
+    // Act
+    const first = parseMysqlDemotion('mariadb', fixture('mariadb-demote'));
+    const again = parseMysqlDemotion('mariadb', fixture('mariadb-demote-again'));
+
+    // Assess
+    expect(first.position).toMatch(new RegExp(`^0-${MARIADB_SWITCH_PRIMARY_ID}-\\d+$`));
+    expect(first).toMatchObject({ wasWritable: true, killed: 1 });
+    expect(again).toEqual({ position: first.position, wasWritable: false, killed: 0 });
+  });
+
+  it('the status of a demoted primary: read-only, demoted, not fenced', () => {
+    expect(parseMysqlStatus('mariadb', fixture('mariadb-primary-demoted'))).toMatchObject({ role: 'primary', writable: false, fenced: false, demoted: true });
+  });
+
+  it('an older status line without the marker reads as not demoted (a primary) and says nothing for a stopped server', () => {
+    expect(parseMysqlStatus('mariadb', fixture('mariadb-primary-fresh'))).toMatchObject({ role: 'primary', demoted: false });
+    expect(parseMysqlStatus('mariadb', fixture('mariadb-stopped-fenced'))).not.toHaveProperty('demoted');
+  });
+
+  it.each([
+    { name: 'mariadb-rejoin-repointed', method: 'repointed' },
+    { name: 'mariadb-rejoin-already-replica', method: 'already-replica' },
+  ])('$name: nothing diverged', ({ name, method }) => {
+    expect(parseMysqlRejoin('mariadb', fixture(name))).toMatchObject({ method, divergent: { amount: 0 } });
+  });
+
+  it('a rejoin with errant transactions: each GTID counted, where they were saved', () => {
+    // Act
+    const rejoin = parseMysqlRejoin('mariadb', fixture('mariadb-rejoin-needs-restore'));
+
+    // Assess
+    expect(rejoin.method).toBe('needs-restore');
+    expect(rejoin.divergent.amount).toBe(3);
+    expect(rejoin.divergent.transactions).toEqual([38, 39, 40].map((seq) => `0-${MARIADB_SWITCH_PRIMARY_ID}-${seq}`));
+    expect(rejoin.divergent.savedTo).toMatch(/\/mysql\/main\.twinstack-divergent-\d{8}T\d{6}Z$/);
+    expect(rejoin.detail.join('\n')).toMatch(/restore it from the new primary/);
+  });
+});
+
+describe('switchover and rejoin outputs constructed for MySQL 8.0 (no server here)', () => {
+  it('a demotion normalises the multi-line gtid_executed', () => {
+    expect(parseMysqlDemotion('mysql', fixture('mysql8-demote-constructed')).position).toBe('2174b383-5441-11e8-b90a-c80aa9429562:1-2,3e11fa47-71ca-11e1-9e33-c80aa9429562:1-120');
+  });
+
+  it('a rejoin counts the GTID_SUBTRACT set transaction by transaction, one entry per source', () => {
+    // Act
+    const rejoin = parseMysqlRejoin('mysql', fixture('mysql8-rejoin-needs-restore-constructed'));
+
+    // Assess
+    expect(rejoin.divergent).toEqual({
+      amount: 4,
+      savedTo: '/var/lib/mysql.twinstack-divergent-20261201T150414Z',
+      transactions: ['3e11fa47-71ca-11e1-9e33-c80aa9429562:121-123', '2174b383-5441-11e8-b90a-c80aa9429562:3'],
+    });
+  });
+});
+
+describe('switchover and rejoin parsers refuse what they do not understand', () => {
+  const r = (stdout: string, exitCode = 0): CommandResult => ({ exitCode, stdout, stderr: 'refusing', durationMs: 1 });
+  it.each([
+    { name: 'a refused rejoin (exit 5)', parse: () => parseMysqlRejoin('mariadb', r('', 5)) },
+    { name: 'needs-restore without errant transactions', parse: () => parseMysqlRejoin('mariadb', r('{"method":"needs-restore","errant":"","savedTo":"/x"}\n')) },
+    { name: 'needs-restore without a saved copy', parse: () => parseMysqlRejoin('mariadb', r('{"method":"needs-restore","errant":"0-1-5","savedTo":""}\n')) },
+    { name: 'repointed with errant transactions', parse: () => parseMysqlRejoin('mariadb', r('{"method":"repointed","errant":"0-1-5","savedTo":""}\n')) },
+    { name: 'a GTID listed twice', parse: () => parseMysqlRejoin('mariadb', r('{"method":"needs-restore","errant":"0-1-5,0-1-5","savedTo":"/x"}\n')) },
+    { name: 'a method it does not know', parse: () => parseMysqlRejoin('mariadb', r('{"method":"rewound","errant":"","savedTo":""}\n')) },
+    { name: 'a demotion with a bad position', parse: () => parseMysqlDemotion('mariadb', r('{"demoted":true,"wasWritable":true,"killed":0,"position":"0-1"}\n')) },
+    { name: 'a failed undoDemote', parse: () => parseMysqlUndoDemote(r('', 5)) },
+  ])('$name', ({ parse }) => {
+    expect(parse).toThrow(UnexpectedOutputError);
+  });
+
+  it('parses undoDemote', () => {
+    expect(parseMysqlUndoDemote(r('{"undone":true,"writable":true}\n'))).toEqual({ undone: true, writable: true });
   });
 });

@@ -7,8 +7,11 @@ import type { Database, Host } from '../../../../../functions/core/model.ts';
 import { redisEngine } from '../../../../../functions/core/engines/redis/redis.engine.ts';
 import { redisPlugin } from '../../../../../functions/core/engines/redis/redis.plugin.ts';
 import {
+  DEMOTE_SCRIPT,
   FENCE_SCRIPT,
   PREPARE_PRIMARY_SCRIPT,
+  REJOIN_SCRIPT,
+  UNDO_DEMOTE_SCRIPT,
   PROMOTE_SCRIPT,
   RESTORE_REPLICA_SCRIPT,
   SET_SYNCHRONOUS_REPLICAS_SCRIPT,
@@ -33,6 +36,16 @@ function database(overrides: Partial<RedisSettings> = {}, mode: 'async' | 'sync'
 const host = (address = '10.0.1.5', name = 'db'): Host => ({ name, address, sshPort: 22, user: 'ubuntu', hostKey: `SHA256:${'A'.repeat(43)}` });
 const primaryHost = host('10.0.1.5', 'db');
 const twinHost = host('10.1.1.5', 'db');
+const REPLID = 'c'.repeat(40);
+/** The twin as observed after its promotion: the fork where it left the old primary's history. */
+const promotedTwin: DatabaseStatus = { role: 'primary', writable: true, fenced: false, position: '5000', forkPosition: `4200@${REPLID}`, promotedByTwinstack: true };
+const rejoinTarget = (db: Database = database(), primaryStatus: DatabaseStatus = promotedTwin) => ({
+  database: db,
+  host: primaryHost,
+  primaryHost: twinHost,
+  replicaName: '10.0.1.5:6379',
+  primaryStatus,
+});
 
 function allCommands(db: Database = database()): { name: string; command: () => RemoteCommand; script: string }[] {
   const onPrimary = { database: db, host: primaryHost };
@@ -45,6 +58,9 @@ function allCommands(db: Database = database()): { name: string; command: () => 
     { name: 'fence', command: () => redisEngine.fence(onPrimary), script: FENCE_SCRIPT },
     { name: 'promote', command: () => redisEngine.promote(onTwin), script: PROMOTE_SCRIPT },
     { name: 'setSynchronousReplicas', command: () => redisEngine.setSynchronousReplicas(onPrimary, ['10.1.1.5:6379']), script: SET_SYNCHRONOUS_REPLICAS_SCRIPT },
+    { name: 'demote', command: () => redisEngine.demote(onPrimary), script: DEMOTE_SCRIPT },
+    { name: 'undoDemote', command: () => redisEngine.undoDemote(onPrimary), script: UNDO_DEMOTE_SCRIPT },
+    { name: 'rejoin', command: () => redisEngine.rejoin(rejoinTarget(db), SECRETS), script: REJOIN_SCRIPT },
   ];
 }
 
@@ -85,6 +101,9 @@ describe('redisEngine commands', () => {
     { name: 'status', secretEnv: undefined },
     { name: 'fence', secretEnv: undefined },
     { name: 'promote', secretEnv: undefined },
+    { name: 'demote', secretEnv: undefined },
+    { name: 'undoDemote', secretEnv: undefined },
+    { name: 'rejoin', secretEnv: { TWINSTACK_REPLICATION_PASSWORD: SECRETS.replicationPassword } },
   ])('$name delivers exactly the secrets it needs in secretEnv', ({ name, secretEnv }) => {
     // Act
     const c = allCommands().find((e) => e.name === name)!.command();
@@ -138,6 +157,32 @@ describe('redisEngine commands', () => {
     { name: 'an app user with a quote', db: database({ appUser: "app'" }) },
   ])('refuses $name', ({ db }) => {
     expect(() => redisEngine.restoreReplica({ database: db, host: twinHost, primaryHost, replicaName: 'x' }, SECRETS)).toThrow(InvalidInputError);
+  });
+
+  it.each([
+    { mode: 'async' as const, minReplicas: '0' },
+    { mode: 'sync' as const, minReplicas: '1' },
+  ])('rejoins a $mode old primary from the fork the new primary reported, as <address>:<port>', ({ mode, minReplicas }) => {
+    // Act
+    const c = redisEngine.rejoin(rejoinTarget(database({}, mode)), SECRETS);
+
+    // Assess
+    expect(c.argv.slice(10)).toEqual(['10.1.1.5', '4200', REPLID, 'twinstack_replicator', '10.0.1.5', '6379', minReplicas, '240']);
+    expect(c.description).toMatch(/rejoin redis cache on db as replica 10\.0\.1\.5:6379 of db \(fork at offset 4200\)/);
+    expect(c.timeoutMs).toBeGreaterThan(2 * 240 * 1000);
+  });
+
+  it.each([
+    { name: 'a new primary that is a replica', status: { ...promotedTwin, role: 'replica' as const }, error: /primaryStatus\.role is replica, not primary/ },
+    { name: 'a new primary without a fork (never promoted)', status: { role: 'primary' as const, writable: true, fenced: false, position: '5' }, error: /primaryStatus\.forkPosition is missing/ },
+    { name: 'a fork without its replication id', status: { ...promotedTwin, forkPosition: '4200' }, error: /primaryStatus\.forkPosition "4200" is not <offset>@<replication id>/ },
+    { name: 'a fork that is not a position', status: { ...promotedTwin, forkPosition: `4200@${REPLID}; reboot` }, error: /primaryStatus\.forkPosition .* is not <offset>@<replication id>/ },
+  ])('refuses to rejoin from $name, before building a command', ({ status, error }) => {
+    expect(() => redisEngine.rejoin(rejoinTarget(database(), status), SECRETS)).toThrow(error);
+  });
+
+  it('refuses to rejoin to a hostile new primary address', () => {
+    expect(() => redisEngine.rejoin({ ...rejoinTarget(), primaryHost: host('10.1.1.5; reboot') }, SECRETS)).toThrow(InvalidInputError);
   });
 
   it('refuses a database of another engine', () => {

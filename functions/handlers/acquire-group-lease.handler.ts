@@ -1,6 +1,6 @@
 /**
  * AcquireGroupLease: one workflow that changes a group's databases or DNS at a time
- * (failover, replicate). A second execution (a duplicate alarm while a failover runs,
+ * (failover, replicate, switchover, rejoin, clone-stack). A second execution (a duplicate alarm while a failover runs,
  * a replicate started during a failover, …) gets `acquired: false` and its workflow
  * ends without doing anything. The lease outlives the longest such workflow's own
  * timeout, so a holder never loses it mid-run; a crashed run frees it by expiry.

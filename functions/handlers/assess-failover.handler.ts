@@ -6,11 +6,9 @@
  * Never throws for an unreachable side: it is recorded as an error string, and the
  * decider weighs it. Throws only when the group itself cannot be loaded.
  */
-import { directionOf } from '../core/decisions/direction.ts';
 import type { FailoverSnapshot } from '../core/decisions/failover-snapshot.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
-import { observeStacks } from './deps/observe-stacks.ts';
-import { loadGroup, loadState } from './stores/load-group.ts';
+import { assessGroup, observeStacks } from './deps/observe-stacks.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export { HEALTH_TIMEOUT_MS } from './deps/observe-stacks.ts';
@@ -19,20 +17,12 @@ export interface FailoverInput { readonly group: string; readonly force?: boolea
 
 export function createHandler(deps: StepDeps) {
   return async (event: FailoverInput): Promise<FailoverSnapshot> => {
-    const group = await loadGroup(deps.params, event.group);
-    const state = await loadState(deps.params, group.name);
-    const direction = directionOf(state);
-    const observed = await observeStacks(deps, group, direction);
+    const { group, state, observed, moveHead } = await assessGroup(deps, event.group, (g, d) => observeStacks(deps, g, d));
     const lastMove = state.history?.at(-1);
     return {
-      group: group.name,
-      observedAt: deps.clock.now().toISOString(),
-      activeStack: state.active,
-      from: direction.from,
-      to: direction.to,
+      ...moveHead,
       ...(lastMove ? { lastMove: { ...(lastMove.kind ? { kind: lastMove.kind } : {}), at: lastMove.at, from: lastMove.from, to: lastMove.to } } : {}),
-      ...(observed.dnsAnswer ? { dnsAnswer: observed.dnsAnswer } : {}),
-      ...(observed.dnsPointsAt ? { dnsPointsAt: observed.dnsPointsAt } : {}),
+      ...observed.dns,
       primaryHealth: observed.fromHealth,
       twinHealth: observed.toHealth,
       databases: observed.databases,

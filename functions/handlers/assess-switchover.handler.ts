@@ -5,7 +5,6 @@
  * Bad input (a `to` that is no stack, a timeout out of bounds) is InvalidInputError naming
  * the field and the fix, before anything is observed.
  */
-import { directionOf } from '../core/decisions/direction.ts';
 import {
   DEFAULT_CATCH_UP_TIMEOUT_SECONDS,
   MAX_CATCH_UP_TIMEOUT_SECONDS,
@@ -15,9 +14,8 @@ import {
 import { InvalidInputError } from '../core/errors.ts';
 import type { StackRole } from '../core/model.ts';
 import { awsSshEntry } from './deps/aws-ssh-entry.ts';
-import { observeStacks } from './deps/observe-stacks.ts';
+import { assessGroup, observeStacks } from './deps/observe-stacks.ts';
 import { stackRoleOf } from './deps/step-direction.ts';
-import { loadGroup, loadState } from './stores/load-group.ts';
 import type { StepDeps } from './deps/step-deps.ts';
 
 export interface SwitchoverInput {
@@ -44,19 +42,11 @@ export function createHandler(deps: StepDeps) {
   return async (event: SwitchoverInput): Promise<SwitchoverSnapshot> => {
     const requestedTo = stackRoleOf('to', event.to);
     const catchUpTimeoutSeconds = catchUpTimeoutOf(event.catchUpTimeoutSeconds);
-    const group = await loadGroup(deps.params, event.group);
-    const state = await loadState(deps.params, group.name);
-    const direction = directionOf(state);
-    const observed = await observeStacks(deps, group, direction);
+    const { observed, moveHead } = await assessGroup(deps, event.group, (g, d) => observeStacks(deps, g, d));
     return {
-      group: group.name,
-      observedAt: deps.clock.now().toISOString(),
-      activeStack: state.active,
-      from: direction.from,
-      to: direction.to,
+      ...moveHead,
       ...(requestedTo ? { requestedTo } : {}),
-      ...(observed.dnsAnswer ? { dnsAnswer: observed.dnsAnswer } : {}),
-      ...(observed.dnsPointsAt ? { dnsPointsAt: observed.dnsPointsAt } : {}),
+      ...observed.dns,
       fromHealth: observed.fromHealth,
       toHealth: observed.toHealth,
       databases: observed.databases,

@@ -22,6 +22,7 @@ import { loadGroup, loadSecrets, loadState } from './stores/load-group.ts';
 import { describeError } from './deps/observe-database.ts';
 import { runCommand, withShell } from './deps/run-command.ts';
 import type { StepDeps } from './deps/step-deps.ts';
+import { otherStack } from '../core/decisions/direction.ts';
 
 export const ENV_FILE_NAME = '.env.twinstack';
 
@@ -73,7 +74,7 @@ export function createHandler(deps: StepDeps) {
   /** The stack's env vars (core/publish/published-env.ts), and the raw database secrets they were made from (to redact). */
   async function envOf(group: FailoverGroup, which: StackRole, active: StackRole): Promise<{ env: Record<string, string>; rawSecrets: string[] }> {
     const stack = stackOf(group, which);
-    const other = stackOf(group, which === 'primary' ? 'twin' : 'primary');
+    const other = stackOf(group, otherStack(which));
     const rawSecrets: string[] = [];
     const databases: PublishedDatabase[] = [];
     for (const database of group.databases) {

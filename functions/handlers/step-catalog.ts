@@ -47,7 +47,7 @@ export const STEPS = [
   { state: 'StartReplication', file: 'start-replication', description: 'Make sure the twin streams from the primary', capabilities: ['config:read', 'secrets:read', 'ssh'], timeoutSeconds: 120 },
   { state: 'CheckReplication', file: 'check-replication', description: 'Observe replication; report whether the twin has caught up', capabilities: ['config:read', 'state:write', 'ssh'], timeoutSeconds: 60 },
   { state: 'PublishEnvVars', file: 'publish-env-vars', description: 'Publish the env vars apps need, per stack', capabilities: ['config:read', 'secrets:read', 'env:write', 'ssh'], timeoutSeconds: 120 },
-  { state: 'AcquireGroupLease', file: 'acquire-group-lease', description: 'One workflow changing databases or DNS per group at a time (failover, replicate): take the group lease', capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
+  { state: 'AcquireGroupLease', file: 'acquire-group-lease', description: 'One workflow changing databases or DNS per group at a time (failover, replicate, switchover, rejoin, clone-stack): take the group lease', capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
   { state: 'ReleaseGroupLease', file: 'release-group-lease', description: 'Give the group lease back', capabilities: ['config:read', 'lease'], timeoutSeconds: 30 },
   { state: 'AssessFailover', file: 'assess-failover', description: 'Observe both stacks, their databases and DNS into a snapshot', capabilities: ['config:read', 'dns:read', 'ssh', 'http'], timeoutSeconds: 60 },
   { state: 'DecideFailover', file: 'decide-failover', description: 'Pure decision: fail over or hold, with reasons', capabilities: [], timeoutSeconds: 10 },

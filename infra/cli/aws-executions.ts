@@ -1,12 +1,17 @@
 /**
- * Step Functions executions of `twinstack-replicate | failover | deploy` as history
- * entries (the same shape `history --local` prints). ListExecutions is read newest
- * first for a bounded number of pages; DescribeExecution gives each one's input (its
- * group and trigger, derived as the local records derive it), output and error.
+ * Step Functions executions of the twinstack workflows: started by the CLI (one start path:
+ * credentials checked, then StartExecution of `twinstack-<workflow>`), waited for (bounded
+ * DescribeExecution polls), and listed as history entries (the same shape `history --local`
+ * prints). ListExecutions is read newest first for a bounded number of pages; DescribeExecution
+ * gives each one's input (its group and trigger, derived as the local records derive it),
+ * output and error.
  */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { DescribeExecutionCommand, ListExecutionsCommand, type DescribeExecutionCommandOutput, type SFNClient } from '@aws-sdk/client-sfn';
+import { SfnWorkflowStarter } from '../../functions/adapters/aws/sfn.workflow-starter.ts';
 import { decisionOf, triggerOf } from '../local/runtime/execution-record.ts';
-import { stateMachineArnOf, WORKFLOW_NAMES, type AwsTarget } from './aws-target.ts';
+import { ensureAwsCredentials, stateMachineArnOf, WORKFLOW_NAMES, type AwsTarget } from './aws-target.ts';
 import type { HistoryEntry } from './commands/history.command.ts';
 
 export interface AwsExecutionQuery {
@@ -89,4 +94,65 @@ export async function listAwsExecutions(client: SFNClient, target: AwsTarget, qu
     .flat()
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .slice(0, query.limit);
+}
+
+export interface StartedAwsExecution {
+  readonly executionName: string;
+  readonly executionArn: string;
+  /** False when an execution of that name already existed (nothing new started). */
+  readonly started: boolean;
+}
+
+/**
+ * Starts `twinstack-<workflow>` for `group` as `cli-<workflow>-<group>-<8 hex>`, after a bounded
+ * credentials check (CliInputError naming the fix, nothing started). `what` names the command in that error.
+ */
+export async function startAwsExecution(client: SFNClient, target: AwsTarget, workflow: string, group: string, input: unknown, what = `${workflow} ${group}`): Promise<StartedAwsExecution> {
+  await ensureAwsCredentials(client, what);
+  const starter = new SfnWorkflowStarter(client, (wf) => stateMachineArnOf(target, wf));
+  const executionName = `cli-${workflow}-${group}-${randomUUID().slice(0, 8)}`;
+  const started = await starter.start(workflow, executionName, input);
+  return { executionName, executionArn: started.executionId, started: started.started };
+}
+
+export interface AwsExecutionWait {
+  /** Give up after this long (the execution goes on). */
+  readonly timeoutMs: number;
+  /** @default 15 000 */
+  readonly pollMs?: number;
+  /** @default node:timers/promises setTimeout */
+  readonly sleep?: (ms: number) => Promise<unknown>;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export type FinishedAwsExecution = Pick<DescribeExecutionCommandOutput, 'status' | 'output' | 'error' | 'cause' | 'startDate' | 'stopDate'>;
+
+/** Still running (or not visible yet) after the wait: `status` as last described. */
+export interface UnfinishedAwsExecution { readonly finished: false; readonly status: string; readonly waitedMs: number }
+
+/**
+ * Polls DescribeExecution until the execution ends or `timeoutMs` passes; bounded in count
+ * (timeout / poll + 1 calls) and in time. `ExecutionDoesNotExist` right after the start is
+ * "not visible yet", polled again like RUNNING.
+ */
+export async function waitForAwsExecution(client: SFNClient, executionArn: string, wait: AwsExecutionWait): Promise<({ readonly finished: true } & FinishedAwsExecution) | UnfinishedAwsExecution> {
+  const pollMs = wait.pollMs ?? 15_000;
+  const sleep = wait.sleep ?? sleepFor;
+  const now = wait.now ?? Date.now;
+  const start = now();
+  const maxPolls = Math.ceil(wait.timeoutMs / pollMs) + 1;
+  let status = 'NOT_VISIBLE';
+  for (let poll = 0; poll < maxPolls; poll++) {
+    if (poll > 0) await sleep(pollMs);
+    try {
+      const d = await client.send(new DescribeExecutionCommand({ executionArn }));
+      status = d.status ?? 'UNKNOWN';
+      if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') return { finished: true, status: d.status, output: d.output, error: d.error, cause: d.cause, startDate: d.startDate, stopDate: d.stopDate };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
+    }
+    if (now() - start >= wait.timeoutMs) break;
+  }
+  return { finished: false, status, waitedMs: now() - start };
 }

@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CLONE_TAG, STACK_TAG } from '../../functions/core/compute.ts';
-import type { FailoverGroup } from '../../functions/core/model.ts';
+import type { GroupAwaitingTwin } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import type { Capability } from '../../functions/handlers/step-catalog.ts';
 import type { ScopedStatement } from './step-permissions.ts';
@@ -19,8 +19,9 @@ import type { ScopedStatement } from './step-permissions.ts';
  * - iam:PassRole only to EC2 (the instance profiles are read from the source instances);
  * - KMS (the target key re-encrypting the copied snapshots) only through EC2 (`kms:ViaService`);
  * - Describe* on `*`: EC2's Describe actions support no resource-level permissions.
+ * Only each group's name and primary stack are used: a group awaiting its twin is accepted.
  */
-export function computeStatementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly FailoverGroup[]): ScopedStatement[] {
+export function computeStatementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly GroupAwaitingTwin[]): ScopedStatement[] {
   const has = (c: Capability) => capabilities.includes(c);
   const out: ScopedStatement[] = [];
   const ec2 = (resource: string) => scope.formatArn({ service: 'ec2', region: '*', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });

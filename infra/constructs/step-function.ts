@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FailoverGroup } from '../../functions/core/model.ts';
+import type { GroupAwaitingTwin } from '../../functions/core/model.ts';
 import type { StepDefinition } from '../../functions/handlers/step-catalog.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/handlers/deps/metric-dimensions.ts';
 import { statementsFor } from './step-permissions.ts';
@@ -14,8 +14,13 @@ import { lambdaBundling } from './lambda-bundling.ts';
 export interface StepFunctionProps {
   /** The catalog entry: handler file, timeout and capabilities. */
   readonly step: StepDefinition;
-  /** Groups the function may act on (IAM resources are per group). */
-  readonly groups: readonly FailoverGroup[];
+  /** Groups the function may act on (IAM resources are per group); groups awaiting their twin only for clone-stack's steps. */
+  readonly groups: readonly GroupAwaitingTwin[];
+  /**
+   * Groups (awaiting their twin) of which the function may only read the config parameter, with
+   * 'config:read': steps outside clone-stack load it to refuse it (twinNotClonedMessage). @default none
+   */
+  readonly configOnlyGroups?: readonly string[];
   /** The handler file (`functions/handlers/<file>.handler.ts`), exporting `handler`. */
   readonly entry: string;
   /** Repository root (esbuild's working directory). */
@@ -58,7 +63,7 @@ export class StepFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const scoped = statementsFor(Stack.of(this), step.capabilities, props.groups);
+    const scoped = statementsFor(Stack.of(this), step.capabilities, props.groups, props.configOnlyGroups);
     for (const { statement } of scoped) this.role.addToPrincipalPolicy(statement);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {

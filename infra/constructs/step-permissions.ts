@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Capability } from '../../functions/handlers/step-catalog.ts';
-import type { FailoverGroup } from '../../functions/core/model.ts';
+import type { GroupAwaitingTwin } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { computeStatementsFor } from './compute-permissions.ts';
 
@@ -42,9 +42,14 @@ function nagArn(service: string, region: string, resource: string): string {
  * - route53 changes are limited to the group zones, the group record names and A/CNAME;
  *   'dns:write' includes 'dns:read' (ListResourceRecordSets on the same zones): a writer observes first;
  * - 'deploy:write' includes 'deploy:read' (GetParameter of `<group>/deploy/state`);
- * - 'lease' adds nothing here: the stack that owns the lease table grants on that one table.
+ * - 'lease' adds nothing here: the stack that owns the lease table grants on that one table;
+ * - only the group's name, databases, DNS zone and primary are used, so a group awaiting its
+ *   twin (`GroupAwaitingTwin`) is accepted: ControlStack passes it to clone-stack's steps only;
+ * - `configOnly` (groups awaiting their twin, for every other step): 'config:read' reads their
+ *   config parameter and nothing else of theirs, so that loadGroup can refuse them with
+ *   twinNotClonedMessage instead of failing AccessDenied.
  */
-export function statementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly FailoverGroup[]): ScopedStatement[] {
+export function statementsFor(scope: Stack, capabilities: readonly Capability[], groups: readonly GroupAwaitingTwin[], configOnly: readonly string[] = []): ScopedStatement[] {
   const region = scope.region;
   const parameterArn = (name: string) =>
     scope.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
@@ -57,6 +62,9 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
   };
   const has = (c: Capability) => capabilities.includes(c);
   const out: ScopedStatement[] = [];
+  const configOnlyRead = () => ({ statement: new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: configOnly.map((name) => parameterArn(parameterNames.config(name))) }), wildcards: [] });
+  // No group to act on (every group awaits its clone and this step is not clone-stack's): only the refusal read.
+  if (groups.length === 0) return has('config:read') && configOnly.length > 0 ? [configOnlyRead()] : [];
 
   /** Parameters under a subtree: `<prefix>/*` (with its IAM5 acknowledgement). */
   const subtree = (prefix: string, why: string) => ({
@@ -88,6 +96,7 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
       }),
       wildcards: [],
     });
+    if (configOnly.length > 0) out.push(configOnlyRead());
   }
   if (has('state:write')) {
     out.push({
@@ -99,7 +108,7 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
     });
   }
 
-  const secretsPrefix = (g: FailoverGroup) => `${parameterNames.groupPrefix(g.name)}/secrets`;
+  const secretsPrefix = (g: GroupAwaitingTwin) => `${parameterNames.groupPrefix(g.name)}/secrets`;
   const secrets = groups.map((g) => subtree(secretsPrefix(g), 'Secrets are per database (<group>/secrets/<db>/<secret>); the subtree of one group is the narrowest stable scope.'));
   if (has('secrets:read')) {
     out.push({
@@ -181,7 +190,7 @@ export function statementsFor(scope: Stack, capabilities: readonly Capability[],
 }
 
 /** Hosted zone id → normalized record names of the groups in it (groups without a zone id are skipped). */
-export function zonesOf(groups: readonly FailoverGroup[]): Map<string, Set<string>> {
+export function zonesOf(groups: readonly GroupAwaitingTwin[]): Map<string, Set<string>> {
   const zones = new Map<string, Set<string>>();
   for (const g of groups) {
     if (!g.dns.hostedZoneId) continue;

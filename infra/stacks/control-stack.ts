@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { TwinstackConfig } from '../../functions/core/model.ts';
+import type { GroupAwaitingTwin, TwinstackConfig } from '../../functions/core/model.ts';
 import { parameterNames } from '../../functions/core/parameter-names.ts';
 import { TRAFFIC_GATE_METRIC, trafficOf } from '../../functions/core/traffic.ts';
 import { METRICS_NAMESPACE, emittedDimensions } from '../../functions/handlers/deps/metric-dimensions.ts';
@@ -60,8 +60,20 @@ export interface ControlStackProps extends StackProps {
 export function checkControlStackProps(props: ControlStackProps, region: string | undefined, handlersDir: string): string[] {
   const issues: string[] = [];
   const { groups } = props.config;
-  if (groups.length === 0) issues.push('config has no failover group');
-  if (!region) issues.push('no region: set env.region or give the config at least one group (its twin region is used)');
+  const awaiting = props.config.awaitingClone ?? [];
+  if (groups.length === 0 && awaiting.length === 0) issues.push('config has no failover group');
+  if (!region) issues.push('no region: set env.region or give the config at least one group with a twin (its twin region is used)');
+  const names = [...groups, ...awaiting].map((g) => g.name);
+  for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) issues.push(`group ${name}: configured twice (once with a twin, once awaiting its clone): keep one`);
+  for (const g of awaiting) {
+    // Checked now, so that the twin the clone registers (in the control region) fits the same rules.
+    if (region && g.primary.region === region) {
+      issues.push(`group ${g.name} (awaiting its twin): primary region ${g.primary.region} is the control stack region, where the clone builds the twin: a twin in its primary's region fails with it (run the control plane in the region the twin should have)`);
+    }
+    if (!g.dns.hostedZoneId) issues.push(`group ${g.name} (awaiting its twin): dns.hostedZoneId is required in AWS (DNS permissions are scoped to the hosted zone)`);
+    const bytes = withTwinBytes(g);
+    if (bytes > ADVANCED_PARAMETER_BYTES) issues.push(`group ${g.name} (awaiting its twin): with a twin the size of its primary its config would be ${bytes} bytes, more than a parameter holds (${ADVANCED_PARAMETER_BYTES})`);
+  }
   for (const g of groups) {
     if (region && g.twin.region !== region) {
       issues.push(`group ${g.name}: twin region ${g.twin.region} differs from the control stack region ${region} (the control plane runs in the twin's region)`);
@@ -78,6 +90,14 @@ export function checkControlStackProps(props: ControlStackProps, region: string 
     if (!existsSync(entry)) issues.push(`step ${step.state}: handler file not found: ${entry}`);
   }
   return issues;
+}
+
+/**
+ * Bytes of a group awaiting its twin once RegisterTwin has added one as large as its primary:
+ * its config parameter is sized (tier) for that write from the start.
+ */
+function withTwinBytes(group: GroupAwaitingTwin): number {
+  return Buffer.byteLength(JSON.stringify({ ...group, twin: group.primary }), 'utf8');
 }
 
 /**
@@ -120,6 +140,8 @@ export class ControlStack extends Stack {
       env: { ...props.env, region },
     });
     const { groups } = props.config;
+    // Groups without a twin yet: only clone-stack acts on them (see the step functions below).
+    const awaiting = props.config.awaitingClone ?? [];
 
     this.key = new kms.Key(this, 'Key', {
       description: 'twinstack control plane: log groups and the alarm topic',
@@ -169,11 +191,19 @@ export class ControlStack extends Stack {
       timeToLiveAttribute: 'expiresAt',
     });
 
+    const aslFileOf = (name: ControlWorkflowName) => join(statemachinesDir, `${name}.asl.json`);
+    const placeholdersOf = (name: ControlWorkflowName) => (existsSync(aslFileOf(name)) ? placeholdersIn(readFileSync(aslFileOf(name), 'utf8')) : []);
+    const cloneSteps = new Set(placeholdersOf('clone-stack'));
+
     const functions: Record<string, lambda.IFunction> = {};
     for (const step of STEPS) {
+      // A group awaiting its twin: clone-stack's steps get its IAM (primary, env, config…);
+      // every other step only reads its config, to refuse it with twinNotClonedMessage.
+      const clones = cloneSteps.has(placeholderOf(step.state));
       const fn = new StepFunction(this, step.state, {
         step,
-        groups,
+        groups: clones ? [...groups, ...awaiting] : groups,
+        configOnlyGroups: clones ? [] : awaiting.map((g) => g.name),
         entry: join(handlersDir, `${step.file}.handler.ts`),
         projectRoot,
         depsLockFilePath: join(projectRoot, 'package-lock.json'),
@@ -194,10 +224,9 @@ export class ControlStack extends Stack {
 
     const workflows = {} as Record<ControlWorkflowName, Workflow>;
     for (const name of CONTROL_WORKFLOWS) {
-      const aslFile = join(statemachinesDir, `${name}.asl.json`);
-      const used = existsSync(aslFile) ? placeholdersIn(readFileSync(aslFile, 'utf8')) : [];
+      const used = placeholdersOf(name);
       workflows[name] = new Workflow(this, `${name[0]?.toUpperCase()}${name.slice(1)}Workflow`, {
-        aslFile,
+        aslFile: aslFileOf(name),
         // Exactly the functions the file uses; a placeholder with no step stays unbound and fails validation.
         functions: Object.fromEntries(Object.entries(functions).filter(([placeholder]) => used.includes(placeholder))),
         stateMachineName: workflowStateMachineName(name),
@@ -274,8 +303,9 @@ export class ControlStack extends Stack {
       });
     }
     this.failoverTriggers = failoverTriggers;
-    // Every health alarm change (both stacks, ALARM and OK) reaches people.
-    new events.Rule(this, 'NotifyHealthAlarms', {
+    // Every health alarm change (both stacks, ALARM and OK) reaches people. None yet while every
+    // group awaits its twin (EventBridge refuses a pattern with an empty list).
+    if (groups.length > 0) new events.Rule(this, 'NotifyHealthAlarms', {
       eventBus: this.failoverBus,
       description: 'twinstack: every stack health alarm change, to the alarm topic',
       eventPattern: {
@@ -367,6 +397,17 @@ export class ControlStack extends Stack {
         description: `twinstack: validated config of group ${g.name}`,
         stringValue: value,
         tier: Buffer.byteLength(value, 'utf8') > STANDARD_PARAMETER_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      });
+    }
+    // RegisterTwin writes the cloned twin into this parameter (RollbackClone takes it out again);
+    // CloudFormation rewrites it only when this value changes, so the operator adds the printed
+    // twin block to twinstack.yaml before changing the group (README "Cloning a stack").
+    for (const g of awaiting) {
+      new ssm.StringParameter(this, `Config-${g.name}`, {
+        parameterName: parameterNames.config(g.name),
+        description: `twinstack: validated config of group ${g.name}, awaiting its twin (twinstack clone ${g.name})`,
+        stringValue: JSON.stringify(g),
+        tier: withTwinBytes(g) > STANDARD_PARAMETER_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
       });
     }
   }

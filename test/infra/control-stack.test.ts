@@ -9,7 +9,7 @@ import { STEPS, placeholderOf, type Capability } from '../../functions/handlers/
 import { InvalidConstructPropsError } from '../../infra/constructs/construct-props-error.ts';
 import { createControlApp } from '../../infra/stacks/control-app.ts';
 import { CONTROL_WORKFLOWS, PROJECT_ROOT, type ControlStack } from '../../infra/stacks/control-stack.ts';
-import { BLOG_ZONE_ID, CONTROL_REGION, FIXTURE_CONFIG, SHOP_ZONE_ID } from './fixtures/twinstack-config.fixture.ts';
+import { AWAITING_CONFIG, BLOG_ZONE_ID, CONTROL_REGION, FIXTURE_CONFIG, SHOP_ZONE_ID } from './fixtures/twinstack-config.fixture.ts';
 
 /** Skips esbuild: these tests read the template; bundling is covered in step-function.test.ts. */
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -500,5 +500,94 @@ describe('ControlStack with a deploy source', () => {
     const built = createControlApp(FIXTURE_CONFIG, { context: NO_BUNDLING, nag: false });
     // Assess
     expect(built.stack.deployWebhook).toBeUndefined();
+  });
+});
+
+describe('ControlStack with a group awaiting its twin', () => {
+  const blog = AWAITING_CONFIG.awaitingClone![0]!;
+  const nagOf = (app: Parameters<AwsSolutionsChecks['validateScope']>[0]) => new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName);
+  const statementsOf = (stack: ControlStack, resources: Record<string, { Type: string; Properties: Json }>, state: string): Statement[] => {
+    const fn = resources[stack.getLogicalId(stack.functions[placeholderOf(state)]!.node.defaultChild as never)]!;
+    const roleId = ((fn.Properties['Role'] as Json)['Fn::GetAtt'] as string[])[0]!;
+    return Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties['Roles'] as Json[]).some((ref) => ref['Ref'] === roleId))
+      .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+  };
+
+  it('next to a cloned group: every role still grants exactly its capabilities, and the stack stays cdk-nag clean', () => {
+    // Act
+    const built = createControlApp(AWAITING_CONFIG, { context: NO_BUNDLING, nag: false });
+    const resources = Template.fromStack(built.stack).toJSON()['Resources'] as Record<string, { Type: string; Properties: Json }>;
+    // Assess
+    for (const step of STEPS) {
+      const expected = new Set([...BASELINE_ACTIONS, ...step.capabilities.flatMap((c) => ACTIONS_OF[c])]);
+      expect([...new Set(statementsOf(built.stack, resources, step.state).flatMap((s) => asArray(s.Action)))].sort(), step.state).toEqual([...expected].sort());
+    }
+    const parameter = Object.values(resources).find((r) => r.Type === 'AWS::SSM::Parameter' && r.Properties['Name'] === '/twinstack/blog/config')!;
+    expect(JSON.parse(parameter.Properties['Value'] as string)).toEqual(blog);
+    expect(nagOf(built.app)).toEqual([]);
+  });
+
+  it('alone: deploys the control stack in env.region without the DNS stack (nothing to health-check yet), cdk-nag clean', () => {
+    // Prepare
+    const config: TwinstackConfig = { version: 1, groups: [], awaitingClone: [blog] };
+    // Act
+    const built = createControlApp(config, { context: NO_BUNDLING, nag: false, stack: { env: { region: CONTROL_REGION } } });
+    const template = Template.fromStack(built.stack);
+    // Assess
+    expect(built.dnsStack).toBeUndefined();
+    expect(built.stack.region).toBe(CONTROL_REGION);
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/twinstack/blog/config', Type: 'String' });
+    // Only the workflow-outcome rule: no health alarm to forward, no failover trigger, no replication check.
+    const rules = Object.values(template.toJSON()['Resources'] as Record<string, { Type: string; Properties: Json }>).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => (r.Properties['EventPattern'] as Json)['source'])).toEqual([['aws.states']]);
+    expect(nagOf(built.app)).toEqual([]);
+  });
+
+  it('sizes its config parameter for the twin RegisterTwin will add (Advanced when the two stacks exceed 4 KB)', () => {
+    // Prepare: a primary of 12 hosts: the group alone fits 4 KB, with a twin of the same size it does not.
+    const hosts = Array.from({ length: 12 }, (_, i) => ({ ...blog.primary.hosts[0]!, name: `app${i}`, address: `198.51.100.${i + 10}` }));
+    const big = { ...blog, primary: { ...blog.primary, hosts } };
+    const alone = Buffer.byteLength(JSON.stringify(big), 'utf8');
+    const withTwin = Buffer.byteLength(JSON.stringify({ ...big, twin: big.primary }), 'utf8');
+    // Act
+    const built = createControlApp({ ...AWAITING_CONFIG, awaitingClone: [big] }, { context: NO_BUNDLING, nag: false });
+    // Assess
+    expect([alone < 4096, withTwin > 4096]).toEqual([true, true]);
+    Template.fromStack(built.stack).hasResourceProperties('AWS::SSM::Parameter', { Name: '/twinstack/blog/config', Tier: 'Advanced' });
+  });
+
+  it.each([
+    {
+      case: 'its primary in the control region',
+      config: { ...AWAITING_CONFIG, awaitingClone: [{ ...blog, primary: { ...blog.primary, region: CONTROL_REGION } }] },
+      issues: [/group blog \(awaiting its twin\): primary region eu-central-1 is the control stack region/],
+    },
+    {
+      case: 'no hosted zone id',
+      config: { ...AWAITING_CONFIG, awaitingClone: [{ ...blog, dns: { ...blog.dns, hostedZoneId: undefined } }] },
+      issues: [/group blog \(awaiting its twin\): dns.hostedZoneId is required/],
+    },
+    {
+      case: 'a name also configured with a twin',
+      config: { ...AWAITING_CONFIG, awaitingClone: [{ ...blog, name: 'shop' }] },
+      issues: [/group shop: configured twice/],
+    },
+    {
+      case: 'no region to run in (no group has a twin, no env.region)',
+      config: { version: 1 as const, groups: [], awaitingClone: [blog] },
+      issues: [/no region: set env.region/],
+    },
+  ])('refuses $case, listing the problem', ({ config, issues }) => {
+    // Act
+    let thrown: unknown;
+    try {
+      createControlApp(config, { context: NO_BUNDLING, nag: false });
+    } catch (error) {
+      thrown = error;
+    }
+    // Assess
+    expect(thrown).toBeInstanceOf(InvalidConstructPropsError);
+    for (const pattern of issues) expect((thrown as InvalidConstructPropsError).issues.some((i) => pattern.test(i)), String(pattern)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ describe('the failover group in AWS: TwinstackDns (us-east-1) → TwinstackContr
   beforeAll(() => {
     const built = createControlApp(FIXTURE_CONFIG, { context: NO_BUNDLING, nag: false });
     control = built.stack;
-    dns = built.dnsStack;
+    dns = built.dnsStack!;
     controlT = Template.fromStack(control);
     dnsT = Template.fromStack(dns);
     dnsResources = dnsT.toJSON()['Resources'] as Resources;

@@ -30,7 +30,7 @@ describe('replication metrics, alarms and the group dashboards', () => {
   beforeAll(() => {
     const built = createControlApp(FIXTURE_CONFIG, { context: NO_BUNDLING, nag: false });
     controlResources = Template.fromStack(built.stack).toJSON()['Resources'] as Resources;
-    dnsResources = Template.fromStack(built.dnsStack).toJSON()['Resources'] as Resources;
+    dnsResources = Template.fromStack(built.dnsStack!).toJSON()['Resources'] as Resources;
     violations = new AwsSolutionsChecks().validateScope(built.app).violations.map((v) => v.ruleName);
   });
 

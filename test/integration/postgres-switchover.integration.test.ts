@@ -291,5 +291,18 @@ describe('PostgreSQL switchover and rejoin over real SSH', () => {
     const ids = await eventually('row 72 on the old primary', async () => ((await idsOn(a.host)).includes(72) ? idsOn(a.host) : undefined));
     expect(ids).toEqual(range(1, 72));
     expect(readdirSync(dirname(dataPath(a))).filter((n) => n.includes('.divergent-'))).toHaveLength(1);
+
+    // Act (c, retries): the same rejoin again once it streams, and again after a cut between the
+    // rewind and the end (stopped, still a fenced standby: what a timeout mid-step leaves)
+    const again = postgresEngine.parseRejoin(await run(onA, postgresEngine.rejoin(rejoinTarget(onA, onB, promoted, PRIMARY_AS_REPLICA), SECRETS)));
+    const pg = database.postgres;
+    await run(onA, { description: 'stop the rejoined standby', argv: ['sh', '-c', 'touch "$2/twinstack.fenced" && "$1/pg_ctl" -D "$2" stop -m fast -w -t 30', 'sh', pg.binDir, pg.dataDir], timeoutMs: 60_000 });
+    const afterCut = postgresEngine.parseRejoin(await run(onA, postgresEngine.rejoin(rejoinTarget(onA, onB, promoted, PRIMARY_AS_REPLICA), SECRETS)));
+
+    // Assess (c, retries): the divergence the rewind discarded is reported again, never 0, and not saved twice
+    expect(again).toMatchObject({ method: 'already-replica', divergent: { amount: rejoin.divergent.amount, savedTo: rejoin.divergent.savedTo } });
+    expect(afterCut).toMatchObject({ method: 'rewound', divergent: { amount: rejoin.divergent.amount, savedTo: rejoin.divergent.savedTo } });
+    expect(await status(onA)).toMatchObject({ role: 'replica', streaming: true, upstream: `${TWIN.address}:${PORT}`, fenced: false });
+    expect(readdirSync(dirname(dataPath(a))).filter((n) => n.includes('.divergent-'))).toHaveLength(1);
   });
 });

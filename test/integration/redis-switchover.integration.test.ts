@@ -3,6 +3,7 @@
  * (a primary and its twin). One ordered scenario:
  *   (a) switchover primary → twin while an app writes: demote, catch up to the token,
  *       promote, rejoin the old primary (partial resync, nothing diverged), and back;
+ *       replication PINGs every second: the demoted primary's stream must not grow;
  *   (b) undoDemote gives writes back (and refuses a replica);
  *   (d) rejoin refuses a writable, un-fenced primary and changes nothing;
  *   (c) failover with divergence: the twin is promoted while the old primary still
@@ -13,12 +14,14 @@
  * same time).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandResult, RemoteCommand } from '../../functions/core/command.ts';
 import type { DatabaseSecrets, DatabaseStatus, EngineTarget, RejoinTarget } from '../../functions/core/engines/database-engine.ts';
 import { parseRedisUndoDemote } from '../../functions/core/engines/redis/parse-redis-status.ts';
 import { redisEngine } from '../../functions/core/engines/redis/redis.engine.ts';
+import { SILENT_PING_PERIOD_SECONDS } from '../../functions/core/engines/redis/redis-scripts.ts';
 import { redisSettings, redisSettingsSchema } from '../../functions/core/engines/redis/redis-settings.ts';
 import type { Database, Host } from '../../functions/core/model.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
@@ -37,6 +40,13 @@ const PORT = 16379;
 /** Bounds of the concurrent app writer: it stops at the first refusal, or at these. */
 const WRITER_MAX_WRITES = 200_000;
 const WRITER_MAX_MS = 20_000;
+/**
+ * Both servers send a replication PING every second (Redis's default is 10 s), so a
+ * demoted primary whose PINGs were not silenced would grow its stream by 14 bytes a
+ * second; the switchover watches the demoted primary over this many periods.
+ */
+const PING_PERIOD_SECONDS = 1;
+const PING_PERIODS_WATCHED = 3;
 
 const SECRETS: DatabaseSecrets = {
   replicationPassword: `repl-'q' "d" $x ${process.pid}`,
@@ -129,7 +139,13 @@ describe('redis switchover and rejoin over real SSH', () => {
     return { done };
   }
 
-  /** Demote `from`, let `to` reach the token, promote `to`: what an app writing meanwhile saw. */
+  const pingPeriodOf = async (target: EngineTarget) => (await adminCli(target, 'CONFIG', 'GET', 'repl-ping-replica-period')).split('\n')[1];
+
+  /**
+   * Demote `from`, let `to` reach the token, promote `to`: what an app writing meanwhile
+   * saw, and where the demoted primary's stream stood after several PING periods with its
+   * replica still attached (a PING there, racing the promotion, would be "divergence").
+   */
   async function switchover(from: EngineTarget, to: EngineTarget, firstId: number) {
     const writer = startWriter(from, firstId);
     // Let the writer run a moment, so the demotion lands in the middle of its writes.
@@ -140,8 +156,11 @@ describe('redis switchover and rejoin over real SSH', () => {
       const s = await status(to);
       return s.position !== undefined && redisEngine.positionDiff(demotion.position, s.position) <= 0 ? s : undefined;
     });
+    await sleep(PING_PERIODS_WATCHED * PING_PERIOD_SECONDS * 1000);
+    const demotedLater = await status(from);
+    const demotedPingPeriod = await pingPeriodOf(from);
     await promote(to);
-    return { demotion, written, caughtUp };
+    return { demotion, written, caughtUp, demotedLater, demotedPingPeriod };
   }
 
   beforeAll(async () => {
@@ -158,6 +177,7 @@ describe('redis switchover and rejoin over real SSH', () => {
     onPrimary = { database, host: primary.host };
     onTwin = { database, host: twin.host };
     await prepareAsPrimary(onPrimary, onTwin);
+    for (const target of [onPrimary, onTwin]) expect(await adminCli(target, 'CONFIG', 'SET', 'repl-ping-replica-period', String(PING_PERIOD_SECONDS))).toBe('OK');
     await withApp(onPrimary, async (c) => {
       for (let i = 1; i <= 100; i++) await c.sAdd('drill_writes', String(i));
     });
@@ -172,7 +192,7 @@ describe('redis switchover and rejoin over real SSH', () => {
 
   it('(a) switches over to the twin while an app writes: refused after the demote, the twin at the token, nothing lost', async () => {
     // Act
-    const { demotion, written, caughtUp } = await switchover(onPrimary, onTwin, 1_000);
+    const { demotion, written, caughtUp, demotedLater, demotedPingPeriod } = await switchover(onPrimary, onTwin, 1_000);
     const again = await demote(onPrimary).catch((error: unknown) => error);
 
     // Assess: the app was told "written" for some ids, then refused with NOREPLICAS.
@@ -181,8 +201,10 @@ describe('redis switchover and rejoin over real SSH', () => {
     expect(written.refusal).toMatch(/NOREPLICAS/);
     await expect(withApp(onPrimary, (c) => c.set('after-demote', '1'))).rejects.toThrow(/NOREPLICAS/);
     expect(await adminCli(onPrimary, 'SET', 'after-demote', '1')).toMatch(/NOREPLICAS/);
-    // The twin reached the token; everything the primary wrote since is what the twin has too (PINGs only).
+    // The twin reached the token; the demoted primary's stream did not grow over several PING periods.
     expect(redisEngine.positionDiff(caughtUp.position!, demotion.position)).toBeGreaterThanOrEqual(0);
+    expect(redisEngine.positionDiff(demotedLater.position!, demotion.position)).toBe(0);
+    expect(demotedPingPeriod).toBe(String(SILENT_PING_PERIOD_SECONDS));
     const oldPrimary = await status(onPrimary);
     expect(oldPrimary).toMatchObject({ role: 'primary', writable: false, demoted: true, fenced: false });
     // The repeated demote reports the same position, and the primary was no longer writable.
@@ -222,17 +244,22 @@ describe('redis switchover and rejoin over real SSH', () => {
     await eventually('the rejoined replica has every id', async () => ((await idsOn(onPrimary)).join() === (await idsOn(onTwin)).join() ? true : undefined));
     expect(await idsOn(onPrimary)).toContain(5000);
     expect(readFileSync(primary.realPath(redisSettings(database).configFile), 'utf8')).toMatch(/^replicaof 127\.0\.38\.1 16379$/m);
+    // The PING period the demote silenced is given back (and persisted) by the rejoin.
+    expect(await pingPeriodOf(onPrimary)).toBe(String(PING_PERIOD_SECONDS));
+    expect(readFileSync(primary.realPath(redisSettings(database).configFile), 'utf8')).toMatch(/^repl-ping-replica-period 1$/m);
     expect(statSync(primary.realPath(redisSettings(database).configFile)).mode & 0o777).toBe(0o600);
   });
 
   it('(a) switches back to the original primary the same way, nothing lost', async () => {
     // Act
-    const { written } = await switchover(onTwin, onPrimary, 10_000);
+    const { demotion, written, demotedLater } = await switchover(onTwin, onPrimary, 10_000);
     await prepareAsPrimary(onPrimary, onTwin);
     const rejoined = await rejoin(onTwin, onPrimary);
 
     // Assess
     expect(written.refusal).toMatch(/NOREPLICAS/);
+    expect(redisEngine.positionDiff(demotedLater.position!, demotion.position)).toBe(0);
+    expect(await pingPeriodOf(onTwin)).toBe(String(PING_PERIOD_SECONDS));
     expect(rejoined).toMatchObject({ method: 'repointed', divergent: { amount: 0 } });
     const onOriginal = await idsOn(onPrimary);
     expect(written.acknowledged.filter((id) => !onOriginal.includes(id))).toEqual([]);
@@ -245,6 +272,7 @@ describe('redis switchover and rejoin over real SSH', () => {
     // Prepare
     await demote(onPrimary);
     await expect(withApp(onPrimary, (c) => c.sAdd('drill_writes', '20000'))).rejects.toThrow(/NOREPLICAS/);
+    expect(await pingPeriodOf(onPrimary)).toBe(String(SILENT_PING_PERIOD_SECONDS));
 
     // Act
     const undone = parseRedisUndoDemote(await runChecked(shell, primary.host, redisEngine.undoDemote(onPrimary)));
@@ -257,8 +285,9 @@ describe('redis switchover and rejoin over real SSH', () => {
     expect(await status(onPrimary)).toMatchObject({ role: 'primary', writable: true, demoted: false });
     await withApp(onPrimary, (c) => c.sAdd('drill_writes', '20001'));
     expect(await adminCli(onPrimary, 'CONFIG', 'GET', 'min-replicas-to-write')).toBe('min-replicas-to-write\n0');
+    expect(await pingPeriodOf(onPrimary)).toBe(String(PING_PERIOD_SECONDS));
     expect(onReplica.exitCode).toBe(3);
-    expect(onReplica.stderr).toMatch(/replica, not a demoted primary/);
+    expect(onReplica.stderr).toMatch(/a replica, not a primary: refusing to make it writable/);
     expect(await status(onTwin)).toMatchObject({ role: 'replica', writable: false });
   });
 

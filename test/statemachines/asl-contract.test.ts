@@ -1,16 +1,22 @@
 import { readdirSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { ENGINE_PLUGINS } from '../../functions/core/engines/engine-registry.ts';
 import { ERROR_NAMES } from '../../functions/core/errors.ts';
 import { generateAslText } from '../../functions/core/workflows/asl-generate.ts';
-import { WORKFLOW_LEASES } from '../../functions/core/workflows/lease-scaffold.ts';
+import { GROUP_LEASE, WORKFLOW_LEASES } from '../../functions/core/workflows/lease-scaffold.ts';
 import { WORKFLOW_NAMES } from '../../functions/core/workflows/workflow-names.ts';
 import { PLATFORM_TRANSIENT_ERRORS, POLICY_OF_TASK, RETRY_POLICIES, TRANSIENT_ERRORS, retryOf } from '../../functions/core/workflows/retry-policy.ts';
 import { STEPS } from '../../functions/handlers/step-catalog.ts';
+import { parseDatabaseEntry } from '../../infra/config/twinstack-config.schema.ts';
 import { STATEMACHINES_DIR, bindPlaceholders, loadAsl, localFunctionArn, placeholdersIn, readAslText, type WorkflowName } from '../../infra/local/runtime/load-asl.ts';
+import { RECORDED_STATUS } from '../unit/core/engines/contract/recorded-status.ts';
 
 const WORKFLOWS = readdirSync(STATEMACHINES_DIR).filter((f) => f.endsWith('.asl.json')).map((f) => f.replace(/\.asl\.json$/, '') as WorkflowName);
 const STATE_NAMES = STEPS.map((s) => s.state);
+/** A host and secrets to build the engines' rejoin commands with (only their timeouts are read). */
+const BUDGET_HOST = { name: 'db', address: '127.0.1.1', sshPort: 22, user: 'twinstack', hostKey: 'SHA256:abc' };
+const BUDGET_SECRETS = { replicationPassword: 'replication-secret', appPassword: 'app-secret' };
 /** Tasks that call an AWS service directly (no Lambda, so no catalog step), with their exact resource. */
 const SERVICE_TASKS: Readonly<Record<string, string>> = { SetTrafficGate: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData' };
 
@@ -111,9 +117,43 @@ describe('statemachines/*.asl.json', () => {
       const step = STEPS.find((s) => s.state === name);
       expect(step, name).toBeDefined();
       expect(task.Resource).toBe(`\${${name}FunctionArn}`);
-      expect(task.TimeoutSeconds, name).toBeGreaterThan(0);
-      expect(task.TimeoutSeconds, name).toBeLessThanOrEqual(step?.timeoutSeconds ?? 0);
+      // One rule: a Task waits exactly as long as its Lambda may run (the catalog), wherever it is used.
+      expect(task.TimeoutSeconds, name).toBe(step?.timeoutSeconds);
     }
+  });
+
+  it.each(ENGINE_PLUGINS.map((p) => [p.name, p] as const))(
+    'RejoinDatabase (%s): the step runs long enough for the engine\'s commands it must finish — status, the new primary\'s preparation, the rejoin',
+    (_name, plugin) => {
+      // Prepare: the commands RejoinDatabase runs in sequence before it can return a rejoin
+      const { engine } = plugin;
+      const database = parseDatabaseEntry({ name: 'main', engine: plugin.name, host: 'db', replication: { mode: 'sync' } });
+      const [oldHost, newHost] = [{ ...BUDGET_HOST, address: '127.0.1.1' }, { ...BUDGET_HOST, address: '127.0.2.1' }];
+      const recorded = RECORDED_STATUS[plugin.name];
+      const primaryStatus = engine.parseStatus(recorded?.promoted ?? recorded?.primary ?? { exitCode: 1, stdout: '', stderr: '', durationMs: 0 });
+      const replicaName = engine.replicaName(database, 'shop', oldHost);
+      const commands = [
+        engine.status({ database, host: oldHost }),
+        engine.preparePrimary({ database, host: newHost, replicaName, replicaAddress: oldHost.address }, BUDGET_SECRETS),
+        engine.rejoin({ database, host: oldHost, primaryHost: newHost, replicaName, primaryStatus }, BUDGET_SECRETS),
+      ];
+      const step = STEPS.find((s) => s.state === 'RejoinDatabase');
+      // Act
+      const neededSeconds = commands.reduce((sum, c) => sum + c.timeoutMs, 0) / 1000;
+      // Assess: the Lambda (and so every RejoinDatabase Task, by the rule above) outlasts them
+      expect(step?.timeoutSeconds).toBeGreaterThanOrEqual(neededSeconds);
+    },
+  );
+
+  it.each(WORKFLOWS.filter((w) => WORKFLOW_LEASES[w].names === GROUP_LEASE))('%s: the group lease\'s texts name every workflow that shares it', async (workflow) => {
+    // Prepare
+    const definition = JSON.parse(await readAslText(workflow)) as { States: Record<string, { Comment?: string; Cause?: string }> };
+    const sharing = WORKFLOWS.filter((w) => WORKFLOW_LEASES[w].names === GROUP_LEASE);
+    // Act
+    const texts = [definition.States[GROUP_LEASE.acquire]?.Comment, definition.States[GROUP_LEASE.wait]?.Comment, definition.States[GROUP_LEASE.busy]?.Cause];
+    // Assess
+    expect(sharing).toEqual(expect.arrayContaining(['failover', 'replicate', 'switchover', 'rejoin', 'clone-stack']));
+    for (const text of texts) for (const w of sharing) expect(text, `${workflow}: ${text}`).toContain(w);
   });
 
   it.each(WORKFLOWS)('%s: every ErrorEquals names a real error class or a States.*/Lambda.* error', async (workflow) => {

@@ -293,3 +293,63 @@ describe('failover back from the twin to the primary stack, once the primary sta
     expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
   });
 });
+
+describe('a failover that only a force may do is refused without an explicit force: the reasons, nothing changed', () => {
+  /** The primary stack died while the twin of audit was 20 MiB behind (more than maxLag 16 MiB), and it stopped applying. */
+  async function laggingTwin(): Promise<Harness> {
+    const h = await primaryDown();
+    Object.assign(h.world.db('127.0.2.1', 'audit'), { position: 0x3000148 - 20 * 1024 * 1024, catchUpPerRead: 0 });
+    h.world.execs.length = 0;
+    return h;
+  }
+  const untouched = async (h: Harness) => ({ dbs: JSON.stringify([...h.world.dbs]), state: await h.params.get(parameterNames.state('shop')), dns: h.dns.records.get(h.group.dns.name) });
+
+  it.each([
+    ['the primary still answers healthy', async () => {
+      const h = await createHarness();
+      await replicateInWorld(h);
+      h.world.execs.length = 0;
+      return h;
+    }, /primary stack healthy \(HTTP 200\): outage not confirmed/],
+    ['a replica lags beyond maxLag', laggingTwin, /replica audit lag 20\.0 MiB > limit 16\.0 MiB .*\(force to promote and lose it\)/],
+  ] as const)('holds when %s: the reasons say why; nothing fenced, promoted, switched or recorded', async (_case, prepare, says) => {
+    // Prepare
+    const h = await prepare();
+    const before = await untouched(h);
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop' }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ action: 'hold', forced: false });
+    expect((result.output as { reasons: string[] }).reasons.join(' | ')).toMatch(says);
+    expect(new Set(h.world.execs.map((e) => e.argv[1]))).toEqual(new Set(['status']));
+    expect(await untouched(h)).toEqual(before);
+    expect(h.dns.changes).toEqual([]);
+  });
+
+  it('fails over the lagging replica only with force: true, reporting the loss', async () => {
+    // Prepare
+    const h = await laggingTwin();
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop', force: true }, deps: h.deps, timing: FAST });
+    // Assess
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsTargetOf(h.group.twin));
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as GroupState;
+    expect(state.history?.at(-1)).toMatchObject({ kind: 'failover', forced: true, lost: { audit: { amount: 20 * 1024 * 1024, unit: 'bytes' } } });
+  });
+
+  it.each([['"true"', 'true'], ['1', 1], ['"yes"', 'yes']] as const)('fails InvalidWorkflowInput naming force when it is %s, not a JSON boolean, before any step runs', async (_shown, force) => {
+    // Prepare
+    const h = await laggingTwin();
+    const before = await untouched(h);
+    // Act
+    const result = await runWorkflow({ workflow: 'failover', input: { group: 'shop', force }, deps: h.deps, timing: FAST });
+    // Assess
+    expect([result.status, result.error]).toEqual(['FAILED', 'InvalidWorkflowInput']);
+    expect(result.cause).toMatch(/optional force \(true or false, a JSON boolean\)/);
+    expect(result.events.filter((e) => e.type === 'entered').map((e) => e.state)).toEqual(['ValidateInput', 'InvalidWorkflowInput']);
+    expect(h.world.execs).toEqual([]);
+    expect(await untouched(h)).toEqual(before);
+  });
+});

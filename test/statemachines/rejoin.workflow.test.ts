@@ -144,6 +144,23 @@ describe('rejoin workflow (local runtime, fake ports)', () => {
     expect(await leaseFree(h)).toBe(true);
   });
 
+  it('refuses a rejoin onto an old primary that is writable and still has the traffic (DNS points at its stack): both reasons, nothing changed', async () => {
+    // Prepare: after the failover someone started the old primaries writable again and pointed the name back at them
+    const h = await failedOver();
+    for (const d of h.group.databases) Object.assign(h.world.db(OLD, d.name), { role: 'primary', writable: true, fenced: false, streaming: false });
+    h.dns.records.set(h.group.dns.name, dnsTargetOf(h.group.primary));
+    const before = { state: await h.params.get(parameterNames.state('shop')), dbs: JSON.stringify([...h.world.dbs]), dns: h.dns.records.get(h.group.dns.name), dnsChanges: h.dns.changes.length };
+    // Act
+    const result = await rejoin(h);
+    // Assess
+    expect([result.status, result.error]).toEqual(['FAILED', 'RejoinRefused']);
+    expect(result.cause).toMatch(/DNS points at the primary stack, not at the active twin stack: traffic may still reach the primary stack/);
+    expect(result.cause).toMatch(/primary copy of audit is a writable primary, neither fenced nor demoted: it may still receive traffic/);
+    expect(new Set(h.world.execs.map((e) => e.argv[1]))).toEqual(new Set(['status']));
+    expect({ state: await h.params.get(parameterNames.state('shop')), dbs: JSON.stringify([...h.world.dbs]), dns: h.dns.records.get(h.group.dns.name), dnsChanges: h.dns.changes.length }).toEqual(before);
+    expect(await leaseFree(h)).toBe(true);
+  });
+
   it('refuses "nothing to rejoin" when nothing failed over', async () => {
     // Prepare
     const h = await createHarness();

@@ -89,11 +89,21 @@ describe('switchover workflow (local runtime, fake ports)', () => {
     ['a replica is not streaming', (h: Harness): void => void (h.world.db(TWIN_DB, 'audit').streaming = false), {}, /twin of audit is not streaming/],
     ['the target stack is unhealthy', (h: Harness): void => void h.health.healthy.set(h.group.twin.healthUrl, false), {}, /twin stack unhealthy/],
     ['DNS does not point at the active stack', (h: Harness): void => void h.dns.records.set(h.group.dns.name, dnsTargetOf(h.group.twin)), {}, /DNS points at the twin, not the active primary/],
+    ['a replica is broken (its server is down)', (h: Harness): void => void Object.assign(h.world.db(TWIN_DB, 'audit'), { role: 'stopped', streaming: false }), {}, /twin of audit is stopped, not a running replica: rejoin it first/],
+    ['a replica cannot be observed', (h: Harness): void => void h.world.unreachable.add(TWIN_DB), {}, /twin of main could not be observed \(HOST_UNREACHABLE/],
+    [
+      'a replica lags past what it catches up within the timeout',
+      (h: Harness): void => void Object.assign(h.world.db(TWIN_DB, 'audit'), { position: 0x3000148 - 20 * 1024 * 1024, catchUpPerRead: 0 }),
+      { catchUpTimeoutSeconds: 5 },
+      /twin of audit lag 20\.0 MiB > limit 16\.0 MiB: it would not catch up within the 5 s timeout/,
+    ],
   ] as const)('refuses, changing nothing, when %s: the reasons are the output, the lease is given back', async (_name, arrange, input, says) => {
     // Prepare
     const h = await replicated();
     arrange(h);
     const dnsBefore = h.dns.records.get(h.group.dns.name);
+    const dbsBefore = JSON.stringify([...h.world.dbs]);
+    h.world.execs.length = 0;
     // Act
     const result = await runWorkflow({ workflow: 'switchover', input: { group: 'shop', ...input }, deps: h.deps, timing: FAST });
     // Assess
@@ -101,6 +111,8 @@ describe('switchover workflow (local runtime, fake ports)', () => {
     expect(result.output).toMatchObject({ action: 'refuse', kind: 'switchover' });
     expect((result.output as { reasons: string[] }).reasons.join(' | ')).toMatch(says);
     expect([ran(h, 'demote'), ran(h, 'promote'), ran(h, 'rejoin')]).toEqual([[], [], []]);
+    expect([...new Set(h.world.execs.map((e) => e.argv[1]))].filter((op) => op !== 'status')).toEqual([]);
+    expect(JSON.stringify([...h.world.dbs])).toBe(dbsBefore);
     expect(h.dns.changes).toEqual([]);
     expect(h.dns.records.get(h.group.dns.name)).toEqual(dnsBefore);
     expect(await stateOf(h)).toEqual({ active: 'primary' });

@@ -45,6 +45,7 @@ import type { DatabaseObservation, DatabaseVerdict, FailoverDecision, FailoverSn
 /** A verdict before its unit is attached (every verdict carries its database's lag unit). */
 type Judgement = Omit<DatabaseVerdict, 'lagUnit'>;
 import { formatLag } from '../engines/lag-unit.ts';
+import { otherStack } from './direction.ts';
 
 /** Seconds between an ISO time and `now`; Infinity when unreadable (an unreadable time proves nothing). */
 function ageSeconds(at: string, now: Date): number {
@@ -200,7 +201,7 @@ function secondsSince(lastFailoverAt: string | undefined, now: Date): number | u
 export function decideFailover(snapshot: FailoverSnapshot, now: Date): FailoverDecision {
   const force = snapshot.force;
   const from = snapshot.from ?? 'primary';
-  const to = snapshot.to ?? (from === 'primary' ? 'twin' : 'primary');
+  const to = snapshot.to ?? otherStack(from);
   const context: JudgeContext = { force, now, maxAgeSeconds: snapshot.maxObservationAgeSeconds, primaryHealthy: snapshot.primaryHealth.healthy, from, to };
   const databases: DatabaseVerdict[] = snapshot.databases.map((db) => ({ ...judgeDatabase(db, context), lagUnit: db.lagUnit }));
   const databaseReasons = databases.flatMap((d) => d.reasons);

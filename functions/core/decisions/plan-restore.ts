@@ -13,6 +13,7 @@ import type { DatabaseStatus } from '../engines/database-engine.ts';
 import type { GroupState } from '../group-state.ts';
 import type { JobStatus } from '../jobs/detached-job.ts';
 import type { StackRole } from '../model.ts';
+import { otherStack } from './direction.ts';
 
 export interface RestorePlan {
   /**
@@ -39,7 +40,7 @@ export interface RestoreContext {
 
 export function planRestore({ state, target = 'twin', twin, dnsPointsAt, job, database }: RestoreContext): RestorePlan {
   const name = database ?? 'the database';
-  const source = target === 'twin' ? 'primary' : 'twin';
+  const source = otherStack(target);
   const refusals: string[] = [];
   if (state.active === target) refusals.push(`the ${target} is the active stack of the group: restoring would destroy live data`);
   if (dnsPointsAt === target) refusals.push(`DNS points at the ${target}: restoring would destroy the data it serves`);

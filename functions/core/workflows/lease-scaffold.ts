@@ -62,29 +62,63 @@ export const DEPLOY_LEASE: LeaseStateNames = {
   release: 'ReleaseDeployLease',
 };
 
-const groupLease = (workflow: WorkflowName, then: string, waitMinutes: number, acquireComment: string): LeaseSpec => ({
-  names: GROUP_LEASE,
-  then,
-  waitMinutes,
-  pollSeconds: 2,
-  queueComment: 'Waits, bounded, for another workflow changing this group to finish: an alarm is never dropped silently',
-  acquireComment,
-  waitComment: 'Another failover or replicate of this group holds the lease',
-  busyError: 'GroupBusy',
-  busyCause: `Another failover or replicate of this group held the lease for ${waitMinutes} minutes; this ${workflow} never ran (it fails so that the workflow failure alarm tells an operator)`,
-  afterRelease: 'Outcome?',
-  releaseResultPath: '$.leaseReleased',
-  releaseCatch: { next: 'Outcome?', resultPath: '$.leaseReleaseError' },
-  releaseComment: 'Every path gives the lease back; if this fails, the lease expires by itself',
-});
+/**
+ * The workflows that share the group lease, with the state each starts with once it holds
+ * the lease and how long it waits for another holder: at most one of them changes a group
+ * at a time. The lease's texts name them from this list.
+ */
+interface GroupLeaseUse {
+  /** The state after the lease is acquired. */
+  readonly then: string;
+  readonly waitMinutes: number;
+  /** What the lease means for this workflow in particular, added to the acquire comment. */
+  readonly note?: string;
+}
+
+/** Every workflow but the deploy (which has its own lease) shares the group lease. */
+type GroupLeaseWorkflow = Exclude<WorkflowName, 'deploy'>;
+
+const GROUP_LEASE_WORKFLOWS: Readonly<Record<GroupLeaseWorkflow, GroupLeaseUse>> = {
+  failover: { then: 'AssessFailover', waitMinutes: 15, note: 'a duplicate alarm while one runs starts nothing new' },
+  replicate: { then: 'PlanReplication', waitMinutes: 30 },
+  switchover: { then: 'AssessSwitchover', waitMinutes: 15 },
+  rejoin: { then: 'AssessRejoin', waitMinutes: 30 },
+  'clone-stack': { then: 'DescribeSourceStack', waitMinutes: 30, note: 'nothing else changes the group while its twin is cloned' },
+};
+
+/** The names of the group-lease workflows, in order. */
+export const GROUP_LEASE_WORKFLOW_NAMES = Object.keys(GROUP_LEASE_WORKFLOWS) as readonly GroupLeaseWorkflow[];
+
+/** `a, b or c`. */
+function orList(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
+/** "failover, replicate, switchover, rejoin or clone-stack": every workflow that shares the group lease. */
+const GROUP_LEASE_HOLDERS = orList(GROUP_LEASE_WORKFLOW_NAMES);
+
+function groupLease(workflow: GroupLeaseWorkflow): LeaseSpec {
+  const { then, waitMinutes, note } = GROUP_LEASE_WORKFLOWS[workflow];
+  return {
+    names: GROUP_LEASE,
+    then,
+    waitMinutes,
+    pollSeconds: 2,
+    queueComment: 'Waits, bounded, for another workflow changing this group to finish: an alarm is never dropped silently',
+    acquireComment: `One workflow of ${GROUP_LEASE_WORKFLOW_NAMES.join(', ')} changes a group at a time: this ${workflow} waits for any other (or another ${workflow}) to finish${note ? `; ${note}` : ''}`,
+    waitComment: `Another ${GROUP_LEASE_HOLDERS} of this group holds the lease`,
+    busyError: 'GroupBusy',
+    busyCause: `Another ${GROUP_LEASE_HOLDERS} of this group held the lease for ${waitMinutes} minutes; this ${workflow} never ran (it fails so that the workflow failure alarm tells an operator)`,
+    afterRelease: 'Outcome?',
+    releaseResultPath: '$.leaseReleased',
+    releaseCatch: { next: 'Outcome?', resultPath: '$.leaseReleaseError' },
+    releaseComment: 'Every path gives the lease back; if this fails, the lease expires by itself',
+  };
+}
 
 /** Each workflow's lease. */
 export const WORKFLOW_LEASES: Readonly<Record<WorkflowName, LeaseSpec>> = {
-  failover: groupLease('failover', 'AssessFailover', 15, 'One workflow that changes databases or DNS per group at a time (failover, replicate): a duplicate alarm while one runs starts nothing new'),
-  replicate: groupLease('replicate', 'PlanReplication', 30, 'One workflow that changes databases or DNS per group at a time: no replicate during a failover (or another replicate)'),
-  switchover: groupLease('switchover', 'AssessSwitchover', 15, 'One workflow that changes databases or DNS per group at a time: no switchover during a failover, replicate or rejoin (or another switchover)'),
-  rejoin: groupLease('rejoin', 'AssessRejoin', 30, 'One workflow that changes databases or DNS per group at a time: no rejoin during a failover, replicate or switchover (or another rejoin)'),
-  'clone-stack': groupLease('clone-stack', 'DescribeSourceStack', 30, "One workflow that changes a group at a time: nothing else changes the group while its twin is cloned"),
+  ...(Object.fromEntries(GROUP_LEASE_WORKFLOW_NAMES.map((w) => [w, groupLease(w)])) as Record<GroupLeaseWorkflow, LeaseSpec>),
   deploy: {
     names: DEPLOY_LEASE,
     then: 'PlanDeploy',

@@ -6,20 +6,22 @@
  * --local: runs the workflow through the local runtime in this process over the lab's Compute
  * (a new loopback host per host of the primary: its own sshd, Docker engine and empty database
  * servers; needs root, as the lab does); the block printed is what RegisterTwin stored in the
- * local config. Without --local: StartExecution of `twinstack-clone-stack` in --region/--account;
- * the block is then stored in the group's config parameter by the workflow.
+ * local config. Without --local: StartExecution of `twinstack-clone-stack` in --region/--account
+ * (RegisterTwin stores the block in the group's config parameter); with --wait (or --write) the
+ * command polls DescribeExecution for at most --wait-timeout seconds and prints the block from
+ * the execution's output (`registered.twin`); past the timeout it says so and the execution goes on.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { stringify } from 'yaml';
-import { SfnWorkflowStarter } from '../../../functions/adapters/aws/sfn.workflow-starter.ts';
 import type { Stack } from '../../../functions/core/model.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import type { AddressRange } from '../../local/runtime/lab-address-allocator.ts';
 import type { WorkflowEvent, WorkflowResult } from '../../local/runtime/run-workflow.ts';
-import { awsTarget, ensureAwsCredentials, stateMachineArnOf } from '../aws-target.ts';
+import { startAwsExecution, waitForAwsExecution } from '../aws-executions.ts';
+import { awsTarget } from '../aws-target.ts';
 import { CliInputError, EXIT, reportInputError, type CliIo } from '../cli-io.ts';
 import { formatDuration, paint, statusColour } from '../format.ts';
 import { DEFAULT_LOCAL_DNS } from '../local-observe.ts';
@@ -41,6 +43,8 @@ export interface CloneCommandOptions {
   readonly addresses?: string;
   readonly dns?: string;
   readonly wait?: boolean;
+  /** AWS: seconds --wait polls before it gives up (the execution goes on). */
+  readonly waitTimeout?: string;
   readonly write?: string;
   readonly json?: boolean;
   readonly region?: string;
@@ -57,11 +61,19 @@ export interface LocalCloneRun {
   readonly onEvent: (e: WorkflowEvent) => void;
 }
 
-/** What a test may replace: the local runner, the SFN client. */
+/** What a test may replace: the local runner, the SFN client, the wait between DescribeExecution polls. */
 export interface CloneCommandDeps {
   readonly runLocal?: (run: LocalCloneRun) => Promise<WorkflowResult>;
   readonly sfnClient?: (region: string) => SFNClient;
+  /** @default 15 000 */
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<unknown>;
+  readonly now?: () => number;
 }
+
+/** The workflow's own TimeoutSeconds (statemachines/clone-stack.asl.json): no execution runs longer. */
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 7200;
+const MAX_WAIT_TIMEOUT_SECONDS = 86_400;
 
 const GROUP_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const SUBNET_PAIR = /^([A-Za-z0-9][A-Za-z0-9._:/-]{0,255})=([A-Za-z0-9][A-Za-z0-9._:/-]{0,255})$/;
@@ -150,39 +162,87 @@ export async function runCloneCommand(group: string, options: CloneCommandOption
         io.out(`  ${e.state.padEnd(26)} ${formatDuration(took).padStart(8)}  ${outcome}${e.type !== 'succeeded' && e.detail ? `  ${e.detail}` : ''}`);
       },
     });
-    if (result.status !== 'SUCCEEDED') {
-      if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName, status: result.status, error: result.error ?? null, cause: result.cause ?? null }, null, 2));
-      else io.out(`clone-stack ${executionName}: ${c(result.status, statusColour(result.status))} in ${formatDuration(result.durationMs)}\n  ${result.error ?? ''}: ${result.cause ?? ''}`);
-      return result.error === 'CloneRefused' ? EXIT.refused : EXIT.workflowFailed;
-    }
+    if (result.status !== 'SUCCEEDED') return reportFailedClone({ executionName, status: result.status, error: result.error, cause: result.cause, durationMs: result.durationMs }, options, io);
     const stored = JSON.parse((await state.params.get(parameterNames.config(group))) ?? '{}') as { twin?: Stack };
     if (!stored.twin) throw new Error(`clone-stack of ${group} succeeded but its config has no twin`);
-    const yaml = twinBlockYaml(stored.twin);
-    if (options.write) {
-      writeFileSync(options.write, yaml, { mode: 0o644 });
-      io.err(`wrote the twin's block (${stored.twin.hosts.length} host(s), keys pinned) to ${options.write}`);
-    }
-    if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName, status: result.status, durationMs: Math.round(result.durationMs), twin: stored.twin }, null, 2));
-    else if (!options.write) io.out(yaml.trimEnd());
-    else io.out(`clone-stack ${executionName}: ${c('SUCCEEDED', 'green')} in ${formatDuration(result.durationMs)}: twin ${stored.twin.name}`);
-    return EXIT.ok;
+    return reportTwin({ executionName, durationMs: result.durationMs, twin: stored.twin }, options, io);
   } catch (error) {
     if (error instanceof CliInputError) return reportInputError(error, io);
     throw error;
   }
 }
 
+/** A clone that did not succeed: its error and cause; exit 3 when the plan refused it (nothing created), else 4. */
+function reportFailedClone(run: { readonly executionName: string; readonly status: string; readonly error?: string; readonly cause?: string; readonly durationMs?: number }, options: CloneCommandOptions, io: CliIo): number {
+  const c = paint(io.isTty);
+  if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName: run.executionName, status: run.status, error: run.error ?? null, cause: run.cause ?? null }, null, 2));
+  else io.out(`clone-stack ${run.executionName}: ${c(run.status, statusColour(run.status))}${run.durationMs !== undefined ? ` in ${formatDuration(run.durationMs)}` : ''}\n  ${run.error ?? ''}: ${run.cause ?? ''}`);
+  return run.error === 'CloneRefused' ? EXIT.refused : EXIT.workflowFailed;
+}
+
+/** A cloned twin: its block printed (or written to --write), or the JSON result. */
+function reportTwin(run: { readonly executionName: string; readonly durationMs?: number; readonly twin: Stack }, options: CloneCommandOptions, io: CliIo): number {
+  const c = paint(io.isTty);
+  const yaml = twinBlockYaml(run.twin);
+  if (options.write) {
+    writeFileSync(options.write, yaml, { mode: 0o644 });
+    io.err(`wrote the twin's block (${run.twin.hosts.length} host(s), keys pinned) to ${options.write}`);
+  }
+  const took = run.durationMs !== undefined ? ` in ${formatDuration(run.durationMs)}` : '';
+  if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName: run.executionName, status: 'SUCCEEDED', durationMs: run.durationMs !== undefined ? Math.round(run.durationMs) : null, twin: run.twin }, null, 2));
+  else if (!options.write) io.out(yaml.trimEnd());
+  else io.out(`clone-stack ${run.executionName}: ${c('SUCCEEDED', 'green')}${took}: twin ${run.twin.name}`);
+  return EXIT.ok;
+}
+
+/** `--wait-timeout` in seconds (1 to a day); CliInputError naming the fix, before anything starts. */
+function waitTimeoutSecondsOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WAIT_TIMEOUT_SECONDS;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_TIMEOUT_SECONDS) {
+    throw new CliInputError(`--wait-timeout must be a whole number of seconds from 1 to ${MAX_WAIT_TIMEOUT_SECONDS} (got ${JSON.stringify(text)})`, `omit it for ${DEFAULT_WAIT_TIMEOUT_SECONDS} s (the workflow's own timeout)`);
+  }
+  return seconds;
+}
+
+/** The twin's block in a clone-stack execution's output (RegisterTwin's result at `registered.twin`). */
+export function twinOfExecutionOutput(output: string | undefined): Stack | undefined {
+  let parsed: unknown;
+  try {
+    parsed = output === undefined ? undefined : JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  const twin = (parsed as { registered?: { twin?: Stack } } | undefined)?.registered?.twin;
+  return typeof twin?.name === 'string' && Array.isArray(twin.hosts) ? twin : undefined;
+}
+
 async function startOnAws(group: string, input: Record<string, unknown>, options: CloneCommandOptions, io: CliIo, deps: CloneCommandDeps): Promise<number> {
   const target = awsTarget(`clone ${group}`, options);
-  if (options.write || options.wait) io.err(`note: --wait and --write follow local clones only for now; in AWS the twin's block is stored in ${parameterNames.config(group)} when the execution succeeds`);
+  // The block exists only once the execution ends: --write waits for it.
+  const wait = options.wait === true || options.write !== undefined;
+  const timeoutSeconds = waitTimeoutSecondsOf(options.waitTimeout);
   const client = deps.sfnClient ? deps.sfnClient(target.region) : new SFNClient({ region: target.region });
-  await ensureAwsCredentials(client, `clone ${group}`);
-  const starter = new SfnWorkflowStarter(client, (wf) => stateMachineArnOf(target, wf));
-  const executionName = `cli-clone-stack-${group}-${randomUUID().slice(0, 8)}`;
-  const started = await starter.start('clone-stack', executionName, input);
-  if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName, started: started.started, executionArn: started.executionId }, null, 2));
-  else io.out(`clone ${group}: ${started.started ? 'started' : 'already exists'} ${started.executionId}`);
-  return EXIT.ok;
+  const run = await startAwsExecution(client, target, 'clone-stack', group, input, `clone ${group}`);
+  const config = parameterNames.config(group);
+  if (!wait) {
+    if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName: run.executionName, started: run.started, executionArn: run.executionArn }, null, 2));
+    else io.out(`clone ${group}: ${run.started ? 'started' : 'already exists'} ${run.executionArn}\n  when it succeeds the twin's block is stored in ${config}; add --wait to print it here`);
+    return EXIT.ok;
+  }
+  if (!options.json) io.err(`clone ${group}: started ${run.executionArn}; waiting up to ${formatDuration(timeoutSeconds * 1000)} for it to end`);
+  const ended = await waitForAwsExecution(client, run.executionArn, { timeoutMs: timeoutSeconds * 1000, pollMs: deps.pollMs, sleep: deps.sleep, now: deps.now });
+  if (!ended.finished) {
+    const message = `clone ${group}: ${run.executionName} is still ${ended.status} after ${formatDuration(ended.waitedMs)} (--wait-timeout ${timeoutSeconds} s); it goes on: follow it with \`twinstack history ${group}\` or in the Step Functions console (${run.executionArn}); when it succeeds the twin's block is in ${config}`;
+    if (options.json) io.out(JSON.stringify({ workflow: 'clone-stack', executionName: run.executionName, executionArn: run.executionArn, status: ended.status, waitTimedOut: true }, null, 2));
+    io.err(`twinstack: ${message}`);
+    return EXIT.fault;
+  }
+  const durationMs = ended.startDate && ended.stopDate ? ended.stopDate.getTime() - ended.startDate.getTime() : undefined;
+  if (ended.status !== 'SUCCEEDED') return reportFailedClone({ executionName: run.executionName, status: ended.status ?? 'UNKNOWN', error: ended.error, cause: ended.cause, durationMs }, options, io);
+  const twin = twinOfExecutionOutput(ended.output);
+  if (!twin) throw new Error(`clone-stack ${run.executionName} succeeded but its output has no registered.twin: read the twin's block from ${config}`);
+  return reportTwin({ executionName: run.executionName, durationMs, twin }, options, io);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -205,8 +265,9 @@ export function registerCloneCommand(program: Command, io: CliIo, setExitCode: (
     .option('--lab-root <dir>', 'local: where lab hosts keep their files', DEFAULT_LAB_ROOT)
     .option('--addresses <first-last>', 'local: loopback addresses the twin hosts may get', DEFAULT_CLONE_ADDRESSES)
     .option('--dns <host:port>', 'local DNS server the runtime verifies against', `${DEFAULT_LOCAL_DNS.address}:${DEFAULT_LOCAL_DNS.port}`)
-    .option('--wait', 'follow it state by state')
-    .option('--write <file>', "write the twin's block to FILE instead of printing it")
+    .option('--wait', 'local: follow it state by state; AWS: wait until the execution ends, then print the twin\'s block')
+    .option('--wait-timeout <seconds>', `AWS: how long --wait polls before it gives up, the execution going on (default ${DEFAULT_WAIT_TIMEOUT_SECONDS}, the workflow's own timeout)`)
+    .option('--write <file>', "write the twin's block to FILE instead of printing it (AWS: implies --wait)")
     .option('--json', 'print the result as JSON')
     .option('--region <region>', 'AWS: the control region (default: AWS_REGION)')
     .option('--account <id>', 'AWS: the account of the state machines (default: TWINSTACK_AWS_ACCOUNT)')
@@ -215,10 +276,11 @@ export function registerCloneCommand(program: Command, io: CliIo, setExitCode: (
       `
 Example:
   npx twinstack clone shop --target-region eu-central-1 --kms-key alias/twinstack --vpc vpc-0abc --subnet subnet-0a1=subnet-0b1 --region eu-central-1
+  npx twinstack clone shop --target-region eu-central-1 --kms-key alias/twinstack --vpc vpc-0abc --subnet subnet-0a1=subnet-0b1 --region eu-central-1 --wait --write twin.yaml
   npx twinstack clone drill --local --wait --write twin.yaml
 
-Exit codes: 0 cloned (or started, on AWS); 2 invalid input: nothing started; 3 refused by the plan (the reasons name each fix): nothing created;
-4 the workflow failed (what it made is rolled back unless --keep-on-failure); 1 fault.`,
+Exit codes: 0 cloned (or started, on AWS without --wait); 2 invalid input: nothing started; 3 refused by the plan (the reasons name each fix): nothing created;
+4 the workflow failed (what it made is rolled back unless --keep-on-failure); 1 fault, or --wait gave up (the execution goes on).`,
     )
     .action(async (group: string, options: CloneCommandOptions) => {
       setExitCode(await runCloneCommand(group, options, io, deps));

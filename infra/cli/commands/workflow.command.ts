@@ -21,11 +21,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SfnWorkflowStarter } from '../../../functions/adapters/aws/sfn.workflow-starter.ts';
 import type { FailoverGroup } from '../../../functions/core/model.ts';
 import type { WorkflowEvent, WorkflowResult } from '../../local/runtime/run-workflow.ts';
 import type { WorkflowName } from '../../local/runtime/load-asl.ts';
-import { awsTarget, ensureAwsCredentials, stateMachineArnOf } from '../aws-target.ts';
+import { startAwsExecution } from '../aws-executions.ts';
+import { awsTarget } from '../aws-target.ts';
 import { CliInputError, EXIT, reportInputError, type CliIo } from '../cli-io.ts';
 import { formatDuration, paint, statusColour } from '../format.ts';
 import { DEFAULT_LOCAL_DNS, lagText, observeGroup } from '../local-observe.ts';
@@ -250,12 +250,9 @@ async function startOnAws(workflow: WorkflowName, group: string, options: Workfl
   if (options.wait) io.err('note: --wait follows local executions only for now; follow this one in the Step Functions console');
   const input = inputOf(workflow, group, options, undefined, now);
   const client = deps.sfnClient ? deps.sfnClient(region) : new SFNClient({ region });
-  await ensureAwsCredentials(client, `${workflow} ${group}`);
-  const starter = new SfnWorkflowStarter(client, (wf) => stateMachineArnOf(target, wf));
-  const executionName = `cli-${workflow}-${group}-${randomUUID().slice(0, 8)}`;
-  const started = await starter.start(workflow, executionName, input);
-  if (options.json) io.out(JSON.stringify({ workflow, executionName, started: started.started, executionArn: started.executionId }, null, 2));
-  else io.out(`${workflow} ${group}: ${started.started ? 'started' : 'already exists'} ${started.executionId}`);
+  const started = await startAwsExecution(client, target, workflow, group, input);
+  if (options.json) io.out(JSON.stringify({ workflow, executionName: started.executionName, started: started.started, executionArn: started.executionArn }, null, 2));
+  else io.out(`${workflow} ${group}: ${started.started ? 'started' : 'already exists'} ${started.executionArn}`);
   return EXIT.ok;
 }
 

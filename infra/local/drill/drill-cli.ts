@@ -6,7 +6,7 @@
  * 1 when it did not or could not run, 2 for invalid options (nothing run).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { ENGINE_NAMES, pluginFor } from '../../../functions/core/engines/engine-registry.ts';
 import type { EngineName } from '../../../functions/core/model.ts';
 import { LAB_NODES } from '../lab/lab-nodes.ts';
@@ -48,6 +48,8 @@ export interface DrillCliOptions {
   readonly reportDir: string;
   readonly writesBefore: number;
   readonly writesAfter: number;
+  /** Start only the primary and build the twin with the clone-stack workflow first. */
+  readonly clone: boolean;
 }
 
 /** Adds the drill's options to `command` (a standalone program or a `twinstack` subcommand). */
@@ -60,8 +62,8 @@ export function addDrillOptions(command: Command): Command {
     .option('--lab-root <dir>', 'where lab hosts keep their files', '/var/tmp/twinstack-lab')
     .option('--report-dir <dir>', 'where the summary, timeline, config and index.html are written', 'drill-report')
     .option('--writes-before <n>', 'acknowledged writes before the kill', parseWriteCount, 200)
-    .option('--writes-after <n>', 'acknowledged writes after the kill', parseWriteCount, 100);
-  // Room for `--clone` (clone-stack before the drill): an option here, a phase in run-drill.ts before replicate.
+    .option('--writes-after <n>', 'acknowledged writes after the kill', parseWriteCount, 100)
+    .option('--clone', 'start the primary stack alone and build its twin with the clone-stack workflow before replicate', false);
 }
 
 /** The replication mode a drill runs in: the one asked for, else the scenario's, else sync. */
@@ -69,9 +71,16 @@ export function drillModeOf(opts: Pick<DrillCliOptions, 'scenario' | 'mode'>): '
   return opts.mode ?? SCENARIOS[opts.scenario].mode ?? 'sync';
 }
 
-/** Why these options cannot run together (a sentence naming the fix), or undefined. */
-export function drillOptionsProblem(opts: Pick<DrillCliOptions, 'scenario' | 'mode'>): string | undefined {
-  return scenarioModeProblem(opts.scenario, drillModeOf(opts));
+/**
+ * Why these options cannot run together (a sentence naming the fix), or undefined.
+ * `--clone` goes with every scenario (each starts once both stacks run, however the twin
+ * was built); the lab's Compute needs an absolute lab root, as the records it keeps there.
+ */
+export function drillOptionsProblem(opts: Pick<DrillCliOptions, 'scenario' | 'mode'> & Partial<Pick<DrillCliOptions, 'clone' | 'labRoot'>>): string | undefined {
+  const modeProblem = scenarioModeProblem(opts.scenario, drillModeOf(opts));
+  if (modeProblem) return modeProblem;
+  if (opts.clone && opts.labRoot !== undefined && !isAbsolute(opts.labRoot)) return `--clone needs an absolute --lab-root (got ${JSON.stringify(opts.labRoot)}): e.g. --lab-root ${resolve(opts.labRoot)}`;
+  return undefined;
 }
 
 export const DRILL_DESCRIPTION = 'Run a whole twinstack failover on this machine and measure it';
@@ -84,10 +93,11 @@ export async function runDrillCli(opts: DrillCliOptions, io: { out(line: string)
   const started = Date.now();
   const log = opts.json ? () => undefined : (line: string) => io.out(line);
   const mode = drillModeOf(opts);
-  log(`twinstack drill, scenario ${opts.scenario} (${opts.engines.join(', ')}; ${mode} replication): ${SCENARIOS[opts.scenario].property}`);
+  log(`twinstack drill${opts.clone ? ' --clone' : ''}, scenario ${opts.scenario} (${opts.engines.join(', ')}; ${mode} replication): ${SCENARIOS[opts.scenario].property}`);
   try {
-    const summary = await runDrill({ labRoot: opts.labRoot, reportDir: resolve(opts.reportDir), mode, engines: opts.engines, writesBefore: opts.writesBefore, writesAfter: opts.writesAfter, scenario: opts.scenario, log });
+    const summary = await runDrill({ labRoot: opts.labRoot, reportDir: resolve(opts.reportDir), mode, engines: opts.engines, writesBefore: opts.writesBefore, writesAfter: opts.writesAfter, scenario: opts.scenario, clone: opts.clone, log });
     log('');
+    if (summary.clone) log(`clone-stack: twin ${summary.clone.twin} (${summary.clone.hosts} host${summary.clone.hosts === 1 ? '' : 's'}) in ${summary.clone.durationMs} ms`);
     log(
       `RTO ${summary.rtoMs ?? '?'} ms (detection ${summary.detectionMs ?? '?'} ms, orchestration ${summary.orchestrationMs ?? '?'} ms); ` +
         `${summary.acknowledged} writes acknowledged, ${summary.lost} lost, ${summary.duplicated} duplicated; DNS ${summary.dnsBefore} → ${summary.dnsAfter}; ` +

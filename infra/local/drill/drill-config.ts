@@ -23,7 +23,8 @@ export interface DrillHost {
 
 export interface DrillConfigInput {
   readonly primary: DrillHost;
-  readonly twin: DrillHost;
+  /** Absent with `--clone`: the group awaits its twin, which clone-stack builds and registers. */
+  readonly twin?: DrillHost;
   readonly appPort: number;
   /** One database per engine, named after it, each on its lab node's default port. */
   readonly engines: readonly EngineName[];
@@ -57,7 +58,7 @@ function stackYaml(role: 'primary' | 'twin', host: DrillHost, input: DrillConfig
 }
 
 export function drillConfigYaml(input: DrillConfigInput): string {
-  return `# Written by npm run drill: two local stacks on loopback lab hosts.
+  return `# Written by npm run drill: ${input.twin ? 'two local stacks' : 'the primary stack (clone-stack builds its twin)'} on loopback lab hosts.
 version: 1
 groups:
   - name: ${DRILL_GROUP}
@@ -74,7 +75,7 @@ groups:
         name: ${DRILL_IMAGE_NAME}
     failover:
       cooldownSeconds: 300
-      maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${stackYaml('twin', input.twin, input)}
+      maxObservationAgeSeconds: 10${stackYaml('primary', input.primary, input)}${input.twin ? stackYaml('twin', input.twin, input) : ''}
     databases:
 ${databasesYaml(input)}`;
 }

@@ -159,11 +159,11 @@ function unitOf(lagUnit: string): string {
 
 /** The whole page. */
 export function renderDrillReport(summary: DrillSummary, rows: readonly TimelineRow[], options: { readonly generatedAt?: string } = {}): string {
-  // A scenario's verdict is its property's (`passed`); a summary without one (older runs) is judged by `ok`.
-  const passed = summary.passed ?? summary.ok;
+  // One verdict: the scenario's property (`passed`, which `ok` equals).
+  const passed = summary.passed;
   const verdict = passed ? 'PASSED' : 'FAILED';
   const scenario = summary.scenario
-    ? `<section id="scenario"><h2>Scenario ${escapeHtml(summary.scenario)}</h2><p>${escapeHtml(summary.property ?? '')}</p><ul>${(summary.propertyReasons ?? []).map((r) => `<li class="${r.startsWith('ok:') ? 'ok' : 'badtext'}">${escapeHtml(r)}</li>`).join('')}</ul></section>`
+    ? `<section id="scenario"><h2>Scenario ${escapeHtml(summary.scenario)}</h2><p>${escapeHtml(summary.property ?? '')}</p><ul>${summary.propertyReasons.map((r) => `<li class="${r.startsWith('ok:') ? 'ok' : 'badtext'}">${escapeHtml(r)}</li>`).join('')}</ul></section>`
     : '';
   const headline = [
     ['RTO', ms(summary.rtoMs), 'primary killed → first write acknowledged through the group name'],
@@ -213,7 +213,7 @@ svg .grid{stroke:#eaeef2}svg .ack{fill:#2da44e}svg .failed{fill:#cf222e}svg .kil
 svg .dns-primary{fill:#0969da}svg .dns-twin{fill:#2da44e}svg .dns-none{fill:#cf222e}svg .bandtext{font-size:11px;fill:#fff}.dnslist{margin:6px 0;color:#57606a;font-size:12px}svg .phase{fill:#0969da}svg .state{fill:#54aeff}svg .warn{fill:#d4a72c}svg .bad{fill:#cf222e}svg .mark{fill:#8250df}
 </style></head><body>
 <h1>twinstack drill <span class="verdict" id="verdict">${verdict}</span></h1>
-<p class="muted">Failover ${escapeHtml(summary.failoverStatus)}${summary.error ? ` — ${escapeHtml(summary.error)}` : ''}; the drill took ${escapeHtml(ms(summary.wallMs))}${options.generatedAt ? `; report written ${escapeHtml(options.generatedAt)}` : ''}.</p>
+<p class="muted">Failover ${escapeHtml(summary.failoverStatus)}${summary.error ? ` — ${escapeHtml(summary.error)}` : ''} (failover invariants ${summary.failoverInvariantsHeld ? 'held' : 'not held'}; DNS ${summary.dnsMoved ? 'moved' : 'did not move'})${summary.clone ? `; twin ${escapeHtml(summary.clone.twin)} cloned in ${escapeHtml(ms(summary.clone.durationMs))} (${summary.clone.hosts} host${summary.clone.hosts === 1 ? '' : 's'})` : ''}; the drill took ${escapeHtml(ms(summary.wallMs))}${options.generatedAt ? `; report written ${escapeHtml(options.generatedAt)}` : ''}.</p>
 ${scenario}
 <section id="headline"><div class="cards">${headline}</div></section>
 <section><h2>Databases: writes acknowledged and lost</h2>${databases}</section>

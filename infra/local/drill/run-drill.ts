@@ -21,7 +21,7 @@ import { startLocalDnsServer } from '../../../functions/adapters/local/local-dns
 import { resolveA } from '../../../functions/adapters/local/resolve-with.ts';
 import { FetchHealthProbe } from '../../../functions/adapters/http/fetch.health-probe.ts';
 import { engineFor } from '../../../functions/core/engines/engine-registry.ts';
-import { dnsTargetOf, type EngineName, type FailoverGroup } from '../../../functions/core/model.ts';
+import { dnsTargetOf, type EngineName, type FailoverGroup, type GroupAwaitingTwin } from '../../../functions/core/model.ts';
 import { databaseEnvNames } from '../../../functions/core/publish/published-env.ts';
 import { parameterNames } from '../../../functions/core/parameter-names.ts';
 import { WORKFLOW_NAMES, type WorkflowName } from '../../../functions/core/workflows/workflow-names.ts';
@@ -44,9 +44,12 @@ import { loadScenario } from './scenarios/scenario-registry.ts';
 import { DrillWriter } from './drill-writer.ts';
 import { DrillTimeline } from './drill-timeline.ts';
 import { writeDrillReport } from './drill-report.ts';
-import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, type DrillSummary } from './summarize-drill.ts';
+import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, withVerdict, type DrillCloneFigures, type DrillSummary } from './summarize-drill.ts';
 import { drillConfigYaml, DRILL_DNS_NAME, DRILL_GROUP, LAB_HOST_ROOT } from './drill-config.ts';
 import { createSourceRepository, initDeployDirectory, runDrillDeploy, type DrillDeployResult } from './drill-deploy.ts';
+import { cloneDrillStack } from './drill-clone.ts';
+import { clonedTwinHost, retireStaticTwin, sweepEarlierDrillClone } from './drill-cloned-twin.ts';
+import { loadGroup } from '../../../functions/handlers/stores/load-group.ts';
 
 export interface DrillOptions {
   readonly labRoot: string;
@@ -59,6 +62,8 @@ export interface DrillOptions {
   readonly writesAfter: number;
   /** What the drill does once both stacks run (scenarios/scenario-catalog.ts). */
   readonly scenario: ScenarioName;
+  /** Start the primary alone; clone-stack builds the twin (drill-clone.ts) before replicate. */
+  readonly clone?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -89,15 +94,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   process.once('SIGTERM', onSignal);
 
   try {
-    // Lab: two hosts, each with its own sshd and Docker engine in its own mount namespace.
-    const labStep = `lab: hosts, sshd, dockerd, primaries (${options.engines.join(', ')})`;
+    // Lab: two hosts (with --clone the primary alone), each with its own sshd and Docker engine in its own mount namespace.
+    const startedRoles = options.clone ? (['primary'] as const) : (['primary', 'twin'] as const);
+    const labStep = `lab: ${options.clone ? 'primary host' : 'hosts'}, sshd, dockerd, primaries (${options.engines.join(', ')})`;
     timeline.begin(labStep);
     await ensureSystemRequirements({ install: true, log });
     await ensureDockerRequirements({ install: true, log });
     sweepStaleFaults(scenario.spec.networkFaults, log);
     const labUser = await ensureLabUser({ labRoot: options.labRoot, name: LAB_USER });
+    // --clone: the twin's address goes to the clone, never to the static twin host of an earlier run.
+    if (options.clone && (await retireStaticTwin(options.labRoot))) log('stopped the twin host of an earlier drill (its address goes to the clone)');
     const hosts: Record<'primary' | 'twin', LoopbackHost> = {} as never;
-    for (const role of ['primary', 'twin'] as const) {
+    for (const role of startedRoles) {
       const hostRoot = join(options.labRoot, role);
       resetHostFilesystem(hostRoot, labUser);
       hosts[role] = await startLoopbackHost({
@@ -111,20 +119,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       });
       cleanup.add(`sshd and dockerd ${role}`, () => hosts[role].stop());
     }
-    const engines = { primary: dockerOf(hosts.primary), twin: dockerOf(hosts.twin) };
-    // No registry: the base image is made here and imported once per engine (kept with its data root).
-    await Promise.all([ensureLabBaseImage(options.labRoot, engines.primary), ensureLabBaseImage(options.labRoot, engines.twin)]);
+    const engines = { primary: dockerOf(hosts.primary) };
+    // No registry: the base image is made here and imported once per engine (kept with its data root); a clone's engine loads the primary's images.
+    await Promise.all(startedRoles.map((role) => ensureLabBaseImage(options.labRoot, dockerOf(hosts[role]))));
 
     // The group's code: a git repository (the demo app's compose project, bundled) the hosts fetch from.
     const source = createSourceRepository(`${options.labRoot}-source`, labUser, await demoAppProjectFiles());
-    for (const role of ['primary', 'twin'] as const) initDeployDirectory(join(options.labRoot, role, 'srv', 'app'), labUser);
+    for (const role of startedRoles) initDeployDirectory(join(options.labRoot, role, 'srv', 'app'), labUser);
 
     // Config: the real file a user would write, validated by the real schema.
     mkdirSync(options.reportDir, { recursive: true });
     const configPath = join(options.reportDir, 'twinstack.drill.yaml');
     const yaml = drillConfigYaml({
       primary: { address: HOSTS.primary, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.primary.host.hostKey },
-      twin: { address: HOSTS.twin, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.twin.host.hostKey },
+      ...(options.clone ? {} : { twin: { address: HOSTS.twin, sshPort: SSH_PORT, user: LAB_USER, hostKey: hosts.twin.host.hostKey } }),
       appPort: APP_PORT,
       engines: options.engines,
       mode: options.mode,
@@ -132,20 +140,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       ...(scenario.maxLag ? { maxLag: scenario.maxLag } : {}),
     });
     writeFileSync(configPath, yaml);
-    const group = findGroup(parseConfig(yaml, configPath).groups);
+    const parsed = parseConfig(yaml, configPath);
+    // With --clone the group awaits its twin until clone-stack registers it (reloaded below).
+    let group: FailoverGroup | undefined = options.clone ? undefined : findGroup(parsed.groups);
+    const provisioned: GroupAwaitingTwin = group ?? findGroup(parsed.awaitingClone ?? []);
 
-    // Databases: a fresh primary of each engine; the twin only made ready for its restore.
-    const nodeHosts: Record<'primary' | 'twin', LabNodeHost> = {
-      primary: nodeHostOf(hosts.primary, options.labRoot, 'primary', labUser),
-      twin: nodeHostOf(hosts.twin, options.labRoot, 'twin', labUser),
-    };
-    for (const role of ['primary', 'twin'] as const) {
+    // Databases: a fresh primary of each engine; the twin only made ready for its restore (a clone's servers are empty and running: each restore stops and empties them).
+    const nodeHosts: Record<'primary' | 'twin', LabNodeHost> = { primary: nodeHostOf(hosts.primary, options.labRoot, labUser) } as never;
+    if (!options.clone) nodeHosts.twin = nodeHostOf(hosts.twin, options.labRoot, labUser);
+    for (const role of startedRoles) {
       cleanup.add(`databases ${role}`, () => {
         for (const node of LAB_NODES) node.stopAllUnder(join(options.labRoot, role, 'srv'));
       });
     }
-    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).initPrimary(nodeHosts.primary, db)));
-    await Promise.all(group.databases.map((db) => labNodeFor(db.engine).prepareTwin(nodeHosts.twin, db)));
+    await Promise.all(provisioned.databases.map((db) => labNodeFor(db.engine).initPrimary(nodeHosts.primary, db)));
+    if (group) await Promise.all(group.databases.map((db) => labNodeFor(db.engine).prepareTwin(nodeHosts.twin, db)));
     timeline.end(labStep);
 
     // Control plane: parameter file, zone file, DNS server; DNS starts on the primary.
@@ -155,15 +164,33 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     const parameterFile = join(stateDir, 'parameters.json');
     const zoneFile = join(stateDir, 'zone.json');
     const params = new FileParameterStore(parameterFile);
-    await provisionGroup(params, group, { sshPrivateKey: labUser.privateKey });
-    await new ZoneFileDnsRouter(zoneFile).pointAt(group.dns, dnsTargetOf(group.primary));
+    await provisionGroup(params, provisioned, { sshPrivateKey: labUser.privateKey });
+    await new ZoneFileDnsRouter(zoneFile).pointAt(provisioned.dns, dnsTargetOf(provisioned.primary));
     const dnsServer = await startLocalDnsServer({ ...DNS_SERVER, zoneFilePath: zoneFile });
     cleanup.add('DNS server', () => dnsServer.close());
     const deps = createLocalStepDeps({ parameterFile, zoneFile, dnsServer: DNS_SERVER });
     // "Deploy" the workflows: load, bind and validate both ASL files once, as CreateStateMachine would.
     await Promise.all(['replicate', ...scenario.spec.workflows].map((w) => prepareWorkflow(workflowNamed(w))));
 
-    // The place for `--clone` (clone-stack builds the twin first): a phase here, before replicate, behind its option in drill-cli.ts.
+    // --clone: clone-stack builds the twin from the primary (a new lab host, its host key pinned), then the group is reloaded with it.
+    let clone: DrillCloneFigures | undefined;
+    if (!group) {
+      const compute = { labRoot: options.labRoot, mountPoint: LAB_HOST_ROOT, user: labUser, addresses: { first: HOSTS.twin, last: HOSTS.twin }, params };
+      const swept = await sweepEarlierDrillClone({ ...compute, group: DRILL_GROUP, sourceStack: provisioned.primary.name });
+      if (swept.instances + swept.images > 0) log(`removed what an earlier drill's clone left: ${swept.instances} hosts, ${swept.images} images`);
+      await prepareWorkflow('clone-stack');
+      const cloneStep = 'workflow clone-stack: image the primary, launch the twin, register it';
+      timeline.begin(cloneStep);
+      log('workflow clone-stack: started');
+      const cloned = await cloneDrillStack({ deps, group: DRILL_GROUP, ...compute, stateDir, onEvent: timelineListener(timeline, 'clone-stack') });
+      clone = cloned.summary;
+      timeline.end(cloneStep, `${cloned.result.status}: ${clone.twin}, ${clone.hosts} host(s), ${clone.durationMs} ms`);
+      log(`workflow clone-stack: ${cloned.result.status} (${clone.durationMs} ms)`);
+      hosts.twin = clonedTwinHost({ ...compute, twin: cloned.stack, deployUser: labUser });
+      cleanup.add('cloned twin host', () => hosts.twin.stop());
+      nodeHosts.twin = nodeHostOf(hosts.twin, options.labRoot, labUser);
+      group = await loadGroup(params, DRILL_GROUP);
+    }
     // Replicate: full backup → restore on the twin → replication → env vars.
     const replicate = await runTimed('replicate', { group: DRILL_GROUP }, deps, timeline, log, stateDir);
     if (replicate.status !== 'SUCCEEDED') throw new Error(`replicate failed: ${replicate.error ?? ''} ${replicate.cause ?? ''}`);
@@ -285,7 +312,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       writer: { seconds: writer.seconds, dnsAnswers: writer.dnsAnswers },
     });
     const verdict = run.check(measured);
-    const summary: DrillSummary = { ...measured, scenario: scenario.spec.name, property: scenario.spec.property, passed: verdict.passed, propertyReasons: verdict.reasons, ...run.details };
+    const summary: DrillSummary = { ...withVerdict({ ...measured, ...run.details }, verdict, { scenario: scenario.spec.name, property: scenario.spec.property, ...(clone ? { clone } : {}) }) };
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     writeDrillReport(options.reportDir, summary, timeline.rows);
@@ -298,7 +325,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
   } catch (error) {
     // A failed drill still reports: an `ok: false` summary with the error, and the timeline so far.
     const message = error instanceof Error ? error.message : String(error);
-    const summary: DrillSummary = { ...summarizeFailedDrill({ error: message, wallMs: Date.now() - started }), scenario: scenario.spec.name, property: scenario.spec.property, passed: false, propertyReasons: [`FAILED: the drill could not run: ${message}`] };
+    const summary: DrillSummary = { ...summarizeFailedDrill({ error: message, wallMs: Date.now() - started }), scenario: scenario.spec.name, property: scenario.spec.property };
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}
 `);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}
@@ -327,15 +354,15 @@ function sweepStaleFaults(needed: boolean, log: (line: string) => void): void {
   if (rules + cgroups > 0) log(`removed what a crashed drill left: ${rules} iptables rules, ${cgroups} host cgroups`);
 }
 
-function findGroup(groups: readonly FailoverGroup[]): FailoverGroup {
+function findGroup<G extends GroupAwaitingTwin>(groups: readonly G[]): G {
   const group = groups.find((g) => g.name === DRILL_GROUP);
   if (!group) throw new Error(`drill config has no group ${DRILL_GROUP}`);
   return group;
 }
 
-/** A lab host as a database node sees it: its mount namespace, the lab user, `<hostRoot>/srv` at LAB_HOST_ROOT. */
-function nodeHostOf(host: LoopbackHost, labRoot: string, role: 'primary' | 'twin', user: LabNodeHost['user']): LabNodeHost {
-  const srv = join(labRoot, role, 'srv');
+/** A lab host as a database node sees it: its mount namespace, the lab user, its `srv/` at LAB_HOST_ROOT. */
+function nodeHostOf(host: LoopbackHost, labRoot: string, user: LabNodeHost['user']): LabNodeHost {
+  const srv = host.paths.srvDir;
   return {
     host: host.host,
     namespacePid: host.pid,
@@ -378,7 +405,7 @@ async function runTimed(
 ): Promise<WorkflowResult> {
   timeline.begin(`workflow ${label}`);
   log(`workflow ${label}: started`);
-  const opened = new Map<string, Date>();
+  const onState = timelineListener(timeline, label);
   const result = await runWorkflow({
     workflow,
     input,
@@ -386,18 +413,26 @@ async function runTimed(
     record: { stateDir },
     onEvent: (e: WorkflowEvent) => {
       listener?.(e);
-      const key = `  ${label} › ${e.state}`;
-      if (e.type === 'entered') opened.set(key, e.at);
-      if (e.type === 'succeeded' || e.type === 'failed' || e.type === 'caught') {
-        timeline.begin(key, (opened.get(key) ?? e.at).getTime());
-        timeline.end(key, e.type === 'succeeded' ? 'ok' : `${e.type}${e.detail ? `: ${e.detail}` : ''}`, e.at.getTime());
-      }
-      if (e.type === 'retry') timeline.mark(`${key} retry`, e.at.getTime(), e.detail);
+      onState(e);
     },
   });
   timeline.end(`workflow ${label}`, result.status);
   log(`workflow ${label}: ${result.status}`);
   return result;
+}
+
+/** Each state of an execution labelled `label` as a row of the timeline (retries as marks). */
+function timelineListener(timeline: DrillTimeline, label: string): (e: WorkflowEvent) => void {
+  const opened = new Map<string, Date>();
+  return (e) => {
+    const key = `  ${label} › ${e.state}`;
+    if (e.type === 'entered') opened.set(key, e.at);
+    if (e.type === 'succeeded' || e.type === 'failed' || e.type === 'caught') {
+      timeline.begin(key, (opened.get(key) ?? e.at).getTime());
+      timeline.end(key, e.type === 'succeeded' ? 'ok' : `${e.type}${e.detail ? `: ${e.detail}` : ''}`, e.at.getTime());
+    }
+    if (e.type === 'retry') timeline.mark(`${key} retry`, e.at.getTime(), e.detail);
+  };
 }
 
 async function healthy(url: string): Promise<boolean> {

@@ -10,6 +10,10 @@
  * - per database: duplicated = write ids seen more than once, either acknowledged twice by
  *   the writer or read back twice from the database (`idListsRead`);
  * - acknowledged, lost, duplicated: the sums over the databases.
+ *
+ * One verdict: a summary's `ok` IS its `passed` (the scenario's property held; for
+ * kill-primary that is exactly the failover invariants). The failover-shaped checks
+ * stay as named fields (`failoverInvariantsHeld`, `dnsMoved`), never as `ok`.
  */
 export interface DrillObservations {
   readonly killAt: number;
@@ -90,10 +94,18 @@ export interface DrillDatabaseResult extends DrillDatabaseVerdict {
   readonly duplicatedIds: readonly number[];
 }
 
-export interface DrillSummary {
-  readonly ok: boolean;
+/** What the drill measured, before the scenario's property is judged (`check` sees this). */
+export interface DrillMeasurement {
   /** Why the drill failed before it measured a failover (only then). */
   readonly error?: string;
+  /**
+   * The failover invariants: the failover SUCCEEDED, DNS moved, an RTO was measured, no
+   * acknowledged write lost or duplicated, no measuring error. A scenario that does not
+   * fail over (switchover-and-back) may pass with this false.
+   */
+  readonly failoverInvariantsHeld: boolean;
+  /** The group's name answers another address at the end than at the start. */
+  readonly dnsMoved: boolean;
   readonly failoverStatus: string;
   readonly failoverReasons: readonly string[];
   readonly rtoMs: number | null;
@@ -116,11 +128,39 @@ export interface DrillSummary {
   readonly writesPerSecond: readonly WritesInSecond[];
   /** What the group's name answered over time, relative to the kill. */
   readonly dnsAnswers: readonly DnsAnswerSpan[];
-  /** The scenario that ran (drill-cli's --scenario), the sentence that must hold, whether it held and why. */
+}
+
+/** The drill's clone phase (`--clone`): clone-stack built the twin from the primary. */
+export interface DrillCloneFigures {
+  /** The clone-stack execution, start to end. */
+  readonly durationMs: number;
+  /** Hosts the twin got. */
+  readonly hosts: number;
+  /** The twin stack's name. */
+  readonly twin: string;
+}
+
+/** The drill's summary: what it measured and the one verdict, `ok === passed`. */
+export interface DrillSummary extends DrillMeasurement {
+  /** Always equal to `passed`: one verdict for every reader (kept for readers of older summaries). */
+  readonly ok: boolean;
+  /** The scenario's property held (the exit code is 0 only then). */
+  readonly passed: boolean;
+  /** The scenario that ran (drill-cli's --scenario), the sentence that must hold, and why it held or not. */
   readonly scenario?: string;
   readonly property?: string;
-  readonly passed?: boolean;
-  readonly propertyReasons?: readonly string[];
+  readonly propertyReasons: readonly string[];
+  /** With `--clone` (absent without it). */
+  readonly clone?: DrillCloneFigures;
+}
+
+/** Pure: the measurement with its verdict; `ok` and `passed` are one value by construction. */
+export function withVerdict(
+  measured: DrillMeasurement,
+  verdict: { readonly passed: boolean; readonly reasons: readonly string[] },
+  extra: { readonly scenario?: string; readonly property?: string; readonly clone?: DrillCloneFigures } = {},
+): DrillSummary {
+  return { ...measured, ok: verdict.passed, passed: verdict.passed, propertyReasons: verdict.reasons, ...extra };
 }
 
 /** Pure: the writer's wall-clock series made relative to the kill (seconds with no attempt are filled with zeros). */
@@ -138,11 +178,16 @@ export function writerSeriesFromKill(killAt: number, writer: DrillObservations['
   return { writesPerSecond, dnsAnswers: writer.dnsAnswers.map((r) => ({ answer: r.answer, fromMs: r.fromAt - killAt, toMs: r.toAt - killAt, queries: r.queries })) };
 }
 
-/** The summary of a drill that failed before a failover could be measured: `ok: false` and the error. */
+/** The summary of a drill that failed before a failover could be measured: not passed (`ok: false`), with the error. */
 export function summarizeFailedDrill(o: { readonly error: string; readonly wallMs: number }): DrillSummary {
+  return withVerdict(failedMeasurement(o), { passed: false, reasons: [`FAILED: the drill could not run: ${o.error}`] });
+}
+
+function failedMeasurement(o: { readonly error: string; readonly wallMs: number }): DrillMeasurement {
   return {
-    ok: false,
     error: o.error,
+    failoverInvariantsHeld: false,
+    dnsMoved: false,
     failoverStatus: 'NOT_RUN',
     failoverReasons: [],
     rtoMs: null,
@@ -165,7 +210,7 @@ export function summarizeFailedDrill(o: { readonly error: string; readonly wallM
   };
 }
 
-export function summarizeDrill(o: DrillObservations): DrillSummary {
+export function summarizeDrill(o: DrillObservations): DrillMeasurement {
   const firstAckAfterKill = o.acknowledged.find((a) => a.at > o.killAt);
   const databases: DrillDatabaseResult[] = o.databases.map((db) => {
     const held = o.idsOnPromotedTwin[db.name] ?? new Set<number>();
@@ -178,7 +223,8 @@ export function summarizeDrill(o: DrillObservations): DrillSummary {
   const rtoMs = firstAckAfterKill ? firstAckAfterKill.at - o.killAt : null;
   const switched = o.dnsBefore !== undefined && o.dnsAfter !== undefined && o.dnsBefore !== o.dnsAfter;
   return {
-    ok: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && databases.every((db) => db.duplicated === 0) && rtoMs !== null && (o.errors ?? []).length === 0,
+    failoverInvariantsHeld: o.failoverStatus === 'SUCCEEDED' && switched && lost === 0 && databases.every((db) => db.duplicated === 0) && rtoMs !== null && (o.errors ?? []).length === 0,
+    dnsMoved: switched,
     failoverStatus: o.failoverStatus,
     failoverReasons: o.failoverReasons ?? [],
     rtoMs,

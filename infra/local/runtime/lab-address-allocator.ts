@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { join } from 'node:path';
 import { LabError } from '../lab/lab-error.ts';
 import { assertLoopbackAddress, canConnect } from '../lab/loopback-host.ts';
-import { labHostPaths } from '../lab/lab-paths.ts';
+import { assertLabHostName, labHostPaths } from '../lab/lab-paths.ts';
 
 export interface AddressRange {
   /** e.g. 127.0.72.1 */
@@ -32,20 +32,36 @@ function toAddress(n: number): string {
   return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
 }
 
+/** Where a lab host's sshd is configured to listen (its sshd_config's `ListenAddress a:p`); undefined without one. */
+export function sshdListenOf(sshdConfig: string): { readonly address: string; readonly port: number } | undefined {
+  let config: string;
+  try {
+    config = readFileSync(sshdConfig, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const listen = /^ListenAddress (\S+):(\d+)$/m.exec(config);
+  return listen?.[1] ? { address: listen[1], port: Number(listen[2]) } : undefined;
+}
+
+function isLabHostName(name: string): boolean {
+  try {
+    assertLabHostName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Addresses lab hosts under `labRoot` are configured to listen on (their sshd_config). */
 export function configuredLabAddresses(labRoot: string): Map<string, string> {
   const byAddress = new Map<string, string>();
   if (!existsSync(labRoot)) return byAddress;
   for (const entry of readdirSync(labRoot, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    let config: string;
-    try {
-      config = readFileSync(labHostPaths(labRoot, entry.name).sshdConfig, 'utf8');
-    } catch {
-      continue;
-    }
-    const listen = /^ListenAddress (\S+):(\d+)$/m.exec(config);
-    if (listen?.[1]) byAddress.set(`${listen[1]}:${listen[2]}`, entry.name);
+    // Folders that cannot be lab hosts (the lab root also holds control-plane/, …) are skipped, not fatal.
+    if (!entry.isDirectory() || !isLabHostName(entry.name)) continue;
+    const listen = sshdListenOf(labHostPaths(labRoot, entry.name).sshdConfig);
+    if (listen) byAddress.set(`${listen.address}:${listen.port}`, entry.name);
   }
   return byAddress;
 }

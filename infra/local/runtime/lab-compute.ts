@@ -44,7 +44,7 @@ import { labHostPaths, type LabHostPaths } from '../lab/lab-paths.ts';
 import { startLoopbackHost, stopStaleSshd } from '../lab/loopback-host.ts';
 import { isProcessRunning } from '../lab/process-registry.ts';
 import { runLocal, runLocalChecked } from '../lab/run-local-command.ts';
-import { AddressAllocator, configuredLabAddresses, type AddressRange } from './lab-address-allocator.ts';
+import { AddressAllocator, configuredLabAddresses, sshdListenOf, type AddressRange } from './lab-address-allocator.ts';
 import { LabComputeRecords, stableId, type GroupRecord, type ImageRecord, type InstanceRecord } from './lab-compute-records.ts';
 
 /** What a lab host reports for the fields EC2 has and the lab does not: clone plans map them like any id. */
@@ -384,13 +384,8 @@ export class LabCompute implements Compute {
     };
   }
 
-  private sshdListen(paths: LabHostPaths): { address: string; port: number } | undefined {
-    try {
-      const match = /^ListenAddress (\S+):(\d+)$/m.exec(readFileSync(paths.sshdConfig, 'utf8'));
-      return match?.[1] ? { address: match[1], port: Number(match[2]) } : undefined;
-    } catch {
-      return undefined;
-    }
+  private sshdListen(paths: LabHostPaths): { readonly address: string; readonly port: number } | undefined {
+    return sshdListenOf(paths.sshdConfig);
   }
 
   private sshdRunning(paths: LabHostPaths): boolean {

@@ -7,6 +7,7 @@ import type { CliIo } from '../../../infra/cli/cli-io.ts';
 import { runCli } from '../../../infra/cli/program.ts';
 import { historyEntryOfExecution, listAwsExecutions } from '../../../infra/cli/aws-executions.ts';
 import { awsTarget } from '../../../infra/cli/aws-target.ts';
+import { WORKFLOW_NAMES } from '../../../functions/core/workflows/workflow-names.ts';
 import { runHistory } from '../../../infra/cli/commands/history.command.ts';
 import { runStatus, type GroupStatus } from '../../../infra/cli/commands/status.command.ts';
 
@@ -107,7 +108,7 @@ describe('twinstack history (AWS)', () => {
       ['failover', 'SUCCEEDED', 'alarm', 30_000],
     ]);
     expect(entries[2]).toMatchObject({ outcome: 'failed-over', reasons: ['twin streaming, lag 0 bytes'], startedAt: '2026-01-01T00:00:10.000Z' });
-    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.stateMachineArn).sort()).toEqual([ARN('deploy'), ARN('failover'), ARN('replicate')]);
+    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.stateMachineArn).sort()).toEqual(WORKFLOW_NAMES.map(ARN).sort());
   });
 
   it('bounds pages and describes: an endless nextToken stops after maxPages', async () => {
@@ -116,7 +117,7 @@ describe('twinstack history (AWS)', () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(0), input: '{"group":"other"}' });
     const entries = await listAwsExecutions(new SFNClient({ region: 'eu-west-1', credentials: CREDS }), TARGET, { group: 'shop', limit: 5, maxPages: 2, pageSize: 1 });
     expect(entries).toEqual([]);
-    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(6);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(WORKFLOW_NAMES.length * 2);
   });
 
   it('an AWS refusal is one line, exit 1', async () => {

@@ -53,6 +53,29 @@ describe('twinstack drill', () => {
     expect(sync.err.join('\n')).toMatch(/--scenario lagging-replica needs --mode async/);
   });
 
+  it('--clone: off by default, on with the flag, with every scenario (one definition for both front ends)', async () => {
+    // Act
+    const plain = await drill();
+    const cloned = await drill('--clone', '--engines', 'postgres');
+    const withScenario = await drill('--clone', '--scenario', 'switchover-and-back');
+    const standalone = addDrillOptions(new Command('drill')).parse(['--clone'], { from: 'user' }).opts();
+    // Assess
+    expect(plain.ran[0]).toMatchObject({ clone: false });
+    expect(cloned).toMatchObject({ code: 0, ran: [{ clone: true, engines: ['postgres'] }] });
+    expect(withScenario).toMatchObject({ code: 0, ran: [{ clone: true, scenario: 'switchover-and-back' }] });
+    expect(standalone).toMatchObject({ clone: true });
+  });
+
+  it('--clone with a relative --lab-root: the reason naming the fix, exit 2, nothing run', async () => {
+    // Act
+    const relative = await drill('--clone', '--lab-root', 'lab');
+    // Assess
+    expect(relative).toMatchObject({ code: 2, ran: [] });
+    expect(relative.err.join('\n')).toMatch(/--clone needs an absolute --lab-root \(got "lab"\): e\.g\. --lab-root \//);
+    expect(drillOptionsProblem({ scenario: 'kill-primary', clone: false, labRoot: 'lab' })).toBeUndefined();
+    expect(drillOptionsProblem({ scenario: 'kill-primary', clone: true, labRoot: '/var/tmp/twinstack-lab' })).toBeUndefined();
+  });
+
   it('bad input: the reason, exit 2, nothing run', async () => {
     for (const args of [['--engines', 'oracle'], ['--mode', 'semi'], ['--writes-after', '0'], ['--writes-before', '1e3']]) {
       const { code, ran, err } = await drill(...args);

@@ -25,4 +25,18 @@ describe('the drill config', () => {
     expect(small).toEqual({ postgres: 2048, mariadb: 10, redis: 2048 });
     expect(plain['postgres']).not.toBe(2048);
   });
+
+  it('without a twin (--clone) is a group awaiting its clone, primary and databases intact', () => {
+    // Prepare
+    const { twin: _twin, ...primaryOnly } = input;
+    // Act
+    const parsed = parseConfig(drillConfigYaml(primaryOnly), 'twinstack.drill.yaml');
+    // Assess
+    expect(parsed.groups).toEqual([]);
+    expect(parsed.awaitingClone).toHaveLength(1);
+    const group = parsed.awaitingClone![0]!;
+    expect(group).toMatchObject({ name: DRILL_GROUP, primary: { name: 'drill-primary', hosts: [{ address: '127.0.1.1' }] } });
+    expect(group.twin).toBeUndefined();
+    expect(group.databases.map((db) => db.engine)).toEqual(['postgres', 'mariadb', 'redis']);
+  });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderDrillReport, renderTimelineSvg } from '../../../infra/local/drill/drill-report.ts';
-import { summarizeDrill, summarizeFailedDrill } from '../../../infra/local/drill/summarize-drill.ts';
+import { summarizeDrill, summarizeFailedDrill, withVerdict, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
 
-const summary = summarizeDrill({
+const observations: DrillObservations = {
   killAt: 1000,
   alarmAt: 1300,
   dnsVerifiedAt: 2900,
@@ -14,7 +14,9 @@ const summary = summarizeDrill({
   failoverReasons: ['replica main was streaming <synchronously>'],
   databases: [{ name: 'main', engine: 'postgres', mode: 'sync', promoted: true, loss: 0, lagUnit: 'bytes', reasons: ['caught up'] }],
   wallMs: 30_000,
-});
+};
+const measured = summarizeDrill(observations);
+const summary = withVerdict(measured, { passed: true, reasons: ['ok: failover SUCCEEDED'] }, { scenario: 'kill-primary', property: 'the failover succeeds' });
 
 describe('renderDrillReport', () => {
   it('has the headline, per-database writes, the reasons (escaped), DNS and an inline SVG timeline', () => {
@@ -36,13 +38,24 @@ describe('renderDrillReport', () => {
 
   it('a scenario\'s verdict is its property\'s, with each condition checked', () => {
     // Prepare: the failover itself was fine (ok), but the scenario's property failed.
-    const scenario = { ...summary, scenario: 'partition', property: 'no two <writable> primaries', passed: false, propertyReasons: ['ok: 97 samples', 'FAILED: 2 dual-primary samples'] };
+    const scenario = withVerdict(measured, { passed: false, reasons: ['ok: 97 samples', 'FAILED: 2 dual-primary samples'] }, { scenario: 'partition', property: 'no two <writable> primaries' });
     // Act
     const html = renderDrillReport(scenario, []);
     // Assess
     expect(html).toContain('id="verdict">FAILED');
     expect(html).toContain('<h2>Scenario partition</h2><p>no two &lt;writable&gt; primaries</p>');
     expect(html).toContain('<li class="badtext">FAILED: 2 dual-primary samples</li>');
+  });
+
+  it('names the failover invariants apart from the verdict, and the clone when there was one', () => {
+    // Prepare: a scenario that passes without a failover (DNS back where it began).
+    const back = withVerdict(summarizeDrill({ ...observations, failoverStatus: 'NOT_RUN', dnsAfter: '127.0.1.1' }), { passed: true, reasons: [] }, { clone: { durationMs: 9_100, hosts: 1, twin: 'drill-twin' } });
+    // Act
+    const html = renderDrillReport(back, []);
+    // Assess
+    expect(html).toContain('id="verdict">PASSED');
+    expect(html).toContain('failover invariants not held; DNS did not move');
+    expect(html).toContain('twin drill-twin cloned in 9100 ms (1 host)');
   });
 
   it('is self-contained: no script, no external URL', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderDnsList, renderDnsSvg, renderDrillReport, renderWritesSvg, seriesDomain } from '../../../infra/local/drill/drill-report.ts';
 import { countAttempt, foldDnsAnswer, MAX_DNS_RUNS, MAX_WRITE_SECONDS, type DnsAnswerRun, type WriteSecond } from '../../../infra/local/drill/drill-writer.ts';
-import { summarizeDrill, writerSeriesFromKill } from '../../../infra/local/drill/summarize-drill.ts';
+import { summarizeDrill, withVerdict, writerSeriesFromKill } from '../../../infra/local/drill/summarize-drill.ts';
 
 describe('the drill writer keeps bounded series', () => {
   it('counts attempts per wall-clock second', () => {
@@ -109,7 +109,7 @@ describe('the report charts writes per second and DNS over time', () => {
       wallMs: 1,
       writer: { seconds: [{ second: 9, acknowledged: 1, failed: 0 }], dnsAnswers: [{ answer: '127.0.1.1', fromAt: 8_000, toAt: 9_000, queries: 2 }] },
     });
-    const html = renderDrillReport(summary, []);
+    const html = renderDrillReport(withVerdict(summary, { passed: true, reasons: [] }), []);
     expect(html).toMatch(/<section id="writes">[\s\S]*id="writes-chart"/);
     expect(html).toMatch(/<section id="dns">[\s\S]*id="dns-chart"/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeDrill, type DrillObservations, type DrillSummary } from '../../../infra/local/drill/summarize-drill.ts';
+import { summarizeDrill, type DrillObservations, type DrillMeasurement } from '../../../infra/local/drill/summarize-drill.ts';
 import { verdictOf } from '../../../infra/local/drill/scenarios/drill-scenario.ts';
 import { failoverConditions, lossCovered } from '../../../infra/local/drill/scenarios/failover-checks.ts';
 import { oneFailoverConditions, type ExecutionFigures } from '../../../infra/local/drill/scenarios/duplicate-alarm.scenario.ts';
@@ -27,7 +27,7 @@ const observations: DrillObservations = {
   ],
   wallMs: 1,
 };
-const summary: DrillSummary = summarizeDrill(observations);
+const summary: DrillMeasurement = summarizeDrill(observations);
 const execution = (failedOver: boolean, promoteSteps: number): ExecutionFigures => ({ status: 'SUCCEEDED', outcome: failedOver ? 'SUCCEEDED' : 'HELD', failedOver, promoteSteps, reasons: failedOver ? [] : ['already failed over'] });
 
 describe('scenario properties', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
+import { failoverOutcomeOf, summarizeDrill, summarizeFailedDrill, withVerdict, type DrillObservations } from '../../../infra/local/drill/summarize-drill.ts';
 import { deployPhasesOf } from '../../../infra/local/drill/drill-deploy.ts';
 
 const base: DrillObservations = {
@@ -25,7 +25,7 @@ describe('summarizeDrill', () => {
     // Act
     const summary = summarizeDrill(base);
     // Assess
-    expect(summary).toMatchObject({ ok: true, rtoMs: 2_000, detectionMs: 600, orchestrationMs: 500, acknowledged: 4, acknowledgedAfterFailover: 2, lost: 0 });
+    expect(summary).toMatchObject({ failoverInvariantsHeld: true, dnsMoved: true, rtoMs: 2_000, detectionMs: 600, orchestrationMs: 500, acknowledged: 4, acknowledgedAfterFailover: 2, lost: 0 });
   });
 
   it('counts every acknowledged id missing on the promoted twin as lost', () => {
@@ -36,18 +36,18 @@ describe('summarizeDrill', () => {
     // Assess
     expect(summary.lost).toBe(1);
     expect(summary.lostIds).toEqual([2]);
-    expect(summary.ok).toBe(false);
+    expect(summary.failoverInvariantsHeld).toBe(false);
   });
 
   it.each([
     ['the failover failed', { failoverStatus: 'FAILED' }],
     ['DNS never moved', { dnsAfter: '127.0.1.1' }],
     ['no write succeeded after the kill', { acknowledged: [{ id: 1, at: 500 }], idsOnPromotedTwin: { main: new Set([1]) } }],
-  ])('is not ok when %s', (_why, change) => {
+  ])('the failover invariants do not hold when %s', (_why, change) => {
     // Act
     const summary = summarizeDrill({ ...base, ...change });
     // Assess
-    expect(summary.ok).toBe(false);
+    expect(summary.failoverInvariantsHeld).toBe(false);
   });
 
   it('reports unknown timings as null instead of inventing them', () => {
@@ -58,12 +58,39 @@ describe('summarizeDrill', () => {
   });
 });
 
+describe('withVerdict', () => {
+  it('makes ok the scenario\'s verdict even where the failover-shaped checks say otherwise', () => {
+    // Prepare: a switchover-and-back ends where it began: DNS did not move, the failover invariants do not hold.
+    const measured = summarizeDrill({ ...base, failoverStatus: 'NOT_RUN', dnsAfter: '127.0.1.1' });
+    // Act
+    const summary = withVerdict(measured, { passed: true, reasons: ['ok: DNS back on 127.0.1.1'] }, { scenario: 'switchover-and-back', property: 'leaves DNS where it began' });
+    // Assess
+    expect(summary).toMatchObject({ ok: true, passed: true, failoverInvariantsHeld: false, dnsMoved: false, scenario: 'switchover-and-back', propertyReasons: ['ok: DNS back on 127.0.1.1'] });
+  });
+
+  it('makes ok false when the property failed, even after a clean failover', () => {
+    // Act
+    const summary = withVerdict(summarizeDrill(base), { passed: false, reasons: ['FAILED: 2 dual-primary samples'] });
+    // Assess
+    expect(summary).toMatchObject({ ok: false, passed: false, failoverInvariantsHeld: true });
+  });
+
+  it('carries the clone phase\'s figures only when the twin was cloned', () => {
+    // Act
+    const cloned = withVerdict(summarizeDrill(base), { passed: true, reasons: [] }, { clone: { durationMs: 9_100, hosts: 1, twin: 'drill-primary-local-twin' } });
+    const plain = withVerdict(summarizeDrill(base), { passed: true, reasons: [] });
+    // Assess
+    expect(cloned.clone).toEqual({ durationMs: 9_100, hosts: 1, twin: 'drill-primary-local-twin' });
+    expect(plain).not.toHaveProperty('clone');
+  });
+});
+
 describe('summarizeFailedDrill', () => {
-  it('reports ok: false with the error and nothing measured', () => {
+  it('reports not passed (ok: false, passed: false) with the error and nothing measured', () => {
     // Act
     const summary = summarizeFailedDrill({ error: 'dockerd did not answer', wallMs: 1234 });
     // Assess
-    expect(summary).toMatchObject({ ok: false, error: 'dockerd did not answer', failoverStatus: 'NOT_RUN', rtoMs: null, deploy: null, errors: ['dockerd did not answer'] });
+    expect(summary).toMatchObject({ ok: false, passed: false, failoverInvariantsHeld: false, dnsMoved: false, error: 'dockerd did not answer', failoverStatus: 'NOT_RUN', rtoMs: null, deploy: null, errors: ['dockerd did not answer'] });
   });
 });
 
@@ -87,11 +114,11 @@ describe('failoverOutcomeOf', () => {
     expect(failoverOutcomeOf({ status: 'FAILED', error: 'FencingError', cause: 'x' })).toEqual({ status: 'FAILED', failedOver: false, reasons: ['FencingError: x'] });
   });
 
-  it('makes a held drill not ok and keeps its reasons', () => {
+  it('a held failover breaks the failover invariants and keeps its reasons', () => {
     // Act
     const summary = summarizeDrill({ ...base, failoverStatus: 'HELD', failoverReasons: ['twin unhealthy'], dnsAfter: '127.0.1.1' });
     // Assess
-    expect(summary).toMatchObject({ ok: false, failoverStatus: 'HELD', failoverReasons: ['twin unhealthy'] });
+    expect(summary).toMatchObject({ failoverInvariantsHeld: false, dnsMoved: false, failoverStatus: 'HELD', failoverReasons: ['twin unhealthy'] });
   });
 });
 

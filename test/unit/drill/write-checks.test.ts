@@ -32,9 +32,9 @@ describe('duplicated writes', () => {
     const readTwice = summarizeDrill({ ...base, idListsRead: { main: [1, 2, 2] } });
     const ackedTwice = summarizeDrill({ ...base, acknowledged: [...base.acknowledged, { id: 1, at: 3_100 }] });
     // Assess
-    expect(clean).toMatchObject({ ok: true, duplicated: 0, duplicatedIds: [] });
-    expect(readTwice).toMatchObject({ ok: false, duplicated: 1, duplicatedIds: [2] });
-    expect(ackedTwice).toMatchObject({ ok: false, duplicated: 1, duplicatedIds: [1] });
+    expect(clean).toMatchObject({ failoverInvariantsHeld: true, duplicated: 0, duplicatedIds: [] });
+    expect(readTwice).toMatchObject({ failoverInvariantsHeld: false, duplicated: 1, duplicatedIds: [2] });
+    expect(ackedTwice).toMatchObject({ failoverInvariantsHeld: false, duplicated: 1, duplicatedIds: [1] });
   });
 });
 

@@ -50,6 +50,8 @@ stop_node() {
   done
 }
 run_js() { OUT=$(mongo_js "$1" "$2"); RC=$?; }
+# Runs $JS for at most $1 s: its output on stdout when it exits 0, else on stderr with its exit code.
+js_result() { run_js "$1" "$JS" || true; [ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }; printf '%s\n' "$OUT"; }
 `;
 
 /** JavaScript every mongosh script starts with: command replies as data, admin authentication from the 0600 file or the environment. */
@@ -438,9 +440,7 @@ print(JSON.stringify({
 quit(0);
 `) +
   String.raw`is_running || { echo "mongod is not running in $DBPATH: cannot promote" >&2; exit 3; }
-run_js 90 "$JS" || true
-[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
-printf '%s\n' "$OUT"
+js_result 90
 `;
 
 /**
@@ -520,9 +520,7 @@ quit(0);
 `,
   ) +
   String.raw`is_running || { echo "mongod is not running in $DBPATH: nothing to demote" >&2; exit 3; }
-run_js 80 "$JS" || true
-[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
-printf '%s\n' "$OUT"
+js_result 80
 `;
 
 /**
@@ -566,9 +564,7 @@ print(JSON.stringify({ undone: true, writable: true }));
 quit(0);
 `) +
   String.raw`is_running || { echo "mongod is not running in $DBPATH: nothing to undo" >&2; exit 3; }
-run_js 80 "$JS" || true
-[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
-printf '%s\n' "$OUT"
+js_result 80
 `;
 
 /**
@@ -644,7 +640,5 @@ print(JSON.stringify({ method: method, position: position, fork: env.TWINSTACK_F
 quit(0);
 `) +
   String.raw`is_running || { echo "refused: mongod is not running in $DBPATH: started as it is, a member of its old config could be elected again. Fix: start it where it cannot reach its old members, or restore it from the new primary; nothing was changed" >&2; exit 3; }
-run_js "$((TWINSTACK_WAIT + 60))" "$JS" || true
-[ "$RC" -eq 0 ] || { printf '%s\n' "$OUT" >&2; exit "$RC"; }
-printf '%s\n' "$OUT"
+js_result "$((TWINSTACK_WAIT + 60))"
 `;

@@ -23,6 +23,8 @@
  * - markers `<dataDir>/twinstack.fenced`, `<dataDir>/twinstack.promoted` and
  *   `<dataDir>/twinstack.demoted` (a switchover's write refusal); a restore empties
  *   the data directory, so it removes them all;
+ * - a fenced server's option file forbids InnoDB crash recovery (innodb_read_only): killed,
+ *   it does not start until a rejoin starts it once isolated (socket only, read-only);
  * - a rejoin saves divergent binlog events aside in `<dataDir>.twinstack-divergent-<UTC>/`
  *   (beside the data directory, so a restore keeps them; 0700, files 0600).
  */

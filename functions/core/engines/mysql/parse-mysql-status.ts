@@ -293,7 +293,7 @@ export function parseMysqlStartReplication(result: CommandResult): StartReplicat
   );
 }
 
-/** What the demote script prints: the final position (`@@gtid_binlog_pos` / `@@gtid_executed`) read after writes were refused. */
+/** What the demote script prints: the final position (MariaDB: per domain the later of `@@gtid_binlog_pos` and `@@gtid_slave_pos`; MySQL `@@gtid_executed`) read after writes were refused. */
 export function parseMysqlDemotion(dialect: MysqlDialect, result: CommandResult): Demotion & { readonly killed: number } {
   const d = shaped(
     'demote output',

@@ -423,6 +423,10 @@ printf '{"undone":true,"writable":true}\n'
  *    markers are removed, so status reports a plain replica that a later switchover may
  *    promote (PROMOTE_SCRIPT promotes any replica).
  * Divergent bytes = end of its WAL (`wal_end`) − fork. Prints one JSON line.
+ * A rewind's result is recorded in `<dataDir>.twinstack-rejoin` (0600, beside the data
+ * directory: pg_rewind deletes files inside it that the source lacks) BEFORE pg_rewind
+ * runs, keyed by the new primary and its forkPosition: a retry after a cut (nothing left
+ * to rewind, or already streaming) reports that divergence and directory again, never 0.
  *
  * Bounds: checks 2 × 15 s, stop 45 s, crash recovery 60 s, dry run 30 s, rewind 150 s,
  * start ≤ 120 s, streaming 20 s; typically seconds. A rewind that needs longer (a large
@@ -438,6 +442,13 @@ result() {
   printf '{"method":"%s","divergentBytes":%s,"savedTo":"%s","fork":"%s","end":"%s","timeline":"%s","reason":"%s"}\n' "$1" "$2" "$3" "$4" "$5" "$6" "$(json_text "$7")"
 }
 clear_markers() { rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.promoted" "$DATA/twinstack.demoted"; }
+# What a rewind did, beside the data directory (pg_rewind would delete a file inside it):
+# line 1 the new primary and its fork (this rejoin's identity), line 2 the result line.
+RECORD="$DATA.twinstack-rejoin"
+RECORD_KEY="$PRIMARY_ADDR $KNOWN_FORK"
+REWOUND_BEFORE=false
+# The result line of an earlier run of this same rejoin (a retry after a cut), if any.
+recorded_result() { [ -n "$KNOWN_FORK" ] && [ -r "$RECORD" ] && [ "$(sed -n 1p "$RECORD")" = "$RECORD_KEY" ] && sed -n 2p "$RECORD"; }
 streams_from_new_primary() {
   [ "$(sql -v addr="$PRIMARY_ADDR" -v port="$PORT" <<'SQL'
 SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming' AND sender_host = :'addr' AND sender_port = :'port'::int);
@@ -454,6 +465,8 @@ if is_running; then
   fi
   if [ "$IN_RECOVERY" = t ] && streams_from_new_primary; then
     clear_markers
+    # A repeated rejoin reports what the first one found and saved (it is still there).
+    if PREVIOUS=$(recorded_result); then printf '%s\n' "$PREVIOUS" | sed 's/"method":"rewound"/"method":"already-replica"/'; exit 0; fi
     result already-replica 0 "" "" "" "" "already streams from $PRIMARY_ADDR:$PORT"
     exit 0
   fi
@@ -503,6 +516,15 @@ REASON=$(printf '%s\n' "$DRY" | grep -E 'error|fatal' | tail -n 1) || true
 case "$REASON" in *"could not connect"*|*"connection to server"*) echo "pg_rewind could not reach the new primary: nothing discarded" >&2; exit 7 ;; esac
 if [ "$RC" -eq 0 ] && printf '%s\n' "$DRY" | grep -q 'no rewind required'; then
   METHOD=repointed
+  # A retry after a rewind that was cut before the end: nothing left to rewind, but the
+  # divergence that rewind discarded is reported again, not as 0.
+  if PREVIOUS=$(recorded_result); then
+    METHOD=rewound
+    DIVERGENT=$(printf '%s\n' "$PREVIOUS" | sed -n 's/.*"divergentBytes":\([0-9]*\).*/\1/p')
+    SAVED=$(printf '%s\n' "$PREVIOUS" | sed -n 's/.*"savedTo":"\([^"]*\)".*/\1/p')
+    FORK=$(printf '%s\n' "$PREVIOUS" | sed -n 's/.*"fork":"\([^"]*\)".*/\1/p')
+    REWOUND_BEFORE=true
+  fi
 elif [ "$RC" -eq 0 ] && [ -n "$FORK" ]; then
   METHOD=rewound
 else
@@ -511,6 +533,9 @@ else
 fi
 [ -n "$FORK" ] || FORK=$KNOWN_FORK
 
+if [ "$REWOUND_BEFORE" = true ]; then
+  echo "rewound by an earlier run of this rejoin (see $RECORD): not saved or rewound again" >&2
+else
 DIVERGENT=0; SAVED=
 if [ "$METHOD" != repointed ]; then
   [ -n "$FORK" ] || { echo "cannot tell where the histories forked ($REASON; the new primary reports no forkPosition): left stopped and fenced, nothing discarded" >&2; exit 6; }
@@ -539,6 +564,9 @@ if [ "$METHOD" != repointed ]; then
 fi
 
 if [ "$METHOD" = rewound ]; then
+  # Recorded before pg_rewind discards anything: a retry reports this, not 0.
+  (umask 077; { printf '%s\n' "$RECORD_KEY"; result rewound "$DIVERGENT" "$SAVED" "$FORK" "$END" "$TIMELINE" ""; } > "$RECORD.tmp")
+  mv "$RECORD.tmp" "$RECORD"
   set +e
   OUT=$(PGPASSWORD="$TWINSTACK_REPLICATION_PASSWORD" timeout -k 5 150 "$BIN/pg_rewind" -D "$DATA" --source-server="$SOURCE" --no-ensure-shutdown 2>&1)
   RC=$?
@@ -549,7 +577,9 @@ if [ "$METHOD" = rewound ]; then
     METHOD=needs-restore
     REASON=$(printf '%s\n' "$OUT" | grep -E 'error|fatal' | tail -n 1) || true
     [ -n "$REASON" ] || REASON="pg_rewind exited $RC"
+    rm -f "$RECORD"
   fi
+fi
 fi
 if [ "$METHOD" = needs-restore ]; then
   echo "cannot follow in place: $REASON; left stopped and fenced for a full restore" >&2
@@ -577,5 +607,5 @@ until streams_from_new_primary; do
   sleep 1
 done
 clear_markers
-result "$METHOD" "$DIVERGENT" "$SAVED" "$FORK" "$END" "$TIMELINE" ""
+if [ "$REWOUND_BEFORE" = true ]; then printf '%s\n' "$PREVIOUS"; else result "$METHOD" "$DIVERGENT" "$SAVED" "$FORK" "$END" "$TIMELINE" ""; fi
 `;

@@ -29,11 +29,31 @@
  *
  * Written for Redis 7.0 (`redis-cli` 7.0) and dash.
  */
+import { DEMOTE_MIN_REPLICAS, FENCE_MIN_REPLICAS } from './redis-settings.ts';
+
+/**
+ * `repl-ping-replica-period` of a demoted primary (Redis's maximum, INT_MAX seconds):
+ * it sends no more replication PINGs. A PING is 14 bytes of the replication stream
+ * (every 10 s by default); one sent after the final position was read could reach the
+ * old primary's stream but not the twin once promoted, and the rejoin would then count
+ * it as divergence and do a full resync. A replica that hears nothing for `repl-timeout`
+ * (60 s) reconnects with a partial resync, which adds nothing to the stream.
+ * undoDemote, rejoin and promote give the remembered period back.
+ */
+export const SILENT_PING_PERIOD_SECONDS = 2147483647;
+/** Redis's default `repl-ping-replica-period`: what is given back when the remembered one is lost. */
+const DEFAULT_PING_PERIOD_SECONDS = 10;
 
 /** `$1`…`$6` as in `nodeArguments`; shell functions every script uses. */
 const PREAMBLE = String.raw`set -eu
 BIN=$1; ADDR=$2; PORT=$3; DATA=$4; CONF=$5; ADMIN=$6; shift 6
 AUTH_FILE="$DATA/twinstack.admin-auth"
+FENCE_MIN_REPLICAS=${FENCE_MIN_REPLICAS}
+DEMOTED_MIN_REPLICAS=${DEMOTE_MIN_REPLICAS}
+SILENT_PING_PERIOD=${SILENT_PING_PERIOD_SECONDS}
+# A demote's memory (0600): line 1 the previous min-replicas-to-write, line 2 the final
+# position, line 3 the previous repl-ping-replica-period.
+DEMOTED_STATE="$DATA/twinstack.demoted"
 CLI_TIMEOUT=15
 ADMIN_PW=
 [ -r "$AUTH_FILE" ] && ADMIN_PW=$(cat "$AUTH_FILE")
@@ -127,6 +147,22 @@ await_sync() {
 }
 # A field of the INFO reply held in $R.
 field() { printf '%s\n' "$R" | sed -n "s/^$1://p"; }
+# The server at $ADDR:$PORT runs, is ours, and is an unfenced primary; else exit 3, the refusal ending in $1.
+require_unfenced_primary() {
+  require_running
+  require_admin
+  require_own_server
+  [ "$(info_field replication role)" = master ] || { echo "Redis at $ADDR:$PORT is a replica, not a primary: $1" >&2; exit 3; }
+  [ ! -f "$DATA/twinstack.fenced" ] || { echo "Redis at $ADDR:$PORT is fenced (twinstack.fenced): $1" >&2; exit 3; }
+}
+# Give back the replication PING period a demote silenced (line 3 of its memory; Redis's
+# default when that is lost). Any other period is left alone. The caller persists.
+restore_ping_period() {
+  [ "$(config_get repl-ping-replica-period)" = "$SILENT_PING_PERIOD" ] || return 0
+  p=; [ -r "$DEMOTED_STATE" ] && p=$(sed -n 3p "$DEMOTED_STATE")
+  case "$p" in ''|*[!0-9]*|"$SILENT_PING_PERIOD") echo "the repl-ping-replica-period the demote remembered is lost ('$p'): giving back Redis's default ${DEFAULT_PING_PERIOD_SECONDS}" >&2; p=${DEFAULT_PING_PERIOD_SECONDS} ;; esac
+  cli_ok CONFIG SET repl-ping-replica-period "$p"
+}
 `;
 
 /** ACL rules of the users twinstack manages (fixed words; the replication user gets only what replication needs). */
@@ -307,8 +343,7 @@ exit 0
  */
 export const FENCE_SCRIPT =
   PREAMBLE +
-  String.raw`FENCE_MIN_REPLICAS=2147483647
-touch "$DATA/twinstack.fenced"
+  String.raw`touch "$DATA/twinstack.fenced"
 WAS=false
 if is_running; then
   WAS=true
@@ -350,6 +385,7 @@ ROLE=$(info_field replication role)
 case "$ROLE" in
   slave)
     touch "$DATA/twinstack.promoted"
+    restore_ping_period
     rm -f "$DATA/twinstack.rejoined" "$DATA/twinstack.demoted"
     cli_ok REPLICAOF NO ONE
     PROMOTED=true ;;
@@ -389,97 +425,96 @@ echo "min-replicas-to-write set to $1 (min-replicas-max-lag $2)"
 /**
  * Active primary, switchover. Args after the node ones: none.
  *
- * Why this demotion: `min-replicas-to-write 2147483646` (one below the fence's value,
- * so status tells a demoted primary from a fenced one by reading it back) makes every
- * write command, transaction and write script answer NOREPLICAS, from every user;
- * CONFIG REWRITE keeps it across a restart, and it never expires (a `CLIENT PAUSE
+ * Why this demotion: `min-replicas-to-write` at DEMOTE_MIN_REPLICAS (one below the
+ * fence's value, so status tells a demoted primary from a fenced one by reading it back)
+ * makes every write command, transaction and write script answer NOREPLICAS, from every
+ * user; CONFIG REWRITE keeps it across a restart, and it never expires (a `CLIENT PAUSE
  * WRITE` would: if the workflow died after promoting the twin, the old primary would
  * take writes again). Replication is untouched: the replicas keep receiving the stream.
  * Connections stay open (apps get NOREPLICAS replies, not disconnects).
  *
  * No pause is needed to drain in-flight writes: Redis executes commands one at a time,
  * so every write acknowledged before CONFIG SET returned is already counted in
- * `master_repl_offset`, and every write after it is refused. That offset, read after
- * the refusal took effect, is the final position. The stream still grows by PINGs
- * (14 bytes every `repl-ping-replica-period`) and key expiries, which the replicas
- * receive too: a replica at or beyond the position has every acknowledged write.
+ * `master_repl_offset`, and every write after it is refused. The replication PINGs are
+ * silenced next (SILENT_PING_PERIOD_SECONDS): after that the stream grows only by key
+ * expiries (data: a replica at or beyond the position has every acknowledged write, and
+ * an expiry after the twin's promotion is real divergence). The offset read after both
+ * took effect is the final position.
  *
- * `<dir>/twinstack.demoted` (0600) remembers the previous `min-replicas-to-write`
- * (line 1, for undoDemote) and the final position (line 2): a repeated demote reports
- * the same position. The file is written before the setting changes, the position
- * after: a demote cut off half-way is completed by the next one.
+ * `<dir>/twinstack.demoted` (0600, see DEMOTED_STATE) remembers the previous settings and
+ * the final position: a repeated demote reports the same position. It is written before
+ * any setting changes, the position last: a demote cut off half-way is completed by the
+ * next one.
  */
 export const DEMOTE_SCRIPT =
   PREAMBLE +
-  String.raw`DEMOTED_MIN_REPLICAS=2147483646
-FENCE_MIN_REPLICAS=2147483647
-STATE="$DATA/twinstack.demoted"
-require_running
-require_admin
-require_own_server
-[ "$(info_field replication role)" = master ] || { echo "Redis at $ADDR:$PORT is a replica, not a primary: nothing to demote" >&2; exit 3; }
-[ -f "$DATA/twinstack.fenced" ] && { echo "Redis at $ADDR:$PORT is fenced (twinstack.fenced): a fenced server is not the primary of a switchover" >&2; exit 3; }
+  String.raw`require_unfenced_primary "only a switchover's active primary is demoted"
 MRTW=$(config_get min-replicas-to-write)
+PING=$(config_get repl-ping-replica-period)
+case "$MRTW" in ''|*[!0-9]*) echo "min-replicas-to-write reads '$MRTW'" >&2; exit 4 ;; esac
+case "$PING" in ''|*[!0-9]*) echo "repl-ping-replica-period reads '$PING'" >&2; exit 4 ;; esac
+[ "$MRTW" != "$FENCE_MIN_REPLICAS" ] || { echo "Redis at $ADDR:$PORT has the fence's min-replicas-to-write $FENCE_MIN_REPLICAS: it is fenced, not a switchover's primary" >&2; exit 3; }
 WAS=false
 if [ "$MRTW" != "$DEMOTED_MIN_REPLICAS" ]; then
-  case "$MRTW" in ''|*[!0-9]*) echo "min-replicas-to-write reads '$MRTW'" >&2; exit 4 ;; esac
-  [ "$MRTW" != "$FENCE_MIN_REPLICAS" ] || { echo "Redis at $ADDR:$PORT has the fence's min-replicas-to-write $FENCE_MIN_REPLICAS: it is fenced, not a switchover's primary" >&2; exit 3; }
-  (umask 077; printf '%s\n' "$MRTW" > "$STATE.tmp")
-  mv "$STATE.tmp" "$STATE"
+  (umask 077; printf '%s\n\n%s\n' "$MRTW" "$PING" > "$DEMOTED_STATE.tmp")
+  mv "$DEMOTED_STATE.tmp" "$DEMOTED_STATE"
   cli_ok CONFIG SET min-replicas-to-write "$DEMOTED_MIN_REPLICAS"
-  persist
   WAS=true
+elif [ ! -r "$DEMOTED_STATE" ]; then
+  echo "demoted, but $DEMOTED_STATE (the previous min-replicas-to-write) is missing: undoDemote will refuse; set min-replicas-to-write yourself to give writes back" >&2
+  P=; [ "$PING" = "$SILENT_PING_PERIOD" ] || P=$PING
+  (umask 077; printf '\n\n%s\n' "$P" > "$DEMOTED_STATE.tmp")
+  mv "$DEMOTED_STATE.tmp" "$DEMOTED_STATE"
 fi
+[ "$PING" = "$SILENT_PING_PERIOD" ] || cli_ok CONFIG SET repl-ping-replica-period "$SILENT_PING_PERIOD"
+# Always: a demote cut off after a CONFIG SET but before the rewrite is persisted by the next one.
+persist
 [ "$(config_get min-replicas-to-write)" = "$DEMOTED_MIN_REPLICAS" ] || { echo "min-replicas-to-write did not stay at $DEMOTED_MIN_REPLICAS" >&2; exit 4; }
-POSITION=
-[ -r "$STATE" ] && POSITION=$(sed -n 2p "$STATE")
+POSITION=$(sed -n 2p "$DEMOTED_STATE")
 if [ -z "$POSITION" ]; then
   POSITION=$(info_field replication master_repl_offset)
   case "$POSITION" in ''|*[!0-9]*) echo "master_repl_offset reads '$POSITION'" >&2; exit 4 ;; esac
-  [ -r "$STATE" ] || { echo "demoted, but $STATE (the previous min-replicas-to-write) is missing: undoDemote will refuse; set min-replicas-to-write yourself to give writes back" >&2; (umask 077; printf '\n' > "$STATE"); }
-  (umask 077; sed -n 1p "$STATE" > "$STATE.tmp"; printf '%s\n' "$POSITION" >> "$STATE.tmp")
-  mv "$STATE.tmp" "$STATE"
+  (umask 077; { sed -n 1p "$DEMOTED_STATE"; printf '%s\n' "$POSITION"; sed -n 3p "$DEMOTED_STATE"; } > "$DEMOTED_STATE.tmp")
+  mv "$DEMOTED_STATE.tmp" "$DEMOTED_STATE"
 fi
-echo "writes refused (NOREPLICAS) at offset $POSITION; the replicas keep receiving the stream"
+echo "writes refused (NOREPLICAS) and replication PINGs silenced at offset $POSITION; the replicas keep receiving the stream"
 printf '{"position":"%s","wasWritable":%s}\n' "$POSITION" "$WAS"
 `;
 
 /**
  * Demoted primary, switchover abort. Args after the node ones: none.
- * Gives back the `min-replicas-to-write` the demote remembered, persists it, and
- * reports whether the server accepts writes now. Refused (exit 3), never made
- * writable: a replica, a fenced server, a primary with twinstack's demotion value but
- * no remembered setting. A primary that is not demoted (a repeated undo) is left alone.
+ * Gives back the replication PING period and then the `min-replicas-to-write` the
+ * demote remembered (in that order: an undo cut off between them is completed by the
+ * next one), persists them, and reports whether the server accepts writes now. Refused
+ * (exit 3) before anything changes, never made writable: a replica, a fenced server, a
+ * primary with twinstack's demotion value but no remembered setting. A primary that is
+ * not demoted (a repeated undo) keeps its writes as they are.
  */
 export const UNDO_DEMOTE_SCRIPT =
   PREAMBLE +
-  String.raw`DEMOTED_MIN_REPLICAS=2147483646
-FENCE_MIN_REPLICAS=2147483647
-STATE="$DATA/twinstack.demoted"
-require_running
-require_admin
-require_own_server
-[ "$(info_field replication role)" = master ] || { echo "Redis at $ADDR:$PORT is a replica, not a demoted primary: refusing to make it writable" >&2; exit 3; }
-[ -f "$DATA/twinstack.fenced" ] && { echo "Redis at $ADDR:$PORT is fenced (twinstack.fenced): refusing to give writes back" >&2; exit 3; }
+  String.raw`require_unfenced_primary "refusing to make it writable (only a demoted primary gets its writes back)"
 MRTW=$(config_get min-replicas-to-write)
 PREVIOUS=
-[ -r "$STATE" ] && PREVIOUS=$(sed -n 1p "$STATE")
-UNDONE=false
+[ -r "$DEMOTED_STATE" ] && PREVIOUS=$(sed -n 1p "$DEMOTED_STATE")
 if [ "$MRTW" = "$DEMOTED_MIN_REPLICAS" ]; then
   case "$PREVIOUS" in
-    ''|*[!0-9]*|"$DEMOTED_MIN_REPLICAS"|"$FENCE_MIN_REPLICAS") echo "Redis at $ADDR:$PORT is demoted but $STATE holds no previous min-replicas-to-write ('$PREVIOUS'): refusing to guess. Fix: CONFIG SET min-replicas-to-write 0 (async) or 1 (sync) as an admin, then CONFIG REWRITE" >&2; exit 3 ;;
+    ''|*[!0-9]*|"$DEMOTED_MIN_REPLICAS"|"$FENCE_MIN_REPLICAS") echo "Redis at $ADDR:$PORT is demoted but $DEMOTED_STATE holds no previous min-replicas-to-write ('$PREVIOUS'): refusing to guess. Fix: CONFIG SET min-replicas-to-write 0 (async) or 1 (sync) as an admin, then CONFIG REWRITE" >&2; exit 3 ;;
   esac
-  cli_ok CONFIG SET min-replicas-to-write "$PREVIOUS"
-  persist
-  UNDONE=true
 elif [ "$MRTW" = "$FENCE_MIN_REPLICAS" ]; then
   echo "Redis at $ADDR:$PORT has the fence's min-replicas-to-write: refusing to give writes back" >&2; exit 3
 fi
-rm -f "$STATE"
+restore_ping_period
+UNDONE=false
+if [ "$MRTW" = "$DEMOTED_MIN_REPLICAS" ]; then
+  cli_ok CONFIG SET min-replicas-to-write "$PREVIOUS"
+  UNDONE=true
+fi
+persist
+rm -f "$DEMOTED_STATE"
 MRTW=$(config_get min-replicas-to-write)
 GOOD=$(info_field replication min_slaves_good_slaves); [ -n "$GOOD" ] || GOOD=$(info_field replication connected_slaves)
 WRITABLE=false; { [ "$MRTW" = 0 ] || [ "$GOOD" -ge "$MRTW" ]; } && WRITABLE=true
-echo "min-replicas-to-write is $MRTW (writable: $WRITABLE)"
+echo "min-replicas-to-write is $MRTW (writable: $WRITABLE), repl-ping-replica-period $(config_get repl-ping-replica-period)"
 printf '{"undone":%s,"writable":%s}\n' "$UNDONE" "$WRITABLE"
 `;
 
@@ -496,8 +531,10 @@ printf '{"undone":%s,"writable":%s}\n' "$UNDONE" "$WRITABLE"
  * Divergence: the new primary's history left this server's at the fork offset when
  * this server's `master_replid` is the new primary's `master_replid2`; the bytes this
  * server's stream holds beyond it were never replicated. They are counted in bytes of
- * the replication stream (writes, but also PINGs and expiries it emitted after the fork:
- * the count can overstate, never understate). When there are any, its whole dataset is
+ * the replication stream: writes and key expiries, and, after a failover (a fence, no
+ * demote), a replication PING the old primary sent while its twin was being promoted:
+ * the count can overstate, never understate. A switchover's demote silenced the PINGs
+ * before it read the final position, so its old primary counts 0 and resyncs partially. When there are any, its whole dataset is
  * saved aside first (BGSAVE, then the RDB copied to
  * `<dir>/twinstack-diverged-<UTC time>-<replid>-<offset>.rdb`, 0600: beside the RDB,
  * the only directory the SSH user is sure to own), then REPLICAOF makes Redis discard it
@@ -515,8 +552,6 @@ export const REJOIN_SCRIPT =
   String.raw`NEW_PRIMARY=$1; FORK_OFFSET=$2; FORK_REPLID=$3; REPL_USER=$4; ANNOUNCE_IP=$5; ANNOUNCE_PORT=$6; MIN_REPLICAS=$7; WAIT_SECONDS=$8
 : "${'$'}{TWINSTACK_REPLICATION_PASSWORD:?replication password missing}"
 REPL_PW=$TWINSTACK_REPLICATION_PASSWORD; unset TWINSTACK_REPLICATION_PASSWORD
-DEMOTED_MIN_REPLICAS=2147483646
-FENCE_MIN_REPLICAS=2147483647
 RESULT="$DATA/twinstack.rejoined"
 require_running
 require_admin
@@ -526,6 +561,7 @@ if [ "$ROLE" = slave ]; then
   MASTER_HOST=$(info_field replication master_host); MASTER_PORT=$(info_field replication master_port)
   [ "$MASTER_HOST" = "$NEW_PRIMARY" ] && [ "$MASTER_PORT" = "$PORT" ] || { echo "refused: Redis at $ADDR:$PORT replicates from $MASTER_HOST:$MASTER_PORT, not the new primary $NEW_PRIMARY:$PORT; nothing was changed" >&2; exit 3; }
   # A rejoin cut off after REPLICAOF left its cleanup undone: finish it (harmless on any replica).
+  restore_ping_period
   cli_ok CONFIG SET min-replicas-to-write "$MIN_REPLICAS"
   persist
   rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.demoted" "$DATA/twinstack.promoted"
@@ -589,7 +625,8 @@ cli_ok CONFIG SET replica-announce-port "$ANNOUNCE_PORT"
 cli_ok CONFIG SET replica-read-only yes
 LOG_FROM=$(log_size)
 cli_ok REPLICAOF "$NEW_PRIMARY" "$PORT"
-# A replica: the demotion/fence value would only make a later promotion refuse writes.
+# A replica: the demotion's silent PINGs and the demotion/fence value would only hamper a later promotion.
+restore_ping_period
 cli_ok CONFIG SET min-replicas-to-write "$MIN_REPLICAS"
 persist
 rm -f "$DATA/twinstack.fenced" "$DATA/twinstack.demoted" "$DATA/twinstack.promoted"

@@ -15,7 +15,7 @@ import type { LabNodeHost } from '../../lab/lab-database-node.ts';
 import type { DrillWriter } from '../drill-writer.ts';
 import type { DrillTimeline } from '../drill-timeline.ts';
 import type { HealthProber } from '../../prober/health-prober.ts';
-import type { DrillSummary } from '../summarize-drill.ts';
+import type { DrillMeasurement } from '../summarize-drill.ts';
 import type { ScenarioSpec, ScenarioWorkflow } from './scenario-catalog.ts';
 
 export type Role = 'primary' | 'twin';
@@ -61,7 +61,7 @@ export interface ScenarioRun {
   /** Scenario figures, merged into the summary (plain JSON). */
   readonly details: Readonly<Record<string, unknown>>;
   /** Whether the property held, given the summary (pure). */
-  check(summary: DrillSummary): PropertyVerdict;
+  check(summary: DrillMeasurement): PropertyVerdict;
 }
 
 export interface PropertyVerdict {

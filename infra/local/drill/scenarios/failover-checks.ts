@@ -2,7 +2,7 @@
  * Pure checks several scenarios share: did a failover move the traffic, and is every
  * lost write accounted for by the loss the decision reported.
  */
-import type { DrillDatabaseResult, DrillSummary } from '../summarize-drill.ts';
+import type { DrillDatabaseResult, DrillMeasurement } from '../summarize-drill.ts';
 
 /**
  * True when the writes the checker found missing on a database are covered by what
@@ -21,7 +21,7 @@ export function lossCovered(db: Pick<DrillDatabaseResult, 'lost' | 'loss' | 'lag
  * The conditions of "the failover moved traffic to the twin and nothing acknowledged went
  * missing unexplained" (`coverLoss: false` leaves the loss to the caller's own check).
  */
-export function failoverConditions(summary: DrillSummary, options: { readonly coverLoss?: boolean } = {}): Array<readonly [boolean, string]> {
+export function failoverConditions(summary: DrillMeasurement, options: { readonly coverLoss?: boolean } = {}): Array<readonly [boolean, string]> {
   const moved = summary.dnsBefore !== null && summary.dnsAfter !== null && summary.dnsBefore !== summary.dnsAfter;
   const uncovered = summary.databases.filter((db) => !lossCovered(db));
   return [

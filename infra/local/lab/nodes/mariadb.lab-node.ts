@@ -24,7 +24,7 @@ import { LabError } from '../lab-error.ts';
 import { ensureUserDir } from '../lab-files.ts';
 import { asLabUser, clearStalePidFile, dirsUnder, serverOf } from '../lab-servers.ts';
 import type { LabDatabaseNode, LabDatabaseSpec, LabNodeHost } from '../lab-database-node.ts';
-import { registerProcess, unregisterProcess, waitForExit, waitForExitSync } from '../process-registry.ts';
+import { isProcessRunning, registerProcess, unregisterProcess, waitForExit, waitForExitSync } from '../process-registry.ts';
 import { runLocal, runLocalChecked } from '../run-local-command.ts';
 
 export const MARIADB_SERVER_BIN = '/usr/sbin/mariadbd';
@@ -70,11 +70,17 @@ function isBackupListener(pid: number, serveScript: string): boolean {
 }
 
 
-async function waitForSocket(host: LabNodeHost, s: MysqlSettings, timeoutMs: number): Promise<void> {
+/**
+ * Until the server answers on its socket (bounded by `timeoutMs`), or at once when the
+ * started process `server` has exited (e.g. a fenced node refusing to start): the error
+ * then carries the server log's last lines, rather than a timeout a minute later.
+ */
+async function waitForSocket(host: LabNodeHost, s: MysqlSettings, server: { readonly pid: number; readonly marker: string }, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 600 && Date.now() < deadline; i++) {
     const [argv, options] = asLabUser(['mariadb-admin', '--no-defaults', '-S', s.socket, '-u', host.user.name, '--connect-timeout=2', 'ping'], host.user, host.namespacePid);
     if ((await runLocal(argv, { ...options, timeoutMs: 5_000 })).exitCode === 0) return;
+    if (!isProcessRunning(server.pid, server.marker)) throw new LabError(`MariaDB on ${s.dataDir} exited at start (PID ${server.pid}): ${tailOf(host.realPath(`${s.dataDir}.log`))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new LabError(`MariaDB on ${s.dataDir} did not answer within ${timeoutMs} ms: ${tailOf(host.realPath(`${s.dataDir}.log`))}`);
@@ -97,10 +103,13 @@ async function start(host: LabNodeHost, database: Database): Promise<void> {
   ensureUserDir(host.realPath(dirname(s.socket)), host.user, 0o755);
   const listen = host.host.address;
   const server = [s.serverBin, `--defaults-file=${s.configFile}`, `--datadir=${s.dataDir}`, `--socket=${s.socket}`, `--port=${database.port}`, `--bind-address=${listen}`, `--pid-file=${s.dataDir}/${MARIADB_PID_FILE}`];
-  // Detached (its own session), output to `<dataDir>.log`, like the engine's start_node.
-  const [argv, options] = asLabUser(['sh', '-c', 'log=$1; shift; setsid "$@" >>"$log" 2>&1 </dev/null &', 'sh', `${s.dataDir}.log`, ...server], host.user, host.namespacePid);
-  await runLocalChecked(argv, { ...options, timeoutMs: 10_000 });
-  await waitForSocket(host, s, 60_000);
+  // Detached (its own session), output to `<dataDir>.log`, like the engine's start_node; its PID printed (setsid execs the server in it).
+  const [argv, options] = asLabUser(['sh', '-c', 'log=$1; shift; setsid "$@" >>"$log" 2>&1 </dev/null & echo "$!"', 'sh', `${s.dataDir}.log`, ...server], host.user, host.namespacePid);
+  const launched = await runLocalChecked(argv, { ...options, timeoutMs: 10_000 });
+  const pid = Number(launched.stdout.trim());
+  if (!Number.isInteger(pid) || pid <= 1) throw new LabError(`MariaDB on ${s.dataDir}: the start printed no PID (${JSON.stringify(launched.stdout.trim())})`);
+  // Its `--datadir=` argument marks the process (a recycled PID does not carry it).
+  await waitForSocket(host, s, { pid, marker: `--datadir=${s.dataDir}` }, 60_000);
   const started = serverOf(view, MARIADB_PID_FILE);
   if (!started) throw new LabError(`MariaDB on ${s.dataDir} answers but its pid file names no server running there`);
   registerProcess({ pid: started.pid, label: `mariadbd ${s.dataDir}`, marker: started.identity, signal: 'SIGKILL' });

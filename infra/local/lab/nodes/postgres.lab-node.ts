@@ -119,9 +119,20 @@ export async function startPostgresNode(options: PostgresNodeOptions): Promise<P
   ensureUserDir(hostView(socketDir, namespacePid), user, 0o755);
   const listen = options.listenOn === 'host-address' ? options.host.address : '*';
   const serverOptions = `-c port=${port} -c listen_addresses=${listen} -c unix_socket_directories=${socketDir}`;
-  await runLocalChecked(
-    ...asLabUser([`${binDir}/pg_ctl`, '-D', dataDir, '-l', `${dataDir}${POSTGRES_LOG_SUFFIX}`, '-w', '-t', '60', '-o', serverOptions, 'start'], user, namespacePid),
-  );
+  // pg_ctl -w returns as soon as the postmaster exits (it watches its PID), not after the 60 s: the failure then carries the server log's last lines.
+  const logFile = `${dataDir}${POSTGRES_LOG_SUFFIX}`;
+  const [argv, runOptions] = asLabUser([`${binDir}/pg_ctl`, '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start'], user, namespacePid);
+  const result = await runLocal(argv, { ...runOptions, timeoutMs: 90_000 });
+  if (result.exitCode !== 0) {
+    const log = (() => {
+      try {
+        return readFileSync(hostView(logFile, namespacePid), 'utf8').split('\n').slice(-15).join('\n');
+      } catch {
+        return '(no log)';
+      }
+    })();
+    throw new LabError(`PostgreSQL on ${dataDir} did not start (pg_ctl exit ${result.exitCode}: ${result.stderr.trim().slice(-500)}): ${log}`);
+  }
   const started = postmasterOf(view);
   if (!started) throw new LabError(`PostgreSQL on ${dataDir} reported started but no postmaster runs there`);
   registerProcess({ pid: started.pid, label: `postgres ${dataDir}`, marker: started.identity, signal: 'SIGQUIT' });

@@ -264,19 +264,6 @@ describe('mongodb scripts', () => {
     expect(UNDO_DEMOTE_SCRIPT.indexOf('if (other) refuse(3')).toBeLessThan(UNDO_DEMOTE_SCRIPT.indexOf('reconfig(conf, true)'));
   });
 
-  it('rejoin refuses an un-fenced, un-demoted writable primary and a stopped mongod before changing anything', () => {
-    // Assess
-    expect(REJOIN_SCRIPT).toContain('neither fenced nor demoted');
-    expect(REJOIN_SCRIPT.indexOf('neither fenced nor demoted')).toBeLessThan(REJOIN_SCRIPT.indexOf('reconfig(conf, false, admin)'));
-    expect(REJOIN_SCRIPT).toContain('is_running || { echo "refused: mongod is not running');
-  });
-
-  it('promote keeps, as followers, only caught-up unelectable secondaries while no primary exists (a switchover)', () => {
-    // Assess
-    expect(PROMOTE_SCRIPT).toContain("if (!noPrimary || m.arbiterOnly || m.priority !== 0 || !s || s.health !== 1 || s.stateStr !== 'SECONDARY' || !s.optime) return false;");
-    expect(PROMOTE_SCRIPT).toContain('.concat(followers)');
-  });
-
   it('promote refuses a primary without the promotion marker and a member that is not SECONDARY', () => {
     // Assess
     expect(PROMOTE_SCRIPT).toContain("refuse(5, 'refused: already a primary that twinstack did not promote");

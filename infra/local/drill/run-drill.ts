@@ -146,8 +146,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
     const provisioned: GroupAwaitingTwin = group ?? findGroup(parsed.awaitingClone ?? []);
 
     // Databases: a fresh primary of each engine; the twin only made ready for its restore (a clone's servers are empty and running: each restore stops and empties them).
-    const nodeHosts: Record<'primary' | 'twin', LabNodeHost> = { primary: nodeHostOf(hosts.primary, options.labRoot, labUser) } as never;
-    if (!options.clone) nodeHosts.twin = nodeHostOf(hosts.twin, options.labRoot, labUser);
+    const nodeHosts: Record<'primary' | 'twin', LabNodeHost> = { primary: nodeHostOf(hosts.primary, labUser) } as never;
+    if (!options.clone) nodeHosts.twin = nodeHostOf(hosts.twin, labUser);
     for (const role of startedRoles) {
       cleanup.add(`databases ${role}`, () => {
         for (const node of LAB_NODES) node.stopAllUnder(join(options.labRoot, role, 'srv'));
@@ -188,7 +188,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       log(`workflow clone-stack: ${cloned.result.status} (${clone.durationMs} ms)`);
       hosts.twin = clonedTwinHost({ ...compute, twin: cloned.stack, deployUser: labUser });
       cleanup.add('cloned twin host', () => hosts.twin.stop());
-      nodeHosts.twin = nodeHostOf(hosts.twin, options.labRoot, labUser);
+      nodeHosts.twin = nodeHostOf(hosts.twin, labUser);
       group = await loadGroup(params, DRILL_GROUP);
     }
     // Replicate: full backup → restore on the twin → replication → env vars.
@@ -312,7 +312,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillSummary> {
       writer: { seconds: writer.seconds, dnsAnswers: writer.dnsAnswers },
     });
     const verdict = run.check(measured);
-    const summary: DrillSummary = { ...withVerdict({ ...measured, ...run.details }, verdict, { scenario: scenario.spec.name, property: scenario.spec.property, ...(clone ? { clone } : {}) }) };
+    // One verdict: `ok` is `passed` (withVerdict); the scenario's figures join the measurement, never the verdict.
+    const summary: DrillSummary = withVerdict({ ...measured, ...run.details }, verdict, { scenario: scenario.spec.name, property: scenario.spec.property, ...(clone ? { clone } : {}) });
     writeFileSync(join(options.reportDir, 'timeline.txt'), `${timeline.render()}\n`);
     writeFileSync(join(options.reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     writeDrillReport(options.reportDir, summary, timeline.rows);
@@ -361,7 +362,7 @@ function findGroup<G extends GroupAwaitingTwin>(groups: readonly G[]): G {
 }
 
 /** A lab host as a database node sees it: its mount namespace, the lab user, its `srv/` at LAB_HOST_ROOT. */
-function nodeHostOf(host: LoopbackHost, labRoot: string, user: LabNodeHost['user']): LabNodeHost {
+function nodeHostOf(host: LoopbackHost, user: LabNodeHost['user']): LabNodeHost {
   const srv = host.paths.srvDir;
   return {
     host: host.host,

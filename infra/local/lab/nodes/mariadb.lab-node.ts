@@ -33,6 +33,11 @@ const LAB_PORT = 3306;
 
 
 
+/** A lab node's temporary directory: next to its data directory, owned by the lab user. */
+function labTmpDir(s: MysqlSettings): string {
+  return `${dirname(s.dataDir)}/mariadb-tmp`;
+}
+
 /** The option file of a lab node (the twin gets the same shape with its own address: a clone's file). */
 export function labOptionFile(s: MysqlSettings, address: string, port: number): string {
   return [
@@ -42,6 +47,9 @@ export function labOptionFile(s: MysqlSettings, address: string, port: number): 
     `port=${port}`,
     `bind-address=${address}`,
     `pid-file=${s.dataDir}/${MARIADB_PID_FILE}`,
+    // Its own temporary directory, not the machine's shared /tmp (a temp table deleted
+    // under a server there once aborted mariadb-install-db: "Error on delete of '/tmp/#sql-temptable…'").
+    `tmpdir=${labTmpDir(s)}`,
     'log_bin=mysql-bin',
     'binlog_format=ROW',
     `server_id=${serverIdOf(address)}`,
@@ -136,6 +144,7 @@ function writeOptionFile(host: LabNodeHost, database: Database): void {
   const dir = host.realPath(dirname(s.dataDir));
   ensureUserDir(dir, host.user, 0o750);
   ensureUserDir(host.realPath(dirname(s.socket)), host.user, 0o755);
+  ensureUserDir(host.realPath(labTmpDir(s)), host.user, 0o700);
   const file = host.realPath(s.configFile);
   writeFileSync(file, labOptionFile(s, host.host.address, database.port), { mode: 0o640 });
   chownSync(file, host.user.uid, host.user.gid);

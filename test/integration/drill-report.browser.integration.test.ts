@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDrillReport } from '../../infra/local/drill/drill-report.ts';
-import { summarizeDrill } from '../../infra/local/drill/summarize-drill.ts';
+import { failoverConditions } from '../../infra/local/drill/scenarios/failover-checks.ts';
+import { verdictOf } from '../../infra/local/drill/scenarios/drill-scenario.ts';
+import { summarizeDrill, withVerdict } from '../../infra/local/drill/summarize-drill.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -18,7 +20,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 /** A measured-looking failover: 2 stacks, one kill at t=10 s, writes before and after. */
 function sampleSummary() {
   const acknowledged = [...Array.from({ length: 40 }, (_, i) => ({ id: i + 1, at: 5_000 + i * 120 })), ...Array.from({ length: 20 }, (_, i) => ({ id: 41 + i, at: 11_800 + i * 100 }))];
-  return summarizeDrill({
+  const measured = summarizeDrill({
     killAt: 10_000,
     alarmAt: 10_250,
     dnsVerifiedAt: 11_400,
@@ -42,6 +44,8 @@ function sampleSummary() {
       ],
     },
   });
+  // The verdict the drill gives a kill-primary run: its failover conditions.
+  return withVerdict(measured, verdictOf(failoverConditions(measured)), { scenario: 'kill-primary', property: 'the failover succeeds and no acknowledged write is lost' });
 }
 
 describe('drill report in headless Chromium', () => {

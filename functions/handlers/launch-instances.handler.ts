@@ -25,9 +25,11 @@ export function createHandler(deps: StepDeps) {
           if (copy === undefined) throw new InvalidInputError(`security group ${id} of ${host.hostName} has no copy: run EnsureSecurityGroups first`);
           return copy;
         });
+        const imageId = images.get(host.hostName);
+        if (imageId === undefined) throw new InvalidInputError(`no copied image for host ${host.hostName}: run CopyImages and PollImages first`);
         const { instanceId } = await compute.runInstance(plan.targetRegion, {
           clientToken: host.launchClientToken,
-          imageId: images.get(host.hostName) ?? '',
+          imageId,
           instanceType: host.instanceType,
           subnetId: host.subnetId,
           securityGroupIds,

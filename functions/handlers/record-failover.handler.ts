@@ -42,7 +42,10 @@ export function createHandler(deps: StepDeps) {
   return async (event: RecordFailoverInput): Promise<RecordFailoverResult> => {
     const group = await loadGroup(deps.params, event.group);
     const kind = kindOf(event.decision.kind);
-    const given = event.from !== undefined || event.to !== undefined ? event : (event.snapshot ?? {});
+    // The assess step's snapshot wins: the Task gets the whole workflow state, so a stray
+    // top-level `from`/`to` in the execution input must not redirect what is recorded.
+    const fromSnapshot = event.snapshot?.from !== undefined || event.snapshot?.to !== undefined;
+    const given = fromSnapshot ? (event.snapshot ?? {}) : event;
     const { from, to } = await stepDirection(deps.params, group.name, given.from === undefined && given.to === undefined ? { to: 'twin' } : given);
     const state = await loadState(deps.params, group.name);
     if (state.active === to) return { active: to, recorded: false };

@@ -41,8 +41,13 @@ export function createHandler(deps: StepDeps) {
       if (old.demoted !== true) {
         throw new PromotionError(`${from} of ${database.name} is ${old.role}${old.writable ? '' : ' (read-only)'} and not demoted by a switchover: its writes are not given back`);
       }
-      if (other.status?.role === 'primary' && other.status.writable) {
-        throw new PromotionError(`${to} of ${database.name} is already a writable primary: giving writes back to the ${from} would make two; nothing undone`);
+      // Writes go back only once the other copy is SEEN not to be a primary: an unobserved,
+      // mid-promotion or not-yet-writable primary there could still become the second one.
+      if (other.status === undefined) {
+        throw new PromotionError(`${to} of ${database.name} cannot be observed (${'error' in other ? other.error : 'no status'}): writes are not given back to the ${from} until it is seen not to be a primary; nothing undone`);
+      }
+      if (other.status.role === 'primary' || other.status.role === 'unknown') {
+        throw new PromotionError(`${to} of ${database.name} is ${other.status.role === 'primary' ? `a primary${other.status.writable ? '' : ' (not writable yet)'}` : 'in an unknown role'}: giving writes back to the ${from} could make two; nothing undone`);
       }
       await runCommand(shell, host, engine.undoDemote({ database, host }));
       const after = await readStatus(shell, engine, database, host);

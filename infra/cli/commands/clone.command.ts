@@ -110,7 +110,9 @@ export function cloneInputOf(group: string, options: CloneCommandOptions, local?
   for (const pair of options.subnet ?? []) {
     const m = SUBNET_PAIR.exec(pair);
     if (!m) throw new CliInputError(`--subnet ${JSON.stringify(pair)} is not SOURCE=TARGET`, 'pass one --subnet per source subnet, e.g. --subnet subnet-0a1=subnet-0b1');
-    subnets[m[1] ?? ''] = m[2] ?? '';
+    const source = m[1] ?? '';
+    if (Object.hasOwn(subnets, source)) throw new CliInputError(`--subnet maps ${source} twice`, `pass one --subnet per source subnet (${source}=${subnets[source]} or ${pair})`);
+    subnets[source] = m[2] ?? '';
   }
   const kmsKeyId = options.kmsKey ?? local?.options.kmsKeyId;
   if (!kmsKeyId) throw new CliInputError(`clone of ${group}: no --kms-key`, `pass --kms-key KEY (a KMS key id, alias/… or ARN in ${targetRegion}) that encrypts the copied images`);

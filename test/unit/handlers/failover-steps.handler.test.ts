@@ -253,6 +253,18 @@ describe('RecordFailover handler', () => {
     expect(state).toMatchObject({ active: 'twin', lastFailoverAt: '2026-01-01T12:00:00.000Z' });
     expect(state.history).toEqual([{ kind: 'failover', at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lost: { main: { amount: 0, unit: 'bytes' } } }]);
   });
+
+  it("records the snapshot's direction even when the execution input carries a stray `from` (the Task gets the whole state)", async () => {
+    // Prepare
+    const h = await createHarness();
+    const handle = record.createHandler(h.deps);
+    // Act
+    const result = await handle({ group: 'shop', decision, from: 'twin', snapshot: { from: 'primary', to: 'twin' } });
+    // Assess
+    const state = JSON.parse((await h.params.get(parameterNames.state('shop'))) ?? '{}') as Record<string, unknown>;
+    expect(result).toMatchObject({ active: 'twin', recorded: true });
+    expect(state).toMatchObject({ active: 'twin' });
+  });
 });
 
 describe('ReportFailure handler', () => {

@@ -226,7 +226,9 @@ describe('UndoDemotion handler', () => {
   });
 
   it.each([
-    ['the other copy is already a writable primary (two writable primaries)', (h: Harness) => Object.assign(h.world.db('127.0.2.1', 'main'), { role: 'primary', writable: true, promotedByTwinstack: true }), /already a writable primary/],
+    ['the other copy is already a writable primary (two writable primaries)', (h: Harness) => Object.assign(h.world.db('127.0.2.1', 'main'), { role: 'primary', writable: true, promotedByTwinstack: true }), /is a primary: giving writes back .* could make two/],
+    ['the other copy is a primary not writable yet (mid-promotion)', (h: Harness) => Object.assign(h.world.db('127.0.2.1', 'main'), { role: 'primary', writable: false, promotedByTwinstack: true }), /is a primary \(not writable yet\)/],
+    ['the other copy cannot be observed', (h: Harness) => h.world.unreachable.add('127.0.2.1'), /cannot be observed .* until it is seen not to be a primary/],
     ['the old primary is fenced, not demoted', (h: Harness) => Object.assign(h.world.db('127.0.1.1', 'main'), { role: 'stopped', writable: false, fenced: true, demoted: false }), /not demoted by a switchover/],
   ])('refuses when %s: PromotionError, nothing undone', async (_name, arrange, says) => {
     // Prepare

@@ -792,8 +792,10 @@ if [ "$METHOD" = repointed ]; then
           fi
         done
         rm -f "$SAVED.tmp/events.part"
+        # Nothing decoded (the binlog tool failed): nothing is reported saved, so no restore wipes unsaved data.
+        [ -s "$SAVED.tmp/errant-events.sql" ] || { echo "could not read the errant transactions ($ERRANT_SET) out of the binary logs: nothing saved, nothing changed; it stays fenced. Save $DATA by hand, then restore it from the new primary (restoreReplica)" >&2; exit 6; }
         printf '%s' "$ERRANT_SET" > "$SAVED.tmp/errant-gtids.txt"
-        printf '%s' "$NEW_STATE" > "$SAVED.tmp/new-primary-gtids.txt")
+        printf '%s' "$NEW_STATE" > "$SAVED.tmp/new-primary-gtids.txt") || exit 6
       mv "$SAVED.tmp" "$SAVED"
     fi
     # It must never serve again as it is: fenced for good until a restore from the new primary replaces its data.

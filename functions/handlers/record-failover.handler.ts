@@ -9,6 +9,7 @@
  * `to` is active, nothing is written again.
  */
 import type { FailoverDecision } from '../core/decisions/failover-snapshot.ts';
+import { formatLag } from '../core/engines/lag-unit.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { FailoverRecord, GroupState, MoveKind } from '../core/group-state.ts';
 import type { StackRole } from '../core/model.ts';
@@ -30,6 +31,17 @@ export interface RecordFailoverInput {
   readonly to?: StackRole;
   /** The assess step's snapshot, whose direction counts when `from`/`to` are absent. */
   readonly snapshot?: { readonly from?: StackRole; readonly to?: StackRole };
+  /**
+   * A switchover's RejoinDatabases results: what each old primary held beyond its token
+   * (a privileged user writing through read_only), saved aside by the rejoin. That, not
+   * the decision's 0, is what the switchover lost.
+   */
+  readonly rejoined?: readonly RejoinedDatabase[];
+}
+
+interface RejoinedDatabase {
+  readonly database: string;
+  readonly divergent?: { readonly amount: number; readonly savedTo?: string };
 }
 export interface RecordFailoverResult { readonly active: StackRole; readonly recorded: boolean; readonly record?: FailoverRecord }
 
@@ -50,14 +62,22 @@ export function createHandler(deps: StepDeps) {
     const state = await loadState(deps.params, group.name);
     if (state.active === to) return { active: to, recorded: false };
     const at = deps.clock.now().toISOString();
+    const divergent = new Map((event.rejoined ?? []).filter((r) => (r.divergent?.amount ?? 0) > 0).map((r) => [r.database, r.divergent]));
     const record: FailoverRecord = {
       kind,
       at,
       from,
       to,
       forced: event.decision.forced,
-      reasons: [...(event.reason ? [`requested: ${event.reason}`] : []), ...event.decision.reasons],
-      lost: Object.fromEntries(event.decision.databases.map((d) => [d.name, { amount: d.loss, unit: d.lagUnit }])),
+      reasons: [
+        ...(event.reason ? [`requested: ${event.reason}`] : []),
+        ...event.decision.reasons,
+        ...event.decision.databases.flatMap((db) => {
+          const d = divergent.get(db.name);
+          return d ? [`the old primary of ${db.name} held ${formatLag(d.amount, db.lagUnit)} beyond its final position; the rejoin saved it aside${d.savedTo ? ` (${d.savedTo})` : ''}`] : [];
+        }),
+      ],
+      lost: Object.fromEntries(event.decision.databases.map((d) => [d.name, { amount: divergent.get(d.name)?.amount ?? d.loss, unit: d.lagUnit }])),
     };
     const next: GroupState = {
       ...state,

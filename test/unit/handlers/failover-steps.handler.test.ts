@@ -254,6 +254,18 @@ describe('RecordFailover handler', () => {
     expect(state.history).toEqual([{ kind: 'failover', at: '2026-01-01T12:00:00.000Z', from: 'primary', to: 'twin', forced: false, reasons: ['requested: alarm', 'primary down'], lost: { main: { amount: 0, unit: 'bytes' } } }]);
   });
 
+  it("a switchover records as lost what its rejoin found beyond the token (saved aside), not the decision's 0", async () => {
+    // Prepare
+    const h = await createHarness();
+    const handle = record.createHandler(h.deps);
+    const switchover = { ...decision, kind: 'switchover' as const, reasons: ['planned'] };
+    // Act
+    const result = await handle({ group: 'shop', decision: switchover, snapshot: { from: 'primary', to: 'twin' }, rejoined: [{ database: 'main', divergent: { amount: 42, savedTo: '/srv/x.divergent' } }] });
+    // Assess
+    expect(result.record?.lost).toEqual({ main: { amount: 42, unit: 'bytes' } });
+    expect(result.record?.reasons).toContain('the old primary of main held 42 B beyond its final position; the rejoin saved it aside (/srv/x.divergent)');
+  });
+
   it("records the snapshot's direction even when the execution input carries a stray `from` (the Task gets the whole state)", async () => {
     // Prepare
     const h = await createHarness();

@@ -14,6 +14,7 @@
  * - transport faults and throttling reject with the error catalog's transient errors
  *   (core/errors.ts), so the one retry policy of the ASL applies.
  */
+import { InvalidInputError } from './errors.ts';
 
 /** The stack and host a machine belongs to: the tags twinstack reads and writes. */
 export const STACK_TAG = 'twinstack:stack';
@@ -102,6 +103,17 @@ export interface LaunchSpec {
   readonly keyName?: string;
   readonly volumes: readonly ComputeVolume[];
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * What every adapter's `copyImage` refuses before it calls anything: a copy goes to
+ * another region, encrypted with a key there, under the clone's token (PlanClone refuses
+ * the same earlier, naming the config fix; this is the adapter's own fence).
+ */
+export function checkCopyImage(sourceRegion: string, targetRegion: string, options: { readonly kmsKeyId: string; readonly clientToken: string }): void {
+  if (sourceRegion === targetRegion) throw new InvalidInputError(`copyImage: targetRegion equals the source region ${sourceRegion}: name the twin's region`);
+  if (!options.kmsKeyId) throw new InvalidInputError(`copyImage: kmsKeyId is empty: give the KMS key of ${targetRegion} the copy is encrypted with`);
+  if (!options.clientToken) throw new InvalidInputError("copyImage: clientToken is empty: give the clone's token for this image");
 }
 
 export interface Compute {

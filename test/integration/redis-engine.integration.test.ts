@@ -14,7 +14,7 @@ import type { CommandResult, RemoteCommand } from '../../functions/core/command.
 import type { DatabaseSecrets, EngineTarget, RestoreTarget } from '../../functions/core/engines/database-engine.ts';
 import { parseRedisFence, parseRedisPromote } from '../../functions/core/engines/redis/parse-redis-status.ts';
 import { redisEngine } from '../../functions/core/engines/redis/redis.engine.ts';
-import { redisSettings, redisSettingsSchema } from '../../functions/core/engines/redis/redis-settings.ts';
+import { redisSettingsSchema } from '../../functions/core/engines/redis/redis-settings.ts';
 import type { Database, Host } from '../../functions/core/model.ts';
 import { runChecked } from '../../functions/adapters/ssh/run-checked.ts';
 import { Ssh2RemoteShell } from '../../functions/adapters/ssh/ssh2.remote-shell.ts';
@@ -23,6 +23,7 @@ import { createLab, type Lab, type LabHost } from '../../infra/local/lab/lab.ts'
 import { redisLabNode, REDIS_SERVER } from '../../infra/local/lab/nodes/redis.lab-node.ts';
 import { assertLabCanRun } from './it-lab.fixture.ts';
 import { eventually } from './eventually.ts';
+import { redisAdminCli, withRedisApp } from './fixtures/redis-it.fixture.ts';
 
 const LAB_ROOT = '/var/tmp/twinstack-it-redis';
 const MOUNT_POINT = '/srv/twinstack-it-redis';
@@ -67,27 +68,12 @@ describe('redisEngine over real SSH', () => {
   const urlOf = (target: EngineTarget) => redisEngine.connection(target, SECRETS).url;
 
   /** Run `fn` with a fresh app connection (the published URL, as an app would connect). */
-  async function withApp<T>(target: EngineTarget, fn: (client: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-    const client = createClient({ url: urlOf(target), socket: { connectTimeout: 5_000, reconnectStrategy: false } });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.quit().catch(() => client.destroy());
-    }
+  function withApp<T>(target: EngineTarget, fn: (client: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
+    return withRedisApp(urlOf(target), fn);
   }
 
   /** redis-cli as twinstack's admin on the host (its host-local credential), over SSH. */
-  const adminCli = async (target: EngineTarget, ...args: string[]): Promise<string> => {
-    const dir = redisSettings(target.database).dataDir;
-    const result = await runChecked(shell, target.host, {
-      description: 'redis-cli check',
-      argv: ['sh', '-c', 'D=$1; shift; REDISCLI_AUTH=$(cat "$D/twinstack.admin-auth") redis-cli --no-auth-warning --user twinstack_admin "$@"', 'sh', dir, '-h', target.host.address, '-p', String(PORT), ...args],
-      timeoutMs: 20_000,
-    });
-    return result.stdout.trim();
-  };
+  const adminCli = (target: EngineTarget, ...args: string[]): Promise<string> => redisAdminCli(shell, target, PORT, ...args);
 
   beforeAll(async () => {
     assertLabCanRun();

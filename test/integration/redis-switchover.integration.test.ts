@@ -31,6 +31,7 @@ import { createLab, type Lab, type LabHost } from '../../infra/local/lab/lab.ts'
 import { redisLabNode, REDIS_SERVER } from '../../infra/local/lab/nodes/redis.lab-node.ts';
 import { assertLabCanRun } from './it-lab.fixture.ts';
 import { eventually } from './eventually.ts';
+import { redisAdminCli, withRedisApp } from './fixtures/redis-it.fixture.ts';
 
 const LAB_ROOT = '/var/tmp/twinstack-it-redis-switch';
 const MOUNT_POINT = '/srv/twinstack-it-redis-switch';
@@ -96,27 +97,12 @@ describe('redis switchover and rejoin over real SSH', () => {
   /** The log of the server on `host` (its log file, read from the lab host). */
   const logOf = (host: LabHost): string => readFileSync(host.realPath(`${redisSettings(database).dataDir}/redis.log`), 'utf8');
 
-  async function withApp<T>(target: EngineTarget, fn: (client: App) => Promise<T>): Promise<T> {
-    const client = createClient({ url: urlOf(target), socket: { connectTimeout: 5_000, reconnectStrategy: false } });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.quit().catch(() => client.destroy());
-    }
+  function withApp<T>(target: EngineTarget, fn: (client: App) => Promise<T>): Promise<T> {
+    return withRedisApp(urlOf(target), fn);
   }
 
   /** redis-cli as twinstack's admin on the host (its host-local credential), over SSH. */
-  const adminCli = async (target: EngineTarget, ...args: string[]): Promise<string> => {
-    const dir = redisSettings(target.database).dataDir;
-    const result = await runChecked(shell, target.host, {
-      description: 'redis-cli check',
-      argv: ['sh', '-c', 'D=$1; shift; REDISCLI_AUTH=$(cat "$D/twinstack.admin-auth") redis-cli --no-auth-warning --user twinstack_admin "$@"', 'sh', dir, '-h', target.host.address, '-p', String(PORT), ...args],
-      timeoutMs: 20_000,
-    });
-    return result.stdout.trim();
-  };
+  const adminCli = (target: EngineTarget, ...args: string[]): Promise<string> => redisAdminCli(shell, target, PORT, ...args);
 
   /**
    * An app adding ids `from, from+1, …` to drill_writes until the server refuses one

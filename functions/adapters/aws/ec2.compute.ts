@@ -12,7 +12,7 @@
  * - "not found" of what is being removed is success (terminate, deregister, delete snapshot).
  */
 import type { EC2Client, Filter, Image, Instance, IpPermission, SecurityGroup, Tag, TagSpecification, Volume } from '@aws-sdk/client-ec2';
-import { CLONE_TAG, HOST_TAG, STACK_TAG, type Compute, type ComputeInstance, type ComputeVolume, type ImageState, type InstanceState, type LaunchSpec, type SecurityGroupRule, type SecurityGroupSpec, type StackDescription } from '../../core/compute.ts';
+import { CLONE_TAG, HOST_TAG, checkCopyImage, STACK_TAG, type Compute, type ComputeInstance, type ComputeVolume, type ImageState, type InstanceState, type LaunchSpec, type SecurityGroupRule, type SecurityGroupSpec, type StackDescription } from '../../core/compute.ts';
 import { ComputeError, ComputeUnavailableError, InvalidInputError } from '../../core/errors.ts';
 import { fingerprintOfOpenSshPublicKey } from '../ssh/host-key-fingerprint.ts';
 
@@ -103,8 +103,7 @@ export class Ec2Compute implements Compute {
     targetRegion: string,
     options: { readonly name: string; readonly kmsKeyId: string; readonly clientToken: string; readonly tags: Readonly<Record<string, string>> },
   ): Promise<{ readonly imageId: string }> {
-    if (sourceRegion === targetRegion) throw new InvalidInputError(`copyImage: targetRegion equals the source region ${sourceRegion}: name the twin's region`);
-    if (!options.kmsKeyId) throw new InvalidInputError(`copyImage: kmsKeyId is empty: give the KMS key of ${targetRegion} the copy is encrypted with`);
+    checkCopyImage(sourceRegion, targetRegion, options);
     await this.client(sourceRegion);
     const { CopyImageCommand } = await sdk();
     const client = await this.client(targetRegion);

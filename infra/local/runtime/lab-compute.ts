@@ -30,7 +30,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fingerprintOfOpenSshPublicKey } from '../../../functions/adapters/ssh/host-key-fingerprint.ts';
-import { CLONE_TAG, HOST_TAG, STACK_TAG, type Compute, type ComputeInstance, type ImageState, type LaunchSpec, type SecurityGroupSpec, type StackDescription } from '../../../functions/core/compute.ts';
+import { CLONE_TAG, HOST_TAG, checkCopyImage, STACK_TAG, type Compute, type ComputeInstance, type ImageState, type LaunchSpec, type SecurityGroupSpec, type StackDescription } from '../../../functions/core/compute.ts';
 import { ComputeError, InvalidInputError } from '../../../functions/core/errors.ts';
 import type { GroupAwaitingTwin, Host, Stack } from '../../../functions/core/model.ts';
 import { PARAMETER_ROOT } from '../../../functions/core/parameter-names.ts';
@@ -134,8 +134,7 @@ export class LabCompute implements Compute {
   ): Promise<{ readonly imageId: string }> {
     assertLabel('sourceRegion', sourceRegion);
     assertLabel('targetRegion', targetRegion);
-    if (sourceRegion === targetRegion) throw new InvalidInputError(`copyImage: targetRegion equals the source region ${sourceRegion}: name the twin's region label`);
-    if (!options.clientToken) throw new InvalidInputError('copyImage: clientToken is empty: give the clone\'s token for this image');
+    checkCopyImage(sourceRegion, targetRegion, options);
     const copyId = stableId('ami', targetRegion, 'copy', options.clientToken);
     return await this.once(copyId, async () => {
       if (this.records.read<ImageRecord>('images', copyId)) return { imageId: copyId };
